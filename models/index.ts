@@ -1,0 +1,121 @@
+import { Sequelize, type Options, Transaction } from 'sequelize';
+import type { Config } from '../server/config';
+import type { Logger } from '../server/logger';
+import { AuditLog } from './audit-log';
+import { Block } from './block';
+import { Conversation } from './conversation';
+import { ConversationParticipant } from './conversation-participant';
+import { Favourite } from './favourite';
+import { JobLock } from './job-lock';
+import { Listing } from './listing';
+import { ListingWantedDistrict } from './listing-wanted-district';
+import { Message } from './message';
+import { PurgeRun } from './purge-run';
+import { Report } from './report';
+import { Session } from './session';
+import { Token } from './token';
+import { User } from './user';
+
+export {
+  AuditLog, Block, Conversation, ConversationParticipant, Favourite, JobLock, Listing, ListingWantedDistrict, Message,
+  PurgeRun, Report, Session, Token, User,
+};
+
+export interface Db {
+  sequelize: Sequelize;
+  dialect: 'sqlite' | 'postgres';
+  /** Frees file space and WAL pages after deletions (SQLite only). */
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Applied to every SQLite connection Sequelize opens (it opens one more per transaction):
+// WAL so readers do not block the writer; a busy timeout so a second writer waits instead
+// of failing; secure_delete so deleted rows are overwritten with zeros on disk.
+const SQLITE_PRAGMAS = [
+  'PRAGMA journal_mode = WAL',
+  'PRAGMA foreign_keys = ON',
+  'PRAGMA busy_timeout = 10000',
+  'PRAGMA secure_delete = ON',
+  'PRAGMA synchronous = NORMAL',
+];
+
+interface RawSqlite {
+  run(sql: string, cb: (err: Error | null) => void): void;
+  __pragmasApplied?: boolean;
+}
+
+function runRaw(conn: RawSqlite, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+function applyPragmasOnEveryConnection(sequelize: Sequelize): void {
+  const manager = sequelize.connectionManager as unknown as { getConnection(o?: unknown): Promise<RawSqlite> };
+  const original = manager.getConnection.bind(manager);
+  manager.getConnection = async (options?: unknown) => {
+    const conn = await original(options);
+    if (!conn.__pragmasApplied) {
+      conn.__pragmasApplied = true;
+      for (const sql of SQLITE_PRAGMAS) await runRaw(conn, sql);
+    }
+    return conn;
+  };
+}
+
+function initModels(sequelize: Sequelize): void {
+  for (const model of [
+    User, Session, Token, Listing, ListingWantedDistrict, Favourite, Report, Conversation, ConversationParticipant,
+    Message, Block, AuditLog, PurgeRun, JobLock,
+  ]) {
+    model.initModel(sequelize);
+  }
+  User.hasOne(Listing, { foreignKey: 'userId', as: 'listing' });
+  Listing.belongsTo(User, { foreignKey: 'userId', as: 'owner' });
+  Listing.hasMany(ListingWantedDistrict, { foreignKey: 'listingId', as: 'wantedDistricts' });
+  Favourite.belongsTo(Listing, { foreignKey: 'listingId', as: 'listing' });
+  Conversation.hasMany(ConversationParticipant, { foreignKey: 'conversationId', as: 'participants' });
+  ConversationParticipant.belongsTo(Conversation, { foreignKey: 'conversationId', as: 'conversation' });
+  ConversationParticipant.belongsTo(User, { foreignKey: 'userId', as: 'user' });
+  Conversation.belongsTo(Listing, { foreignKey: 'listingId', as: 'listing' });
+  Conversation.hasMany(Message, { foreignKey: 'conversationId', as: 'messages' });
+  Message.belongsTo(User, { foreignKey: 'senderId', as: 'sender' });
+  Report.belongsTo(User, { foreignKey: 'reporterId', as: 'reporter' });
+  Report.belongsTo(Listing, { foreignKey: 'listingId', as: 'listing' });
+  Report.belongsTo(Message, { foreignKey: 'messageId', as: 'message' });
+}
+
+export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db {
+  const { dialect, url, storage } = config.database;
+  const logging: Options['logging'] = logger && logger.isLevelEnabled('trace') ? (sql) => logger.trace({ sql }) : false;
+  let sequelize: Sequelize;
+  if (dialect === 'sqlite') {
+    sequelize = new Sequelize({
+      dialect: 'sqlite',
+      storage,
+      logging,
+      // BEGIN IMMEDIATE takes the write lock up front, so two concurrent write
+      // transactions queue on busy_timeout instead of deadlocking with SQLITE_BUSY.
+      transactionType: Transaction.TYPES.IMMEDIATE,
+      retry: { max: 3 },
+    });
+    applyPragmasOnEveryConnection(sequelize);
+  } else {
+    sequelize = new Sequelize(url, {
+      dialect: 'postgres',
+      logging,
+      pool: { max: 10, min: 0, idle: 10_000 },
+    });
+  }
+  initModels(sequelize);
+  return {
+    sequelize,
+    dialect,
+    async checkpoint() {
+      if (dialect !== 'sqlite') return;
+      await sequelize.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    },
+    async close() {
+      await sequelize.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import express, { type Express } from 'express';
+import { configurePassport } from './auth/passport';
+import type { AppDeps } from './context';
+import { absoluteTimeout } from './middleware/auth';
+import { csrfLocals, csrfProtection } from './middleware/csrf';
+import { errorHandler, notFound } from './middleware/errors';
+import { flash } from './middleware/flash';
+import { templateLocals } from './middleware/locals';
+import { noIndexByDefault, noStoreWhenSignedIn, securityHeaders } from './middleware/security';
+import { createSessionStore, sessionMiddleware, type BoardStore } from './middleware/session';
+import { PUBLIC_DIR, VIEWS_DIR } from './paths';
+import { mountRoutes } from './routes';
+import { createServices, type Services } from './services';
+
+export interface BoardApp {
+  app: Express;
+  services: Services;
+  sessionStore: BoardStore;
+  /** Stops timers the app started (the session sweeper); the database is the caller's. */
+  close(): void;
+}
+
+// Builds the whole app from its dependencies and never listens: server/index.ts does
+// that, and the tests drive this with supertest.
+export function createApp(deps: AppDeps): BoardApp {
+  const { config, logger } = deps;
+  const app = express();
+  const sessionStore = createSessionStore(deps.db, config);
+  const services = createServices(deps, sessionStore);
+  const passport = configurePassport(services.accounts);
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', VIEWS_DIR);
+  // Compiled templates are cached outside development.
+  app.set('view cache', config.env !== 'development');
+  app.set('query parser', 'simple');
+
+  app.use(securityHeaders());
+  app.use(
+    express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '7d' : 0, fallthrough: true }),
+  );
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
+  app.use(sessionMiddleware(sessionStore, config));
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(absoluteTimeout(deps));
+  app.use(noStoreWhenSignedIn);
+  app.use(noIndexByDefault);
+  app.use(flash);
+  app.use(templateLocals);
+  app.use(csrfLocals);
+  app.use(csrfProtection);
+
+  app.use((req, _res, next) => {
+    const started = process.hrtime.bigint();
+    _res.on('finish', () => {
+      logger.debug(
+        { method: req.method, route: req.route?.path, status: _res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, userId: req.user?.id },
+        'request',
+      );
+    });
+    next();
+  });
+
+  mountRoutes(app, { ...deps, services }, passport);
+
+  app.use(notFound);
+  app.use(errorHandler(logger, config.env === 'development'));
+
+  return { app, services, sessionStore, close: () => sessionStore.stopExpiringSessions() };
+}
+

@@ -1,0 +1,187 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ROOT } from './paths';
+
+// Every setting is read and checked here, once, at start-up. Defaults make
+// `npm start` work on a fresh machine with no environment at all.
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(3000, 0),
+  DATABASE_URL: z.string().min(1).default('sqlite:data/bostadsbyte.sqlite'),
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+  BASE_URL: z.string().url().optional(),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  MAIL_OUTBOX_DIR: z.string().min(1).default('data/outbox'),
+  TRUST_PROXY: z.string().optional(),
+  PURGE_SCHEDULE: z.string().min(9).default('30 3 * * *'),
+  PURGE_TIMEZONE: z.string().default('Europe/Helsinki'),
+  PURGE_ENABLED: bool(true),
+  PURGE_RETENTION_MONTHS: int(3, 1),
+  PURGE_WARNING_DAYS: int(14, 1),
+  PURGE_BATCH_SIZE: int(200, 1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  ORG_NAME: z.string().min(1).default('Heka'),
+  ORG_LEGAL_NAME: z.string().min(1).default('Helsingfors stads bostäder Ab'),
+  PRIVACY_CONTACT: z.string().min(3).default('tietosuoja@heka.fi'),
+  ACCESSIBILITY_CONTACT: z.string().min(3).default('saavutettavuus@heka.fi'),
+  SESSION_IDLE_MINUTES: int(30, 1),
+  SESSION_ABSOLUTE_HOURS: int(12, 1),
+  DATA_DIR: z.string().min(1).default('data'),
+  // argon2id cost. The defaults are OWASP's recommendation (19 MiB, 2 passes, 1 lane).
+  ARGON2_MEMORY_KIB: int(19456, 1024),
+  ARGON2_TIME_COST: int(2, 1),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(10, 1),
+  LOGIN_MAX_FAILURES_PER_IP: int(50, 1),
+  LOGIN_LOCK_MINUTES: int(15, 1),
+  MAIL_MAX_PER_HOUR: int(5, 1),
+  REGISTRATIONS_PER_IP_PER_HOUR: int(20, 1),
+  SEARCH_PER_IP_PER_MINUTE: int(120, 1),
+  NEW_CONVERSATIONS_PER_DAY: int(20, 1),
+  MESSAGES_PER_HOUR: int(60, 1),
+  TOTP_MAX_FAILURES: int(5, 1),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly isProduction: boolean;
+  readonly isTest: boolean;
+  readonly port: number;
+  readonly root: string;
+  readonly dataDir: string;
+  readonly database: { readonly dialect: 'sqlite' | 'postgres'; readonly url: string; readonly storage?: string };
+  readonly sessionSecret: string;
+  readonly baseUrl: string;
+  readonly smtpUrl?: string;
+  readonly mailFrom: string;
+  readonly outboxDir: string;
+  readonly trustProxy: boolean | number | string;
+  readonly purge: {
+    readonly schedule: string;
+    readonly timezone: string;
+    readonly enabled: boolean;
+    readonly retentionMonths: number;
+    readonly warningDays: number;
+    readonly batchSize: number;
+  };
+  readonly logLevel: string;
+  readonly org: { readonly name: string; readonly legalName: string; readonly privacyContact: string; readonly accessibilityContact: string };
+  readonly session: { readonly idleMs: number; readonly absoluteMs: number };
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
+  readonly limits: {
+    readonly loginFailuresPerAccount: number;
+    readonly loginFailuresPerIp: number;
+    readonly loginLockSeconds: number;
+    readonly mailPerHour: number;
+    readonly registrationsPerIpPerHour: number;
+    readonly searchPerIpPerMinute: number;
+    readonly newConversationsPerDay: number;
+    readonly messagesPerHour: number;
+    readonly totpFailures: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+// A secret that was not given is generated once and kept under data/ with mode 0600,
+// so sessions survive restarts without the operator having to invent one.
+function loadOrCreateSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // not there yet: create below
+  }
+  const secret = crypto.randomBytes(48).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return secret;
+}
+
+function parseDatabase(url: string, root: string): Config['database'] {
+  if (url.startsWith('sqlite:')) {
+    const rest = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (rest === ':memory:' || rest === '') return { dialect: 'sqlite', url, storage: ':memory:' };
+    return { dialect: 'sqlite', url, storage: path.resolve(root, rest) };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', url };
+  throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Env, string>> = {}): Config {
+  const parsed = EnvSchema.safeParse({ ...source, ...overrides });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError('Invalid configuration:\n' + lines.join('\n'));
+  }
+  const e = parsed.data;
+  const root = ROOT;
+  const dataDir = path.resolve(root, e.DATA_DIR);
+  const port = e.PORT;
+  const cfg: Config = {
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    isTest: e.NODE_ENV === 'test',
+    port,
+    root,
+    dataDir,
+    database: parseDatabase(e.DATABASE_URL, root),
+    sessionSecret: e.SESSION_SECRET ?? loadOrCreateSecret(dataDir, 'session-secret'),
+    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `Bostadsbytesbörsen <no-reply@localhost>`,
+    outboxDir: path.resolve(root, e.MAIL_OUTBOX_DIR),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    purge: {
+      schedule: e.PURGE_SCHEDULE,
+      timezone: e.PURGE_TIMEZONE,
+      enabled: e.PURGE_ENABLED,
+      retentionMonths: e.PURGE_RETENTION_MONTHS,
+      warningDays: e.PURGE_WARNING_DAYS,
+      batchSize: e.PURGE_BATCH_SIZE,
+    },
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    org: {
+      name: e.ORG_NAME,
+      legalName: e.ORG_LEGAL_NAME,
+      privacyContact: e.PRIVACY_CONTACT,
+      accessibilityContact: e.ACCESSIBILITY_CONTACT,
+    },
+    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
+    limits: {
+      loginFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      loginLockSeconds: e.LOGIN_LOCK_MINUTES * 60,
+      mailPerHour: e.MAIL_MAX_PER_HOUR,
+      registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+      searchPerIpPerMinute: e.SEARCH_PER_IP_PER_MINUTE,
+      newConversationsPerDay: e.NEW_CONVERSATIONS_PER_DAY,
+      messagesPerHour: e.MESSAGES_PER_HOUR,
+      totpFailures: e.TOTP_MAX_FAILURES,
+    },
+  };
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,16 @@
+import type { Db } from '../models';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Mailer } from './mail/mailer';
+import type { RateLimits } from './services/rate-limits';
+
+/** What the app is built from. Tests pass their own mailer, clock and logger. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  mailer: Mailer;
+  rateLimits: RateLimits;
+  /** The current time; injected so retention and session rules can be tested. */
+  clock: () => Date;
+}

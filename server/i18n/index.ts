@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type i18n, type TFunction } from 'i18next';
+import { LOCALES, type Locale } from '../../models/user';
+import { LOCALES_DIR } from '../paths';
+
+export { LOCALES, type Locale };
+export const DEFAULT_LOCALE: Locale = 'sv';
+
+// Intl locale per language: Finnish-Swedish formats for Swedish, British for English
+// (day before month, 24-hour clock), which is what Helsinki's residents expect.
+export const INTL_LOCALE: Record<Locale, string> = { sv: 'sv-FI', fi: 'fi-FI', en: 'en-GB' };
+export const TIME_ZONE = 'Europe/Helsinki';
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+// Locale files: server/i18n/locales/<lang>/<namespace>.json. One namespace per area of
+// the product, so the files stay readable and a key's owner is obvious.
+export function loadResources(dir = LOCALES_DIR): Record<string, Record<string, object>> {
+  const resources: Record<string, Record<string, object>> = {};
+  for (const lng of LOCALES) {
+    resources[lng] = {};
+    const folder = path.join(dir, lng);
+    for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.json'))) {
+      resources[lng][file.replace(/\.json$/, '')] = JSON.parse(fs.readFileSync(path.join(folder, file), 'utf8'));
+    }
+  }
+  return resources;
+}
+
+let instance: i18n | undefined;
+
+export function getI18n(): i18n {
+  if (instance) return instance;
+  const resources = loadResources();
+  const created = i18next.createInstance();
+  void created.init({
+    initAsync: false,
+    resources,
+    lng: DEFAULT_LOCALE,
+    fallbackLng: DEFAULT_LOCALE,
+    supportedLngs: [...LOCALES],
+    ns: Object.keys(resources[DEFAULT_LOCALE]),
+    defaultNS: 'common',
+    // EJS escapes on output (<%= %>); escaping here as well would double-escape.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  instance = created;
+  return created;
+}
+
+export function translator(locale: Locale): TFunction {
+  return getI18n().getFixedT(locale);
+}
+
+// Picks the best supported language from an Accept-Language header.
+export function fromAcceptLanguage(header: string | undefined): Locale | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    const base = tag.split('-')[0];
+    if (isLocale(base)) return base;
+  }
+  return undefined;
+}
+
+export interface Formatters {
+  date(d: Date | string | null | undefined): string;
+  dateTime(d: Date | string | null | undefined): string;
+  number(n: number): string;
+  eur(n: number): string;
+  m2(n: number): string;
+}
+
+export function formatters(locale: Locale): Formatters {
+  const tag = INTL_LOCALE[locale];
+  const dateFmt = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: TIME_ZONE });
+  const dateTimeFmt = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE });
+  const numFmt = new Intl.NumberFormat(tag);
+  const eurFmt = new Intl.NumberFormat(tag, { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 });
+  const toDate = (d: Date | string) => (d instanceof Date ? d : new Date(d));
+  return {
+    date: (d) => (d ? dateFmt.format(toDate(d)) : ''),
+    dateTime: (d) => (d ? dateTimeFmt.format(toDate(d)) : ''),
+    number: (n) => numFmt.format(n),
+    eur: (n) => eurFmt.format(n),
+    m2: (n) => `${numFmt.format(n)} m²`,
+  };
+}

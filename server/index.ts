@@ -1,0 +1,60 @@
+import http from 'node:http';
+import { createDb } from '../models';
+import { migrate } from '../models/migrate';
+import { createApp } from './app';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { createMailer } from './mail/mailer';
+import { createRateLimits } from './services/rate-limits';
+
+// Opens the database, runs migrations, listens, and shuts down cleanly on SIGTERM/SIGINT.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config, logger);
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  const rateLimits = await createRateLimits(db, config);
+  const mailer = createMailer(config);
+  const deps = { config, db, logger, mailer, rateLimits, clock: () => new Date() };
+  const board = createApp(deps);
+  const stopScheduler = await startSchedulerIfPresent(deps);
+
+  const server = http.createServer(board.app);
+  server.listen(config.port, () => {
+    logger.info({ port: config.port, dialect: db.dialect, mail: config.smtpUrl ? 'smtp' : 'outbox' }, 'board listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stopScheduler();
+    server.close(() => {
+      board.close();
+      void rateLimits.close().then(() => db.close()).then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+// The purge scheduler arrives with the purge job (jobs/scheduler.ts).
+async function startSchedulerIfPresent(deps: Parameters<typeof createApp>[0]): Promise<() => void> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('../jobs/scheduler') as { startScheduler?: (d: typeof deps) => () => void };
+    return mod.startScheduler ? mod.startScheduler(deps) : () => undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return () => undefined;
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  // Start-up failures (bad configuration, unreachable database) are printed plainly.
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

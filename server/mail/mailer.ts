@@ -1,0 +1,52 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from '../config';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+// With SMTP_URL the mail goes to that server, the only outbound traffic the board makes.
+// Without it, each mail is written as an .eml file to the outbox folder so a
+// developer (or a browser test) can open it, and nothing leaves the machine.
+export function createMailer(cfg: Pick<Config, 'smtpUrl' | 'outboxDir' | 'mailFrom'>): Mailer {
+  const transport: Transporter = cfg.smtpUrl
+    ? nodemailer.createTransport(cfg.smtpUrl)
+    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({ from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
+      if (!cfg.smtpUrl) {
+        fs.mkdirSync(cfg.outboxDir, { recursive: true, mode: 0o700 });
+        const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}.eml`;
+        fs.writeFileSync(path.join(cfg.outboxDir, name), (info as unknown as { message: Buffer }).message, { mode: 0o600 });
+      }
+    },
+  };
+}
+
+/** Keeps mail in memory; tests read what the board would have sent. */
+export class MemoryMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  async send(mail: OutgoingMail): Promise<void> {
+    this.sent.push(mail);
+  }
+  to(address: string): OutgoingMail[] {
+    return this.sent.filter((m) => m.to === address);
+  }
+  last(address?: string): OutgoingMail | undefined {
+    const list = address ? this.to(address) : this.sent;
+    return list[list.length - 1];
+  }
+  clear(): void {
+    this.sent.length = 0;
+  }
+}

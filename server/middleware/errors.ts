@@ -1,0 +1,50 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isAppError } from '../errors';
+import type { Logger } from '../logger';
+
+export const notFound: RequestHandler = (_req, res) => {
+  res.status(404).render('errors/error', { status: 404, errorId: 'not_found' });
+};
+
+// The one error handler. Known errors render their page with their status; anything
+// else is a 500 whose details go to the log (by name and stack, never request data)
+// and never to the visitor.
+export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    let status = 500;
+    let errorId = 'internal';
+    const e = err as { status?: number; statusCode?: number; code?: string; type?: string; name?: string; stack?: string };
+    if (isAppError(err)) {
+      status = err.status;
+      errorId = err.id;
+      if (err.details.retryAfterSeconds) res.set('Retry-After', String(err.details.retryAfterSeconds));
+    } else if (e?.code === 'EBADCSRFTOKEN') {
+      status = 403;
+      errorId = 'csrf_failed';
+    } else if (e?.type === 'entity.too.large') {
+      status = 413;
+      errorId = 'too_large';
+    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      status = e.status;
+      errorId = 'bad_request';
+    }
+    if (status >= 500) {
+      const stack = (e?.stack ?? '').split('\n').slice(1).join('\n');
+      logger.error({ err: { name: e?.name ?? 'Error', stack }, route: req.route?.path, userId: req.user?.id }, 'request failed');
+    }
+    res.status(status);
+    const params = isAppError(err) ? err.details.params : undefined;
+    const retryAfterMinutes = isAppError(err) && err.details.retryAfterSeconds ? Math.ceil(err.details.retryAfterSeconds / 60) : undefined;
+    if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
+      res.json({ error: errorId });
+      return;
+    }
+    res.render('errors/error', {
+      status,
+      errorId,
+      params: { ...params, minutes: retryAfterMinutes },
+      stack: showStack && status >= 500 ? e?.stack : undefined,
+    });
+  };
+}

@@ -1,0 +1,53 @@
+import type { RequestHandler } from 'express';
+import { User } from '../../models/user';
+import { formatters, fromAcceptLanguage, isLocale, LOCALES, translator, type Locale, DEFAULT_LOCALE } from '../i18n';
+import { can } from '../policies';
+import { presentCurrentUser } from '../presenters/user';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends InstanceType<typeof import('../../models/user').User> {}
+    interface Request {
+      locale: Locale;
+    }
+  }
+}
+
+export const LANG_COOKIE = 'bb.lang';
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+// The page's language: the signed-in tenant's saved choice, else the switcher's choice
+// for this visit, else the browser's Accept-Language, else Swedish.
+export function resolveLocale(req: Parameters<RequestHandler>[0]): Locale {
+  const saved = req.user instanceof User ? req.user.locale : undefined;
+  if (isLocale(saved)) return saved;
+  const chosen = cookieValue(req.headers.cookie, LANG_COOKIE);
+  if (isLocale(chosen)) return chosen;
+  return fromAcceptLanguage(req.get('accept-language')) ?? DEFAULT_LOCALE;
+}
+
+export const templateLocals: RequestHandler = (req, res, next) => {
+  const locale = resolveLocale(req);
+  req.locale = locale;
+  const user = req.user instanceof User ? req.user : undefined;
+  res.locals.locale = locale;
+  res.locals.locales = LOCALES;
+  res.locals.t = translator(locale);
+  res.locals.fmt = formatters(locale);
+  res.locals.currentUser = user ? presentCurrentUser(user) : null;
+  res.locals.can = (action: string, target?: unknown) => can(user, action, target);
+  res.locals.currentPath = req.originalUrl.split('#')[0];
+  res.locals.currentPathname = req.path;
+  res.locals.unreadTotal = 0;
+  next();
+};

@@ -1,0 +1,81 @@
+import connectSessionSequelize from 'connect-session-sequelize';
+import session, { type SessionData, type Store } from 'express-session';
+import { Op } from 'sequelize';
+import type { Db } from '../../models';
+import { Session } from '../../models/session';
+import type { Config } from '../config';
+
+declare module 'express-session' {
+  interface SessionData {
+    passport?: { user?: number };
+    /** When the tenant signed in: the absolute timeout counts from here. */
+    authAt?: number;
+    /** A moderator who has given the right password but not yet the TOTP code. */
+    pendingSecondFactor?: { userId: number; at: number };
+    flash?: { type: 'success' | 'info' | 'error'; key: string; params?: Record<string, unknown> }[];
+    locale?: string;
+  }
+}
+
+export interface BoardStore extends Store {
+  /** Ends every session of one account, except (optionally) the one in use. */
+  endAllFor(userId: number, exceptSid?: string): Promise<number>;
+  stopExpiringSessions(): void;
+}
+
+export function createSessionStore(db: Db, config: Config): BoardStore {
+  const SequelizeStore = connectSessionSequelize(session.Store);
+  class Store extends SequelizeStore {
+    // connect-session-sequelize returns rows whose expiry has passed until its sweeper
+    // removes them; an expired session must never be honoured, so check here too.
+    override get(sid: string, fn: (err: unknown, data?: SessionData | null) => void) {
+      Session.findByPk(sid)
+        .then((row) => {
+          if (!row || !row.data || (row.expires && row.expires.getTime() <= Date.now())) return fn(null, null);
+          fn(null, JSON.parse(row.data) as SessionData);
+        })
+        .catch((err: unknown) => fn(err));
+    }
+
+    async endAllFor(userId: number, exceptSid?: string): Promise<number> {
+      const where = exceptSid ? { userId, sid: { [Op.ne]: exceptSid } } : { userId };
+      return Session.destroy({ where });
+    }
+  }
+  return new Store({
+    db: db.sequelize,
+    table: 'Session',
+    expiration: config.session.idleMs,
+    checkExpirationInterval: 15 * 60 * 1000,
+    // Copies the signed-in user's id into its own indexed column (see models/session.ts).
+    extendDefaultFields: (defaults: { data: string; expires: Date }, data: SessionData) => ({
+      data: defaults.data,
+      expires: defaults.expires,
+      userId: data.passport?.user ?? null,
+    }),
+  }) as unknown as BoardStore;
+}
+
+export function sessionMiddleware(store: BoardStore, config: Config) {
+  return session({
+    name: 'bb.sid',
+    secret: config.sessionSecret,
+    store,
+    // Nothing is written for visitors who never sign in or fill in a form, and an
+    // unchanged session is not rewritten on every request.
+    resave: false,
+    saveUninitialized: false,
+    // Every response pushes the idle deadline forward; the store refuses the session
+    // once it has passed, whatever the browser sends.
+    rolling: true,
+    cookie: {
+      // Not readable from JavaScript; not sent on cross-site POSTs; Secure whenever the
+      // request came in over HTTPS (directly or through a trusted proxy), while plain
+      // http://localhost keeps working for development.
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: 'auto',
+      maxAge: config.session.idleMs,
+    },
+  });
+}

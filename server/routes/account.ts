@@ -1,0 +1,84 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { LOCALES } from '../../models/user';
+import { isAppError, type FieldErrors } from '../errors';
+import { requireUser } from '../middleware/auth';
+import { presentOwnAccount } from '../presenters/user';
+import type { RouteContext } from '../services';
+import { checkbox, keepInput, parseForm, passwordField, text } from '../validation';
+
+const settingsSchema = z.object({
+  email: text(400),
+  phone: text(100).default(''),
+  show_phone: checkbox,
+  locale: z.enum(LOCALES),
+  notify_messages: checkbox,
+  emails_enabled: checkbox.optional(),
+});
+const passwordSchema = z.object({
+  current_password: passwordField,
+  password: passwordField,
+  password_confirm: z.string().max(1024).default(''),
+});
+
+export function accountRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { accounts, sessions } = ctx.services;
+  router.use(requireUser);
+
+  // Later areas (listing, blocks, data export) add their parts of the page through this hook.
+  async function render(req: Request, res: Response, status = 200, extra: { values?: Record<string, unknown>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}) {
+    const account = presentOwnAccount(req.user!);
+    res.status(status).render('account/show', {
+      account,
+      values: extra.values ?? {
+        email: account.pendingEmail ?? account.email, phone: account.phone, show_phone: account.showPhone,
+        locale: account.locale, notify_messages: account.notifyMessages, emails_enabled: account.emailsEnabled,
+      },
+      errors: extra.errors ?? {},
+      passwordErrors: extra.passwordErrors ?? {},
+    });
+  }
+
+  router.get('/', async (req, res) => {
+    await render(req, res);
+  });
+
+  router.post('/', async (req, res) => {
+    const user = req.user!;
+    const values = keepInput(req.body);
+    const parsed = parseForm(settingsSchema, req.body);
+    if (!parsed.ok) return render(req, res, 422, { values, errors: parsed.fields });
+    try {
+      const d = parsed.data;
+      await accounts.updateSettings(user, {
+        phone: d.phone, showPhone: d.show_phone, locale: d.locale, notifyMessages: d.notify_messages,
+        emailsEnabled: 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
+      });
+      const changed = await accounts.requestEmailChange(user, d.email);
+      req.flash('success', changed ? 'account:saved_email_pending' : 'account:saved');
+      res.redirect(303, '/account');
+    } catch (err) {
+      if (isAppError(err) && err.details.fields) return render(req, res, 422, { values, errors: err.details.fields });
+      throw err;
+    }
+  });
+
+  router.post('/password', async (req, res) => {
+    const user = req.user!;
+    const parsed = parseForm(passwordSchema, req.body);
+    if (!parsed.ok) return render(req, res, 422, { passwordErrors: parsed.fields });
+    try {
+      await accounts.changePassword(user, parsed.data.current_password, parsed.data.password, parsed.data.password_confirm);
+    } catch (err) {
+      if (isAppError(err) && err.details.fields) return render(req, res, 422, { passwordErrors: err.details.fields });
+      throw err;
+    }
+    // Every other device is signed out; this one keeps going with a fresh session id.
+    await sessions.endAllFor(user.id, req.sessionID);
+    req.flash('success', 'account:password_changed');
+    res.redirect(303, '/account');
+  });
+
+  return router;
+}

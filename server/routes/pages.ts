@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { isLocale } from '../i18n';
+import { safeNext } from '../middleware/auth';
+import { LANG_COOKIE } from '../middleware/locals';
+import type { RouteContext } from '../services';
+
+export function pagesRouter(ctx: RouteContext): Router {
+  const router = Router();
+
+  router.get('/', (_req, res) => {
+    res.locals.allowIndexing = true;
+    res.render('pages/home');
+  });
+
+  router.get('/privacy', (_req, res) => {
+    res.locals.allowIndexing = true;
+    res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths });
+  });
+
+  // The language switcher is a plain link, so it works without JavaScript. The choice is
+  // kept in a cookie for the visit and, for a signed-in tenant, saved to the account.
+  router.get('/language', async (req, res) => {
+    const lang = req.query.lang;
+    const back = safeNext(req.query.return);
+    if (isLocale(lang)) {
+      res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: req.secure });
+      if (req.user && req.user.locale !== lang) await req.user.update({ locale: lang });
+    }
+    res.redirect(303, back);
+  });
+
+  return router;
+}

@@ -1,0 +1,21 @@
+import type { AppDeps } from '../context';
+import type { BoardStore } from '../middleware/session';
+import { createAccountService } from './accounts';
+
+/** Every service the handlers use, built once per app from the same deps. */
+export function createServices(deps: AppDeps, sessionStore: BoardStore) {
+  return {
+    accounts: createAccountService(deps),
+    sessions: {
+      /** Ends every session of one account (password change, suspension, deletion). */
+      endAllFor: (userId: number, exceptSid?: string) => sessionStore.endAllFor(userId, exceptSid),
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** What every router gets: the app's deps and its services. */
+export interface RouteContext extends AppDeps {
+  services: Services;
+}

@@ -1,0 +1,114 @@
+import crypto from 'node:crypto';
+import sqlite3 from 'sqlite3';
+import {
+  RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Db } from '../../models';
+import type { Config } from '../config';
+import { TooManyRequests } from '../errors';
+
+// Counters live in the database (rate-limiter-flexible's SQLite and PostgreSQL stores),
+// so limits hold across restarts and across every app process sharing PostgreSQL.
+// Keys are hashed: the table never holds a username, e-mail or IP address in clear.
+
+export type LimitName =
+  | 'loginAccount' | 'loginIp' | 'register' | 'mail' | 'forgotIp' | 'search' | 'newConversation' | 'message' | 'totp'
+  | 'report';
+
+export interface Limit {
+  /** Counts one attempt; throws TooManyRequests when the allowance is used up. */
+  consume(key: string | number, points?: number): Promise<void>;
+  /** True when no attempt is left (without counting one). */
+  isBlocked(key: string | number): Promise<number | false>;
+  reset(key: string | number): Promise<void>;
+}
+
+export interface RateLimits {
+  get(name: LimitName): Limit;
+  close(): Promise<void>;
+}
+
+function hashKey(key: string | number): string {
+  return crypto.createHash('sha256').update(String(key).toLowerCase()).digest('base64url').slice(0, 32);
+}
+
+function wrap(limiter: RateLimiterAbstract, id: string): Limit {
+  return {
+    async consume(key, points = 1) {
+      try {
+        await limiter.consume(hashKey(key), points);
+      } catch (err) {
+        if (err instanceof RateLimiterRes) throw TooManyRequests(Math.ceil(err.msBeforeNext / 1000), `rate_limited.${id}`);
+        throw err;
+      }
+    },
+    async isBlocked(key) {
+      const res = await limiter.get(hashKey(key));
+      if (res && res.remainingPoints <= 0) return Math.ceil(res.msBeforeNext / 1000);
+      return false;
+    },
+    async reset(key) {
+      await limiter.delete(hashKey(key));
+    },
+  };
+}
+
+function sqliteConnection(file: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const conn = new sqlite3.Database(file, (err) => {
+      if (err) return reject(err);
+      conn.run('PRAGMA busy_timeout = 10000', () => conn.run('PRAGMA secure_delete = ON', () => resolve(conn)));
+    });
+  });
+}
+
+export async function createRateLimits(db: Db, config: Config, opts: { memory?: boolean } = {}): Promise<RateLimits> {
+  const l = config.limits;
+  const specs: Record<LimitName, { points: number; duration: number; blockDuration?: number }> = {
+    loginAccount: { points: l.loginFailuresPerAccount, duration: l.loginLockSeconds, blockDuration: l.loginLockSeconds },
+    loginIp: { points: l.loginFailuresPerIp, duration: 3600, blockDuration: l.loginLockSeconds },
+    register: { points: l.registrationsPerIpPerHour, duration: 3600 },
+    mail: { points: l.mailPerHour, duration: 3600 },
+    forgotIp: { points: l.mailPerHour * 4, duration: 3600 },
+    search: { points: l.searchPerIpPerMinute, duration: 60 },
+    newConversation: { points: l.newConversationsPerDay, duration: 86_400 },
+    message: { points: l.messagesPerHour, duration: 3600 },
+    totp: { points: l.totpFailures, duration: 900, blockDuration: 900 },
+    report: { points: 30, duration: 86_400 },
+  };
+  let sqliteConn: sqlite3.Database | undefined;
+  let make: (name: LimitName) => RateLimiterAbstract;
+  if (opts.memory) {
+    make = (name) => new RateLimiterMemory({ keyPrefix: name, ...specs[name] });
+  } else if (db.dialect === 'sqlite') {
+    // A connection of its own: the library wraps each update in a SAVEPOINT, which must
+    // never interleave with the statements Sequelize runs on its shared connection.
+    sqliteConn = await sqliteConnection(config.database.storage!);
+    const client = sqliteConn;
+    make = (name) =>
+      new RateLimiterSQLite({
+        storeClient: client, storeType: 'sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: name,
+        clearExpiredByTimeout: false, ...specs[name],
+      } as ConstructorParameters<typeof RateLimiterSQLite>[0]);
+  } else {
+    make = (name) =>
+      new RateLimiterPostgres({
+        storeClient: db.sequelize, storeType: 'sequelize', tableName: 'rate_limits', tableCreated: true, keyPrefix: name,
+        clearExpiredByTimeout: false, ...specs[name],
+      } as ConstructorParameters<typeof RateLimiterPostgres>[0]);
+  }
+  const cache = new Map<LimitName, Limit>();
+  return {
+    get(name) {
+      let limit = cache.get(name);
+      if (!limit) {
+        limit = wrap(make(name), name);
+        cache.set(name, limit);
+      }
+      return limit;
+    },
+    async close() {
+      if (sqliteConn) await new Promise<void>((resolve) => sqliteConn!.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { FieldErrors } from '../errors';
+
+// Form validation. Schemas use i18n keys as their messages ('errors:field.required'),
+// so a failed check turns into text next to the field in the visitor's language.
+
+const errorMap: z.ZodErrorMap = (issue, ctx) => {
+  if (issue.code === z.ZodIssueCode.invalid_type) {
+    return { message: issue.received === 'undefined' ? 'errors:field.required' : 'errors:field.invalid' };
+  }
+  if (issue.code === z.ZodIssueCode.too_big && issue.type === 'string') return { message: 'errors:field.too_long' };
+  if (issue.code === z.ZodIssueCode.too_small && issue.type === 'string') {
+    return { message: issue.minimum === 1 ? 'errors:field.required' : 'errors:field.too_short' };
+  }
+  if (issue.code === z.ZodIssueCode.invalid_enum_value) return { message: 'errors:field.invalid_choice' };
+  return { message: ctx.defaultError.startsWith('errors:') ? ctx.defaultError : 'errors:field.invalid' };
+};
+
+export type ParseResult<T> = { ok: true; data: T } | { ok: false; fields: FieldErrors };
+
+export function parseForm<S extends z.ZodTypeAny>(schema: S, input: unknown): ParseResult<z.infer<S>> {
+  const result = schema.safeParse(input ?? {}, { errorMap });
+  if (result.success) return { ok: true, data: result.data };
+  const fields: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const key = String(issue.path[0] ?? '_form');
+    fields[key] ??= issue.message;
+  }
+  return { ok: false, fields };
+}
+
+/** A single text field from a form: trimmed; anything but a string counts as missing. */
+export const text = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().max(max));
+export const requiredText = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1).max(max));
+/** A password is taken exactly as typed (no trimming). */
+export const passwordField = z.string().min(1).max(1024);
+/** A checkbox: present and "on"/"1"/"true" means ticked. */
+export const checkbox = z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === true, z.boolean());
+
+/** Returns the submitted values to show again in a re-rendered form (never passwords). */
+export function keepInput(body: unknown, omit: string[] = ['password', 'password_confirm', '_csrf', 'current_password']) {
+  const out: Record<string, string | string[]> = {};
+  if (body && typeof body === 'object') {
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+      if (omit.includes(k)) continue;
+      if (typeof v === 'string') out[k] = v;
+      else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+    }
+  }
+  return out;
+}

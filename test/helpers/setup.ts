@@ -1,0 +1,20 @@
+import { context, setupContext, teardownContext, truncateAll } from './context';
+
+// Root hooks: one app and one database for the run; every test starts with empty tables,
+// an empty mailbox, an empty log and the real clock.
+before(async function () {
+  this.timeout(60_000);
+  await setupContext();
+});
+
+beforeEach(async () => {
+  const ctx = context();
+  await truncateAll(ctx.db);
+  ctx.mailer.clear();
+  ctx.logs.clear();
+  ctx.clock.reset();
+});
+
+after(async () => {
+  await teardownContext();
+});

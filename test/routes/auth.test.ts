@@ -1,0 +1,297 @@
+import { expect } from 'chai';
+import { Session } from '../../models/session';
+import { Token } from '../../models/token';
+import { User } from '../../models/user';
+import { context } from '../helpers/context';
+import { createUser, DEFAULT_PASSWORD } from '../helpers/factories';
+import { agent, csrfToken, linkIn, signIn, submit } from '../helpers/http';
+
+const GOOD = { username: 'kallio_kaisa', email: 'kaisa@example.fi', phone: '', password: 'a long walk by the sea', password_confirm: 'a long walk by the sea' };
+
+describe('POST /register', () => {
+  it('creates the account, signs the tenant in and e-mails a verification link', async () => {
+    const a = agent();
+    const res = await submit(a, '/register', GOOD, '/register');
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/account');
+    const user = await User.findOne({ where: { usernameLower: 'kallio_kaisa' } });
+    expect(user).to.not.equal(null);
+    expect(user!.emailVerifiedAt).to.equal(null);
+    expect(user!.passwordHash).to.match(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(user!.lastLoginAt.getTime()).to.be.closeTo(Date.now(), 5000);
+    const mail = context().mailer.last('kaisa@example.fi');
+    expect(mail?.subject).to.equal('Bekräfta din e-postadress');
+    const account = await a.get('/account');
+    expect(account.status).to.equal(200);
+    expect(account.text).to.contain('kallio_kaisa');
+  });
+
+  it('re-renders the form with 422 and keeps the input when the password is too short', async () => {
+    const res = await submit(agent(), '/register', { ...GOOD, password: 'short', password_confirm: 'short' }, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('Lösenordet ska ha minst 12 tecken.');
+    expect(res.text).to.match(/id="field-password"[^>]*aria-invalid="true"/);
+    expect(res.text).to.contain('value="kallio_kaisa"');
+    expect(res.text).to.contain('value="kaisa@example.fi"');
+    expect(res.text).to.not.contain('short"');
+    expect(await User.count()).to.equal(0);
+  });
+
+  it('refuses a common password from the shipped list', async () => {
+    const res = await submit(agent(), '/register', { ...GOOD, password: 'qwerty123456', password_confirm: 'qwerty123456' }, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('Lösenordet är för vanligt');
+  });
+
+  it('refuses a password longer than 128 characters', async () => {
+    const long = 'x'.repeat(60) + 'y'.repeat(69);
+    const res = await submit(agent(), '/register', { ...GOOD, password: long, password_confirm: long }, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('högst 128 tecken');
+  });
+
+  it('tells the tenant when the two passwords differ', async () => {
+    const res = await submit(agent(), '/register', { ...GOOD, password_confirm: 'a long walk by the lake' }, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('Lösenorden är inte likadana.');
+  });
+
+  it('rejects usernames with spaces or of the wrong length, next to the field', async () => {
+    for (const username of ['ab', 'has space', 'x'.repeat(31), '<script>']) {
+      const res = await submit(agent(), '/register', { ...GOOD, username }, '/register');
+      expect(res.status, username).to.equal(422);
+      expect(res.text).to.match(/id="field-username-error"/);
+    }
+  });
+
+  it('treats usernames as unique ignoring case', async () => {
+    await createUser({ username: 'Kallio_Kaisa' });
+    const res = await submit(agent(), '/register', GOOD, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('Användarnamnet är redan upptaget');
+  });
+
+  it('refuses an address already registered without saying whose it is', async () => {
+    await createUser({ username: 'someone', email: 'kaisa@example.fi' });
+    const res = await submit(agent(), '/register', GOOD, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.not.contain('someone');
+  });
+
+  it('rejects a malformed e-mail and a malformed phone number', async () => {
+    const res = await submit(agent(), '/register', { ...GOOD, email: 'not-an-address', phone: 'call me' }, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.match(/id="field-email-error"/);
+    expect(res.text).to.match(/id="field-phone-error"/);
+  });
+
+  it('answers 422, never 500, to missing fields, arrays and 100 KB strings', async () => {
+    const a = agent();
+    const token = await csrfToken(a, '/register');
+    const missing = await a.post('/register').type('form').send({ _csrf: token });
+    expect(missing.status).to.equal(422);
+    const arrays = await a.post('/register').type('form').send(`_csrf=${token}&username=a&username=b&email=x&email=y`);
+    expect(arrays.status).to.equal(422);
+    const huge = await a.post('/register').type('form').send({ _csrf: token, ...GOOD, username: 'x'.repeat(100_000) });
+    expect(huge.status).to.equal(422);
+    expect(huge.text).to.match(/id="field-username-error"/);
+  });
+
+  it('escapes what the visitor typed when showing it again', async () => {
+    const res = await submit(agent(), '/register', { ...GOOD, username: '"><script>alert(1)</script>' }, '/register');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.not.contain('<script>alert(1)</script>');
+    expect(res.text).to.contain('&lt;script&gt;');
+  });
+
+  it('answers 403 to a registration without a CSRF token', async () => {
+    const res = await agent().post('/register').type('form').send(GOOD);
+    expect(res.status).to.equal(403);
+    expect(await User.count()).to.equal(0);
+  });
+});
+
+describe('GET /verify-email', () => {
+  it('verifies the address with the e-mailed link, once', async () => {
+    const a = agent();
+    await submit(a, '/register', GOOD, '/register');
+    const link = linkIn(context().mailer.last('kaisa@example.fi')!.text, '/verify-email');
+    const res = await a.get(link);
+    expect(res.status).to.equal(303);
+    const user = await User.findOne({ where: { usernameLower: 'kallio_kaisa' } });
+    expect(user!.emailVerifiedAt).to.be.instanceOf(Date);
+    const again = await a.get(link);
+    expect(again.status).to.equal(400);
+    expect(again.text).to.contain('Länken är ogiltig');
+  });
+
+  it('answers 400 with a clear page to a made-up token', async () => {
+    const res = await agent().get('/verify-email?token=' + 'x'.repeat(43));
+    expect(res.status).to.equal(400);
+    expect(res.text).to.contain('Länken är ogiltig');
+  });
+
+  it('stores only a hash of the token', async () => {
+    await submit(agent(), '/register', GOOD, '/register');
+    const link = linkIn(context().mailer.last()!.text, '/verify-email');
+    const raw = new URL('http://x' + link).searchParams.get('token')!;
+    const row = await Token.findOne();
+    expect(row!.tokenHash).to.not.equal(raw);
+    expect(row!.tokenHash).to.have.length(64);
+  });
+});
+
+describe('POST /login', () => {
+  it('signs in with the username, changes the session id and records the login time', async () => {
+    const user = await createUser({ lastLoginAt: new Date('2026-01-01T00:00:00Z') });
+    const a = agent();
+    const before = await a.get('/login');
+    const cookieBefore = String(before.headers['set-cookie']);
+    const token = /name="_csrf" value="([^"]+)"/.exec(before.text)![1];
+    const res = await a.post('/login').type('form').send({ _csrf: token, username: user.username, password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(303);
+    const cookieAfter = String(res.headers['set-cookie']);
+    expect(cookieAfter.split(';')[0]).to.not.equal(cookieBefore.split(';')[0]);
+    await user.reload();
+    expect(user.lastLoginAt.getFullYear()).to.be.greaterThan(2026 - 1);
+    expect(user.lastLoginAt.getTime()).to.be.closeTo(Date.now(), 5000);
+    const session = await Session.findOne({ where: { userId: user.id } });
+    expect(session).to.not.equal(null);
+  });
+
+  it('signs in with the e-mail address, in any letter case', async () => {
+    const user = await createUser({ email: 'mixed@example.fi' });
+    const res = await submit(agent(), '/login', { username: 'MIXED@example.fi', password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(303);
+    expect(user.id).to.be.a('number');
+  });
+
+  it('gives the same message for an unknown user and a wrong password', async () => {
+    const user = await createUser();
+    const wrong = await submit(agent(), '/login', { username: user.username, password: 'not the password at all' });
+    const unknown = await submit(agent(), '/login', { username: 'nobody_here', password: 'not the password at all' });
+    expect(wrong.status).to.equal(401);
+    expect(unknown.status).to.equal(401);
+    const message = (html: string) => /<div class="error-summary"[^>]*>\s*<h2>([^<]+)<\/h2>/.exec(html)?.[1];
+    expect(message(wrong.text)).to.equal('Fel användarnamn eller lösenord.');
+    expect(message(unknown.text)).to.equal(message(wrong.text));
+    expect(wrong.text).to.contain(`value="${user.username}"`);
+  });
+
+  it('locks an account after too many failures, even for the right password, with 429', async () => {
+    const user = await createUser();
+    const limit = context().config.limits.loginFailuresPerAccount;
+    for (let i = 0; i < limit; i++) {
+      await submit(agent(), '/login', { username: user.username, password: `wrong password ${i}!!` });
+    }
+    const res = await submit(agent(), '/login', { username: user.username, password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(429);
+    expect(res.headers['retry-after']).to.match(/^\d+$/);
+    expect(res.text).to.contain('För många misslyckade inloggningar');
+  });
+
+  it('tells a suspended tenant that the account is suspended, and why', async () => {
+    const user = await createUser({ suspended: 'Asked for money for the swap' });
+    const res = await submit(agent(), '/login', { username: user.username, password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(403);
+    expect(res.text).to.contain('Ditt konto är avstängt');
+    expect(res.text).to.contain('Asked for money for the swap');
+  });
+
+  it('lets an unverified tenant sign in', async () => {
+    const user = await createUser({ verified: false });
+    const res = await submit(agent(), '/login', { username: user.username, password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(303);
+  });
+
+  it('returns to a local page after sign-in, never to another site', async () => {
+    const user = await createUser();
+    const local = await submit(agent(), '/login', { username: user.username, password: DEFAULT_PASSWORD, next: '/account' });
+    expect(local.headers.location).to.equal('/account');
+    const user2 = await createUser();
+    const foreign = await submit(agent(), '/login', { username: user2.username, password: DEFAULT_PASSWORD, next: '//evil.example/' });
+    expect(foreign.headers.location).to.equal('/');
+  });
+
+  it('answers 403 without a CSRF token', async () => {
+    const user = await createUser();
+    const res = await agent().post('/login').type('form').send({ username: user.username, password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(403);
+  });
+});
+
+describe('POST /logout', () => {
+  it('destroys the session so the old cookie no longer works', async () => {
+    const user = await createUser();
+    const a = await signIn(user);
+    const token = await csrfToken(a, '/account');
+    const res = await a.post('/logout').type('form').send({ _csrf: token });
+    expect(res.status).to.equal(303);
+    expect(await Session.count({ where: { userId: user.id } })).to.equal(0);
+    const after = await a.get('/account');
+    expect(after.status).to.equal(303);
+    expect(after.headers.location).to.match(/^\/login/);
+  });
+});
+
+describe('password reset', () => {
+  it('answers the same for a registered and an unknown address, and mails only the registered one', async () => {
+    await createUser({ email: 'known@example.fi' });
+    const known = await submit(agent(), '/forgot-password', { email: 'known@example.fi' }, '/forgot-password');
+    const unknown = await submit(agent(), '/forgot-password', { email: 'unknown@example.fi' }, '/forgot-password');
+    expect(known.status).to.equal(200);
+    expect(unknown.status).to.equal(200);
+    const strip = (s: string) => s.replace(/name="_csrf" value="[^"]+"/g, '');
+    expect(strip(known.text)).to.equal(strip(unknown.text));
+    expect(context().mailer.to('known@example.fi')).to.have.length(1);
+    expect(context().mailer.to('unknown@example.fi')).to.have.length(0);
+  });
+
+  it('sets a new password with a single-use link and ends every session of the account', async () => {
+    const user = await createUser({ email: 'reset@example.fi' });
+    const other = await signIn(user);
+    await submit(agent(), '/forgot-password', { email: 'reset@example.fi' }, '/forgot-password');
+    const link = linkIn(context().mailer.last('reset@example.fi')!.text, '/reset-password');
+    const a = agent();
+    const form = await a.get(link);
+    expect(form.status).to.equal(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    const res = await a.post(link).type('form').send({ _csrf: token, password: 'brand new river stones', password_confirm: 'brand new river stones' });
+    expect(res.status).to.equal(303);
+    expect((await other.get('/account')).status).to.equal(303);
+    const reused = await a.get(link);
+    expect(reused.status).to.equal(400);
+    expect((await submit(agent(), '/login', { username: user.username, password: 'brand new river stones' })).status).to.equal(303);
+  });
+
+  it('does not accept a link older than one hour', async () => {
+    await createUser({ email: 'late@example.fi' });
+    await submit(agent(), '/forgot-password', { email: 'late@example.fi' }, '/forgot-password');
+    const link = linkIn(context().mailer.last('late@example.fi')!.text, '/reset-password');
+    context().clock.advance(61 * 60 * 1000);
+    const res = await agent().get(link);
+    expect(res.status).to.equal(400);
+  });
+
+  it('keeps the reset form with an error when the new password is common', async () => {
+    await createUser({ email: 'weak@example.fi' });
+    await submit(agent(), '/forgot-password', { email: 'weak@example.fi' }, '/forgot-password');
+    const link = linkIn(context().mailer.last('weak@example.fi')!.text, '/reset-password');
+    const a = agent();
+    const form = await a.get(link);
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    const res = await a.post(link).type('form').send({ _csrf: token, password: 'password1234', password_confirm: 'password1234' });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('för vanligt');
+  });
+
+  it('rate-limits reset requests from one address', async () => {
+    const limit = context().config.limits.mailPerHour * 4;
+    const a = agent();
+    let last = 0;
+    for (let i = 0; i <= limit; i++) {
+      last = (await submit(a, '/forgot-password', { email: `x${i}@example.fi` }, '/forgot-password')).status;
+    }
+    expect(last).to.equal(429);
+  });
+});
