@@ -4,6 +4,7 @@ import { LOCALES } from '../../models/user';
 import { isAppError, type FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
 import { presentOwnAccount } from '../presenters/user';
+import { loadAccountSections } from './account-sections';
 import type { RouteContext } from '../services';
 import { checkbox, keepInput, parseForm, passwordField, text } from '../validation';
 
@@ -26,7 +27,7 @@ export function accountRouter(ctx: RouteContext): Router {
   const { accounts, sessions } = ctx.services;
   router.use(requireUser);
 
-  // Later areas (listing, blocks, data export) add their parts of the page through this hook.
+  // Other areas (the listing, blocked tenants, My data) add their parts through account-sections.ts.
   async function render(req: Request, res: Response, status = 200, extra: { values?: Record<string, unknown>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}) {
     const account = presentOwnAccount(req.user!);
     res.status(status).render('account/show', {
@@ -37,6 +38,7 @@ export function accountRouter(ctx: RouteContext): Router {
       },
       errors: extra.errors ?? {},
       passwordErrors: extra.passwordErrors ?? {},
+      sections: await loadAccountSections(req.user!, ctx),
     });
   }
 
