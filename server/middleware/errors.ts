@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isAppError } from '../errors';
 import type { Logger } from '../logger';
+import { setTemplateLocals } from './locals';
 
 export const notFound: RequestHandler = (_req, res) => {
   res.status(404).render('errors/error', { status: 404, errorId: 'not_found' });
@@ -34,6 +35,9 @@ export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHa
       logger.error({ err: { name: e?.name ?? 'Error', stack }, route: req.route?.path, userId: req.user?.id }, 'request failed');
     }
     res.status(status);
+    // Errors raised before the locals middleware ran (a body too large, say) still get a full page.
+    if (!res.locals.t) setTemplateLocals(req, res);
+    if (!res.locals.allowIndexing) res.set('X-Robots-Tag', 'noindex, nofollow');
     const params = isAppError(err) ? err.details.params : undefined;
     const retryAfterMinutes = isAppError(err) && err.details.retryAfterSeconds ? Math.ceil(err.details.retryAfterSeconds / 60) : undefined;
     if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {

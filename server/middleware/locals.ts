@@ -37,6 +37,12 @@ export function resolveLocale(req: Parameters<RequestHandler>[0]): Locale {
 }
 
 export const templateLocals: RequestHandler = (req, res, next) => {
+  setTemplateLocals(req, res);
+  next();
+};
+
+/** The locals every template relies on; also used by the error handler for early errors. */
+export function setTemplateLocals(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]): void {
   const locale = resolveLocale(req);
   req.locale = locale;
   const user = req.user instanceof User ? req.user : undefined;
@@ -49,5 +55,7 @@ export const templateLocals: RequestHandler = (req, res, next) => {
   res.locals.currentPath = req.originalUrl.split('#')[0];
   res.locals.currentPathname = req.path;
   res.locals.unreadTotal = 0;
-  next();
-};
+  res.locals.flashes ??= [];
+  res.locals.allowIndexing ??= false;
+  res.locals.csrfToken ??= () => '';
+}
