@@ -27,6 +27,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare suspendedReason: string | null;
   declare totpSecret: string | null;
   declare totpLastStep: number | null;
+  // When the moderator first signed in with a code (migration 20261128050000-moderation).
+  declare totpConfirmedAt: CreationOptional<Date | null>;
   declare lastLoginAt: Date;
   // The purge deadline for which the 14-day warning was sent, so it goes out once.
   declare purgeWarningFor: Date | null;
@@ -53,6 +55,7 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
         suspendedReason: { type: DataTypes.STRING(500), allowNull: true },
         totpSecret: { type: DataTypes.STRING(64), allowNull: true },
         totpLastStep: { type: DataTypes.BIGINT, allowNull: true },
+        totpConfirmedAt: { type: DataTypes.DATE, allowNull: true },
         lastLoginAt: { type: DataTypes.DATE, allowNull: false },
         purgeWarningFor: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,
