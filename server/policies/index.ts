@@ -1,6 +1,7 @@
 import type { User } from '../../models/user';
 import { Forbidden, NotFound } from '../errors';
 import { accountRules } from './account';
+import { adminRules } from './admin';
 
 // Who may do what. Each area of the product has a file of one-line rules; `can` is also
 // given to templates so a button shows exactly when the server would allow the action.
@@ -10,6 +11,7 @@ export type Rule = (actor: Actor, target?: any) => boolean;
 
 const RULES: Record<string, Rule> = {
   ...accountRules,
+  ...adminRules,
 };
 
 export function registerRules(rules: Record<string, Rule>): void {
