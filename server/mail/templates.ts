@@ -13,6 +13,8 @@ export async function renderMail(
   locale: Locale,
   data: Record<string, unknown>,
   orgName: string,
+  // An area may keep its e-mail's subject in its own namespace (e.g. 'messages:email.subject').
+  opts: { subjectKey?: string } = {},
 ): Promise<OutgoingMail> {
   const t = translator(locale);
   const text = await ejs.renderFile(
@@ -20,5 +22,5 @@ export async function renderMail(
     { ...data, t, fmt: formatters(locale), orgName, locale },
     { escape: (s: unknown) => String(s ?? ''), async: true },
   );
-  return { to, subject: t(`emails:${name}.subject`, { orgName }), text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n' };
+  return { to, subject: t(opts.subjectKey ?? `emails:${name}.subject`, { orgName }), text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n' };
 }
