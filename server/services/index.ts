@@ -1,11 +1,13 @@
 import type { AppDeps } from '../context';
 import type { BoardStore } from '../middleware/session';
 import { createAccountService } from './accounts';
+import { createModerationService } from './moderation';
 
 /** Every service the handlers use, built once per app from the same deps. */
 export function createServices(deps: AppDeps, sessionStore: BoardStore) {
   return {
     accounts: createAccountService(deps),
+    moderation: createModerationService(deps, sessionStore),
     sessions: {
       /** Ends every session of one account (password change, suspension, deletion). */
       endAllFor: (userId: number, exceptSid?: string) => sessionStore.endAllFor(userId, exceptSid),
