@@ -62,6 +62,56 @@ function applyPragmasOnEveryConnection(sequelize: Sequelize): void {
   };
 }
 
+// node-sqlite3 waits for a busy database inside libuv's small thread pool. Several write
+// transactions waiting at once can fill the pool so that the one holding the lock never
+// gets a thread to finish on, and all of them time out together. SQLite has a single
+// writer anyway, so this process queues its own transactions and only contends with
+// other processes (the CLIs) through busy_timeout.
+function queueTransactions(sequelize: Sequelize): void {
+  type TxFn = (t: Transaction) => Promise<unknown>;
+  const original = sequelize.transaction.bind(sequelize) as (options?: unknown, fn?: TxFn) => Promise<unknown>;
+  let tail: Promise<void> = Promise.resolve();
+  const takeTurn = (): Promise<() => void> => {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const turn = tail.then(() => release);
+    tail = tail.then(() => done);
+    return turn;
+  };
+  (sequelize as unknown as { transaction: unknown }).transaction = async (optionsOrFn?: unknown, maybeFn?: TxFn) => {
+    const fn = typeof optionsOrFn === 'function' ? (optionsOrFn as TxFn) : maybeFn;
+    const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
+    const release = await takeTurn();
+    if (fn) {
+      try {
+        return await original(options, fn);
+      } finally {
+        release();
+      }
+    }
+    // An unmanaged transaction (Sequelize's own findOrCreate uses one): hold the turn
+    // until it commits or rolls back.
+    let t: Transaction;
+    try {
+      t = (await original(options)) as Transaction;
+    } catch (err) {
+      release();
+      throw err;
+    }
+    for (const method of ['commit', 'rollback'] as const) {
+      const inner = t[method].bind(t);
+      t[method] = async () => {
+        try {
+          return await inner();
+        } finally {
+          release();
+        }
+      };
+    }
+    return t;
+  };
+}
+
 function initModels(sequelize: Sequelize): void {
   for (const model of [
     User, Session, Token, Listing, ListingWantedDistrict, Favourite, Report, Conversation, ConversationParticipant,
@@ -99,6 +149,7 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
       retry: { max: 3 },
     });
     applyPragmasOnEveryConnection(sequelize);
+    queueTransactions(sequelize);
   } else {
     sequelize = new Sequelize(url, {
       dialect: 'postgres',

@@ -1,3 +1,7 @@
+// node-sqlite3 and argon2 both work in libuv's thread pool; four threads are too few for a
+// busy server. This must run before anything uses the pool.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 import http from 'node:http';
 import { createDb } from '../models';
 import { migrate } from '../models/migrate';

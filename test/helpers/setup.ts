@@ -1,3 +1,4 @@
+process.env.UV_THREADPOOL_SIZE ??= '16';
 import { context, setupContext, teardownContext, truncateAll } from './context';
 
 // Root hooks: one app and one database for the run; every test starts with empty tables,

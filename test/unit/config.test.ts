@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../server/config';
+
+describe('configuration', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-config-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('works with no environment at all: SQLite under data/, port 3000, Swedish defaults', () => {
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.port).to.equal(3000);
+    expect(config.database.dialect).to.equal('sqlite');
+    expect(config.database.storage).to.match(/data[/\\]bostadsbyte\.sqlite$/);
+    expect(config.purge.schedule).to.equal('30 3 * * *');
+    expect(config.purge.timezone).to.equal('Europe/Helsinki');
+    expect(config.purge.enabled).to.equal(true);
+    expect(config.session.idleMs).to.equal(30 * 60_000);
+    expect(config.session.absoluteMs).to.equal(12 * 3_600_000);
+    expect(config.org.name).to.equal('Heka');
+  });
+
+  it('generates a session secret once, keeps it with mode 0600 and reuses it', () => {
+    const first = loadConfig({ DATA_DIR: dir });
+    const file = path.join(dir, 'session-secret');
+    expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(second.sessionSecret).to.equal(first.sessionSecret);
+    expect(first.sessionSecret.length).to.be.at.least(32);
+  });
+
+  it('switches to PostgreSQL for a postgres:// URL and accepts any sqlite file path', () => {
+    expect(loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgres://u@h/db' }).database.dialect).to.equal('postgres');
+    expect(loadConfig({ DATA_DIR: dir, DATABASE_URL: 'sqlite:/tmp/x/board.db' }).database.storage).to.equal('/tmp/x/board.db');
+  });
+
+  it('refuses bad values with a message that names the variable', () => {
+    expect(() => loadConfig({ DATA_DIR: dir, PORT: 'abc' })).to.throw(ConfigError, /PORT/);
+    expect(() => loadConfig({ DATA_DIR: dir, DATABASE_URL: 'mysql://x' })).to.throw(ConfigError, /DATABASE_URL/);
+    expect(() => loadConfig({ DATA_DIR: dir, SESSION_SECRET: 'short' })).to.throw(ConfigError, /SESSION_SECRET/);
+    expect(() => loadConfig({ DATA_DIR: dir, PURGE_ENABLED: 'maybe' })).to.throw(ConfigError, /PURGE_ENABLED/);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(Object.isFrozen(config)).to.equal(true);
+  });
+});

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { Token } from '../../models/token';
+import { User } from '../../models/user';
+import { context } from '../helpers/context';
+import { createUser } from '../helpers/factories';
+
+describe('the database connection', () => {
+  const onSqlite = () => context().db.dialect === 'sqlite';
+
+  it('runs SQLite in WAL mode with foreign keys, a busy timeout and secure_delete on every connection', async function () {
+    if (!onSqlite()) this.skip();
+    const { sequelize } = context().db;
+    const read = async (pragma: string, transaction?: Transaction) => {
+      const rows = await sequelize.query<Record<string, unknown>>(`PRAGMA ${pragma}`, { transaction, type: QueryTypes.SELECT });
+      return Object.values(rows[0])[0];
+    };
+    for (const check of [undefined, 'in a transaction']) {
+      const run = async (transaction?: Transaction) => {
+        expect(await read('journal_mode', transaction), `journal_mode ${check}`).to.equal('wal');
+        expect(await read('foreign_keys', transaction)).to.equal(1);
+        expect(await read('secure_delete', transaction)).to.equal(1);
+        expect(Number(await read('busy_timeout', transaction))).to.be.at.least(5000);
+      };
+      if (check) await sequelize.transaction((t) => run(t));
+      else await run();
+    }
+  });
+
+  it('enforces foreign keys: deleting a user deletes their rows', async () => {
+    const user = await createUser();
+    await Token.create({ userId: user.id, purpose: 'verify_email', tokenHash: 'a'.repeat(64), expiresAt: new Date(), usedAt: null });
+    await user.destroy();
+    expect(await Token.count()).to.equal(0);
+  });
+
+  it('does not fail with SQLITE_BUSY when many write transactions run at once', async () => {
+    const users = await Promise.all(Array.from({ length: 5 }, () => createUser()));
+    const { sequelize } = context().db;
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      sequelize.transaction(async (transaction) => {
+        const u = users[i % users.length];
+        const fresh = await User.findByPk(u.id, { transaction });
+        await fresh!.update({ phone: `+35840${String(i).padStart(6, '0')}` }, { transaction });
+        await new Promise((r) => setTimeout(r, 2));
+        await User.update({ showPhone: i % 2 === 0 }, { where: { id: u.id }, transaction });
+      }),
+    );
+    const results = await Promise.allSettled(writes);
+    const failures = results.filter((r) => r.status === 'rejected');
+    expect(failures.map((f) => String((f as PromiseRejectedResult).reason))).to.deep.equal([]);
+  });
+});
