@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Sequelize, type Options, Transaction } from 'sequelize';
 import type { Config } from '../server/config';
 import type { Logger } from '../server/logger';
@@ -71,6 +72,9 @@ function queueTransactions(sequelize: Sequelize): void {
   type TxFn = (t: Transaction) => Promise<unknown>;
   const original = sequelize.transaction.bind(sequelize) as (options?: unknown, fn?: TxFn) => Promise<unknown>;
   let tail: Promise<void> = Promise.resolve();
+  // Starting a second transaction from inside the callback of the first would wait for
+  // itself forever; say so at once instead.
+  const inside = new AsyncLocalStorage<boolean>();
   const takeTurn = (): Promise<() => void> => {
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
@@ -81,10 +85,13 @@ function queueTransactions(sequelize: Sequelize): void {
   (sequelize as unknown as { transaction: unknown }).transaction = async (optionsOrFn?: unknown, maybeFn?: TxFn) => {
     const fn = typeof optionsOrFn === 'function' ? (optionsOrFn as TxFn) : maybeFn;
     const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
+    if (inside.getStore()) {
+      throw new Error('Nested SQLite transaction: pass { transaction } to the inner queries instead');
+    }
     const release = await takeTurn();
     if (fn) {
       try {
-        return await original(options, fn);
+        return await inside.run(true, () => original(options, fn));
       } finally {
         release();
       }
