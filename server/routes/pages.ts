@@ -17,6 +17,10 @@ export function pagesRouter(ctx: RouteContext): Router {
     res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths });
   });
 
+  router.get('/accessibility', (_req, res) => {
+    res.render('pages/accessibility', { org: ctx.config.org });
+  });
+
   // The language switcher is a plain link, so it works without JavaScript. The choice is
   // kept in a cookie for the visit and, for a signed-in tenant, saved to the account.
   router.get('/language', async (req, res) => {

@@ -154,3 +154,17 @@ describe('sessions', () => {
     expect(row!.data).to.not.contain(user.username);
   });
 });
+
+describe('GET /accessibility', () => {
+  it('publishes the accessibility statement in all three languages with the feedback contact', async () => {
+    for (const [lang, title] of [['sv', 'Tillgänglighetsutlåtande'], ['fi', 'Saavutettavuusseloste'], ['en', 'Accessibility statement']]) {
+      const a = agent();
+      await a.get(`/language?lang=${lang}&return=/`);
+      const res = await a.get('/accessibility');
+      expect(res.status).to.equal(200);
+      expect(res.text).to.contain(`<h1>${title}</h1>`);
+      expect(res.text).to.contain(`<html lang="${lang}">`);
+      expect(res.text).to.contain(context().config.org.accessibilityContact);
+    }
+  });
+});
