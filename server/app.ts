@@ -10,6 +10,7 @@ import { noIndexByDefault, noStoreWhenSignedIn, securityHeaders } from './middle
 import { createSessionStore, sessionMiddleware, type BoardStore } from './middleware/session';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { mountRoutes } from './routes';
+import { unreadTotalLocal } from './routes/messages';
 import { createServices, type Services } from './services';
 
 export interface BoardApp {
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(noIndexByDefault);
   app.use(flash);
   app.use(templateLocals);
+  app.use(unreadTotalLocal({ ...deps, services }));
   app.use(csrfLocals);
   app.use(csrfProtection);
 

@@ -1,6 +1,7 @@
 import type { User } from '../../models/user';
 import { Forbidden, NotFound } from '../errors';
 import { accountRules } from './account';
+import { messageRules } from './message';
 import { adminRules } from './admin';
 
 // Who may do what. Each area of the product has a file of one-line rules; `can` is also
@@ -11,6 +12,7 @@ export type Rule = (actor: Actor, target?: any) => boolean;
 
 const RULES: Record<string, Rule> = {
   ...accountRules,
+  ...messageRules,
   ...adminRules,
 };
 

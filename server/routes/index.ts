@@ -3,6 +3,7 @@ import type { PassportStatic } from 'passport';
 import type { RouteContext } from '../services';
 import { accountRouter } from './account';
 import { authRouter } from './auth';
+import { messagesRouter } from './messages';
 import { pagesRouter } from './pages';
 
 // The one route table: every URL the board answers is mounted here (SPEC §13).
@@ -10,4 +11,5 @@ export function mountRoutes(app: Express, ctx: RouteContext, passport: PassportS
   app.use(pagesRouter(ctx));
   app.use(authRouter(ctx, passport));
   app.use('/account', accountRouter(ctx));
+  app.use(messagesRouter(ctx));
 }

@@ -1,12 +1,14 @@
 import type { AppDeps } from '../context';
 import type { BoardStore } from '../middleware/session';
 import { createAccountService } from './accounts';
+import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
 
 /** Every service the handlers use, built once per app from the same deps. */
 export function createServices(deps: AppDeps, sessionStore: BoardStore) {
   return {
     accounts: createAccountService(deps),
+    messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),
     sessions: {
       /** Ends every session of one account (password change, suspension, deletion). */

@@ -1,0 +1,248 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { Listing, LISTING_STATUS } from '../../models/listing';
+import { REPORT_REASONS } from '../../models/report';
+import { isAppError, NotFound, type FieldErrors } from '../errors';
+import type { Locale } from '../i18n';
+import { requireUser } from '../middleware/auth';
+import { authorize, can } from '../policies';
+import { districtName } from '../services/districts';
+import { presentInboxRow, presentListingLabel, presentMessage } from '../presenters/conversation';
+import {
+  checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED, type ConversationRef,
+} from '../services/messages';
+import type { RouteContext } from '../services';
+import { keepInput, parseForm, text } from '../validation';
+import { ACCOUNT_SECTIONS } from './account-sections';
+
+// Private messages (SPEC §7, §13): writing to a listing's owner, the inbox, threads,
+// blocking and reporting, and the e-mail's "turn notices off" link.
+
+/** Message text: browsers send line breaks as CRLF; counted as one character each, like the textarea's maxlength. */
+const messageBody = z.preprocess(
+  (v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : v),
+  z.string().min(1).max(MESSAGE_MAX_LENGTH),
+);
+const messageSchema = z.object({ body: messageBody });
+const reportSchema = z.object({
+  reason: z.enum(REPORT_REASONS),
+  details: text(REPORT_DETAILS_MAX_LENGTH).default(''),
+});
+
+/** A positive database id from a path or query string, or null for anything else. */
+function parseId(value: unknown): number | null {
+  return typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : null;
+}
+
+/** District names in the page's language. */
+const namer = (res: Response) => (code: string) => districtName(code, res.locals.locale as Locale);
+
+/** An error shown above a form: an i18n key and its parameters. */
+interface Problem {
+  key: string;
+  params?: Record<string, unknown>;
+}
+
+function problemFrom(err: unknown): { status: number; problem: Problem } | null {
+  if (!isAppError(err)) return null;
+  if (err.id === CLOSED || err.id === YOU_BLOCKED) return { status: 403, problem: { key: `messages:errors.${err.id}` } };
+  if (err.status === 429) {
+    return { status: 429, problem: { key: `errors:${err.id}`, params: { minutes: Math.ceil((err.details.retryAfterSeconds ?? 60) / 60) } } };
+  }
+  return null;
+}
+
+// Blocked tenants are listed on /account with an "unblock" button.
+ACCOUNT_SECTIONS.push(async (user, ctx) => {
+  const blocked = await ctx.services.messages.blockedBy(user);
+  return blocked.length > 0 ? { view: 'account/_blocks', blocked } : null;
+});
+
+/** Sets the header's unread count for a signed-in tenant (one indexed SUM). */
+export function unreadTotalLocal(ctx: RouteContext): RequestHandler {
+  return async (req, res, next) => {
+    if (req.user) res.locals.unreadTotal = await ctx.services.messages.unreadTotal(req.user.id);
+    next();
+  };
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      conversation?: ConversationRef;
+    }
+  }
+}
+
+export function messagesRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { messages } = ctx.services;
+
+  /**
+   * The :id loader of every /messages/:id route. Only the two participants get past it;
+   * everyone else gets the same 404, signed in or not and whether or not the
+   * conversation exists. A visitor who is not signed in is not even looked up, and the
+   * page offers the sign-in (they may have come from a notice e-mail).
+   */
+  const loadConversation: RequestHandler = async (req, res, next) => {
+    if (!req.user) {
+      res.status(404).render('messages/signed-out', { next: req.method === 'GET' ? req.originalUrl : '/messages' });
+      return;
+    }
+    const id = parseId(req.params.id);
+    const conversation = id ? await messages.find(id) : null;
+    authorize(req.user, 'conversation.view', conversation ?? undefined, { hide: true });
+    res.locals.conversation = conversation!;
+    next();
+  };
+
+  async function renderContact(
+    res: Response,
+    status: number,
+    listing: Listing,
+    extra: { values?: Record<string, unknown>; errors?: FieldErrors; problem?: Problem } = {},
+  ) {
+    res.status(status).render('messages/new', {
+      listing: presentListingLabel(listing, namer(res)),
+      values: extra.values ?? {},
+      errors: extra.errors ?? {},
+      problem: extra.problem ?? null,
+    });
+  }
+
+  interface ThreadExtra {
+    values?: Record<string, unknown>;
+    errors?: FieldErrors;
+    problem?: Problem;
+    report?: { messageId: number; values: Record<string, unknown>; errors: FieldErrors };
+  }
+
+  async function renderThread(req: Request, res: Response, status = 200, extra: ThreadExtra = {}) {
+    const user = req.user!;
+    const conversation = res.locals.conversation!;
+    const before = req.method === 'GET' ? parseId(req.query.before) ?? undefined : undefined;
+    const thread = await messages.thread(user, conversation, before);
+    const items = thread.messages.map((m) => presentMessage(m, user.id, thread.reportedIds));
+    res.status(status).render('messages/show', {
+      conversation: { id: conversation.id, href: `/messages/${conversation.id}` },
+      other: thread.other,
+      listing: presentListingLabel(thread.listing, namer(res)),
+      messages: items,
+      olderHref: thread.hasOlder && items.length > 0 ? `/messages/${conversation.id}?before=${items[0].id}` : null,
+      newerHref: before ? `/messages/${conversation.id}` : null,
+      iBlocked: thread.iBlocked,
+      canReply: can(user, 'conversation.reply', conversation) && thread.other !== null && !thread.iBlocked,
+      isVerified: user.isVerified,
+      reasons: REPORT_REASONS,
+      values: extra.values ?? {},
+      errors: extra.errors ?? {},
+      problem: extra.problem ?? null,
+      report: extra.report ?? null,
+    });
+  }
+
+  // Write to a listing's owner: opens (or reuses) the conversation about that listing.
+  router.post('/listings/:id/messages', requireUser, async (req, res) => {
+    const user = req.user!;
+    const id = parseId(req.params.id);
+    const listing = id ? await Listing.findByPk(id) : null;
+    if (!listing || listing.status !== LISTING_STATUS.ACTIVE) throw NotFound();
+    if (listing.userId === user.id) return renderContact(res, 403, listing, { problem: { key: 'messages:errors.own_listing' } });
+    if (!user.isVerified) return renderContact(res, 403, listing, { problem: { key: 'messages:errors.unverified' } });
+    authorize(user, 'message.start', listing);
+    const values = keepInput(req.body);
+    const parsed = parseForm(messageSchema, req.body);
+    if (!parsed.ok) return renderContact(res, 422, listing, { values, errors: parsed.fields });
+    try {
+      const { conversationId } = await messages.startOrReuse(user, listing, parsed.data.body);
+      res.redirect(303, `/messages/${conversationId}`);
+    } catch (err) {
+      const known = problemFrom(err);
+      if (!known) throw err;
+      return renderContact(res, known.status, listing, { values, problem: known.problem });
+    }
+  });
+
+  router.get('/messages', requireUser, async (req, res) => {
+    const user = req.user!;
+    const page = Math.min(parseId(req.query.page) ?? 1, 10_000);
+    const { rows, hasNext } = await messages.inbox(user, page);
+    res.render('messages/index', {
+      conversations: rows.map((r) => presentInboxRow(r, user.id, namer(res))),
+      page,
+      prevHref: page > 1 ? `/messages?page=${page - 1}` : null,
+      nextHref: hasNext ? `/messages?page=${page + 1}` : null,
+    });
+  });
+
+  router.get('/messages/:id', loadConversation, async (req, res) => {
+    const user = req.user!;
+    const conversation = res.locals.conversation!;
+    // Reading the thread clears its unread count; the header was counted before that.
+    const wasUnread = await messages.markRead(user.id, conversation.id);
+    res.locals.unreadTotal = Math.max(0, Number(res.locals.unreadTotal ?? 0) - wasUnread);
+    await renderThread(req, res);
+  });
+
+  router.post('/messages/:id', loadConversation, async (req, res) => {
+    const user = req.user!;
+    const conversation = res.locals.conversation!;
+    if (!user.isVerified) return renderThread(req, res, 403, { problem: { key: 'messages:errors.unverified' } });
+    authorize(user, 'conversation.reply', conversation);
+    const values = keepInput(req.body);
+    const parsed = parseForm(messageSchema, req.body);
+    if (!parsed.ok) return renderThread(req, res, 422, { values, errors: parsed.fields });
+    try {
+      await messages.reply(user, conversation, parsed.data.body);
+    } catch (err) {
+      const known = problemFrom(err);
+      if (!known) throw err;
+      return renderThread(req, res, known.status, { values, problem: known.problem });
+    }
+    res.redirect(303, `/messages/${conversation.id}#latest`);
+  });
+
+  router.post('/messages/:id/block', loadConversation, async (req, res) => {
+    const conversation = res.locals.conversation!;
+    await messages.block(req.user!, conversation);
+    req.flash('success', 'messages:flash.blocked');
+    res.redirect(303, `/messages/${conversation.id}`);
+  });
+
+  router.post('/messages/:id/report', loadConversation, async (req, res) => {
+    const user = req.user!;
+    const conversation = res.locals.conversation!;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // The message must be the other participant's, in this very conversation.
+    const messageId = parseId(body.message_id);
+    if (!messageId) throw NotFound();
+    await messages.findReportable(user, conversation, messageId);
+    const parsed = parseForm(reportSchema, body);
+    if (!parsed.ok) {
+      return renderThread(req, res, 422, { report: { messageId, values: keepInput(body), errors: parsed.fields } });
+    }
+    const { alreadyReported } = await messages.report(user, conversation, messageId, parsed.data.reason, parsed.data.details);
+    req.flash(alreadyReported ? 'info' : 'success', alreadyReported ? 'messages:flash.already_reported' : 'messages:flash.reported');
+    res.redirect(303, `/messages/${conversation.id}`);
+  });
+
+  router.post('/account/blocks/:userId/delete', requireUser, async (req, res) => {
+    const blockedId = parseId(req.params.userId);
+    if (!blockedId) throw NotFound();
+    await messages.unblock(req.user!, blockedId);
+    req.flash('success', 'messages:flash.unblocked');
+    res.redirect(303, '/account');
+  });
+
+  // The one-click link in a notice e-mail. It works without signing in; a link whose
+  // signature does not match changes nothing.
+  router.get('/notifications/unsubscribe', async (req, res) => {
+    const userId = checkUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.sig);
+    if (!userId) return res.status(400).render('messages/unsubscribe', { ok: false });
+    await messages.unsubscribe(userId);
+    res.render('messages/unsubscribe', { ok: true });
+  });
+
+  return router;
+}

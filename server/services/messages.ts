@@ -1,0 +1,402 @@
+import crypto from 'node:crypto';
+import { Op, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
+import { Block } from '../../models/block';
+import { Conversation } from '../../models/conversation';
+import { ConversationParticipant } from '../../models/conversation-participant';
+import { Listing, LISTING_STATUS } from '../../models/listing';
+import { Message } from '../../models/message';
+import { Report, type ReportReason } from '../../models/report';
+import { User } from '../../models/user';
+import type { AppDeps } from '../context';
+import { AppError, NotFound, TooManyRequests } from '../errors';
+import { renderMail } from '../mail/templates';
+import type { ConversationAccess } from '../policies/message';
+
+export const MESSAGE_MAX_LENGTH = 5000;
+export const REPORT_DETAILS_MAX_LENGTH = 2000;
+export const INBOX_PAGE_SIZE = 20;
+export const THREAD_PAGE_SIZE = 50;
+
+/** A conversation as the handlers and policies see it: its columns and who is in it now. */
+export interface ConversationRef extends ConversationAccess {
+  listingId: number | null;
+  startedById: number | null;
+  lastSenderId: number | null;
+  lastMessageAt: Date;
+}
+
+/** One inbox line, straight from the one query that builds an inbox page. */
+export interface InboxRow {
+  conversationId: number;
+  lastMessageAt: Date | string;
+  lastSenderId: number | null;
+  unreadCount: number;
+  otherId: number | null;
+  otherUsername: string | null;
+  listingId: number | null;
+  listingDistrict: string | null;
+  listingRooms: number | null;
+  listingStatus: string | null;
+}
+
+export interface ThreadMessage {
+  id: number;
+  senderId: number;
+  body: string;
+  createdAt: Date;
+}
+
+/** Why a message could not be sent although the sender may see the conversation. */
+export const CLOSED = 'conversation_closed'; // the other tenant blocked me, or left the board
+export const YOU_BLOCKED = 'conversation_you_blocked'; // I blocked the other tenant
+
+// The one-click "turn off message notices" link in the notice e-mail. The signature is
+// an HMAC of the user id (with a purpose prefix, so it can never double as another
+// signature made with the same secret); it only ever turns notices off.
+export function unsubscribeSignature(secret: string, userId: number): string {
+  return crypto.createHmac('sha256', secret).update(`notify-messages-off:${userId}`).digest('base64url');
+}
+
+/** The user id of a genuine unsubscribe link, or null (compared in constant time). */
+export function checkUnsubscribe(secret: string, u: unknown, sig: unknown): number | null {
+  if (typeof u !== 'string' || !/^[1-9][0-9]{0,9}$/.test(u) || typeof sig !== 'string' || sig.length > 100) return null;
+  const userId = Number(u);
+  const expected = Buffer.from(unsubscribeSignature(secret, userId));
+  const given = Buffer.from(sig);
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+  return userId;
+}
+
+/**
+ * Private messages between tenants (SPEC §7). Every send is one transaction: the
+ * message, the conversation's last message and both participants' rows, the recipient's
+ * unread count raised in SQL. Notice e-mails go out after the commit and never hold
+ * the message text; a failing mail server never fails a send.
+ */
+export function createMessageService(deps: AppDeps) {
+  const { db, clock, logger, mailer, config, rateLimits } = deps;
+
+  const otherOf = (ref: ConversationAccess, userId: number) => ref.participantIds.find((id) => id !== userId) ?? null;
+
+  /** Refuses a send when either tenant has blocked the other; only the blocker is told why. */
+  async function assertNotBlocked(senderId: number, otherId: number): Promise<void> {
+    const blocks = await Block.findAll({
+      where: {
+        [Op.or]: [
+          { blockerId: senderId, blockedId: otherId },
+          { blockerId: otherId, blockedId: senderId },
+        ],
+      },
+      attributes: ['blockerId'],
+    });
+    if (blocks.some((b) => b.blockerId === senderId)) throw new AppError(403, YOU_BLOCKED);
+    if (blocks.length > 0) throw new AppError(403, CLOSED);
+  }
+
+  /** Rate limits are counted outside any transaction (SQLite: their own connection). */
+  async function consumeLimits(senderId: number, newConversation: boolean): Promise<void> {
+    const key = `user:${senderId}`;
+    const waitMessage = await rateLimits.get('message').isBlocked(key);
+    if (waitMessage) throw TooManyRequests(waitMessage, 'rate_limited.message');
+    if (newConversation) await rateLimits.get('newConversation').consume(key);
+    await rateLimits.get('message').consume(key);
+  }
+
+  async function append(conversationId: number, senderId: number, body: string, now: Date, transaction: Transaction) {
+    await Message.create({ conversationId, senderId, body, createdAt: now }, { transaction });
+    await Conversation.update({ lastMessageAt: now, lastSenderId: senderId }, { where: { id: conversationId }, transaction });
+    // Both rows move up in their owner's inbox; only the recipient's unread count grows.
+    await ConversationParticipant.update(
+      {
+        lastMessageAt: now,
+        unreadCount: db.sequelize.literal(
+          `CASE WHEN user_id = ${Number(senderId)} THEN unread_count ELSE unread_count + 1 END`,
+        ),
+      },
+      { where: { conversationId }, transaction },
+    );
+  }
+
+  /** At most one notice per conversation until the recipient has read it (notice_sent_at). */
+  async function sendNotice(conversationId: number, recipientId: number): Promise<void> {
+    try {
+      const recipient = await User.findByPk(recipientId);
+      if (!recipient || !recipient.notifyMessages || !recipient.emailsEnabled) return;
+      if (!recipient.isVerified || recipient.isSuspended) return;
+      const [claimed] = await ConversationParticipant.update(
+        { noticeSentAt: clock() },
+        { where: { conversationId, userId: recipientId, noticeSentAt: null } },
+      );
+      if (claimed === 0) return;
+      try {
+        const mail = await renderMail(
+          'new-message',
+          recipient.email,
+          recipient.locale,
+          {
+            username: recipient.username,
+            link: `${config.baseUrl}/messages/${conversationId}`,
+            unsubscribeLink:
+              `${config.baseUrl}/notifications/unsubscribe?u=${recipient.id}` +
+              `&sig=${unsubscribeSignature(config.sessionSecret, recipient.id)}`,
+          },
+          config.org.name,
+          { subjectKey: 'messages:email.subject' },
+        );
+        await mailer.send(mail);
+        logger.info({ userId: recipient.id, mail: 'new-message' }, 'mail sent');
+      } catch (err) {
+        // Not sent: the next message may try again.
+        await ConversationParticipant.update({ noticeSentAt: null }, { where: { conversationId, userId: recipientId } });
+        throw err;
+      }
+    } catch (err) {
+      const e = err as { name?: string; code?: string };
+      logger.error({ userId: recipientId, err: { name: e?.name ?? 'Error', code: e?.code } }, 'message notice failed');
+    }
+  }
+
+  async function send(conversationId: number, sender: User, recipientId: number | null, body: string): Promise<void> {
+    const now = clock();
+    await db.sequelize.transaction((transaction) => append(conversationId, sender.id, body, now, transaction));
+    logger.info({ userId: sender.id, conversationId }, 'message sent');
+    if (recipientId) await sendNotice(conversationId, recipientId);
+  }
+
+  return {
+    /** The conversation with its current participants, or null when there is none. */
+    async find(id: number): Promise<ConversationRef | null> {
+      if (!Number.isSafeInteger(id) || id <= 0) return null;
+      const conversation = await Conversation.findByPk(id, {
+        include: [{ model: ConversationParticipant, as: 'participants', attributes: ['userId'] }],
+      });
+      if (!conversation) return null;
+      return {
+        id: conversation.id,
+        listingId: conversation.listingId,
+        startedById: conversation.startedById,
+        lastSenderId: conversation.lastSenderId,
+        lastMessageAt: conversation.lastMessageAt,
+        participantIds: (conversation.participants ?? []).map((p) => p.userId),
+      };
+    },
+
+    /**
+     * Writes to a listing's owner: reuses the one conversation of (listing, sender) or
+     * opens it. Two simultaneous first messages meet at the unique index; the loser
+     * retries once and finds the winner's conversation.
+     */
+    async startOrReuse(sender: User, listing: Listing, body: string): Promise<{ conversationId: number; created: boolean }> {
+      if (listing.status !== LISTING_STATUS.ACTIVE || listing.userId === sender.id) throw NotFound();
+      const ownerId = listing.userId;
+      await assertNotBlocked(sender.id, ownerId);
+      const existing = await Conversation.findOne({ where: { listingId: listing.id, startedById: sender.id }, attributes: ['id'] });
+      await consumeLimits(sender.id, !existing);
+      const now = clock();
+      const attempt = () =>
+        db.sequelize.transaction(async (transaction) => {
+          let conversation = await Conversation.findOne({
+            where: { listingId: listing.id, startedById: sender.id },
+            attributes: ['id'],
+            transaction,
+          });
+          let created = false;
+          if (!conversation) {
+            conversation = await Conversation.create(
+              { listingId: listing.id, startedById: sender.id, lastMessageAt: now, lastSenderId: sender.id },
+              { transaction },
+            );
+            await ConversationParticipant.bulkCreate(
+              [
+                { conversationId: conversation.id, userId: sender.id, lastMessageAt: now, lastReadAt: now, noticeSentAt: null },
+                { conversationId: conversation.id, userId: ownerId, lastMessageAt: now, lastReadAt: null, noticeSentAt: null },
+              ],
+              { transaction },
+            );
+            created = true;
+          }
+          await append(conversation.id, sender.id, body, now, transaction);
+          return { conversationId: conversation.id, created };
+        });
+      let result: { conversationId: number; created: boolean };
+      try {
+        result = await attempt();
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError)) throw err;
+        result = await attempt();
+      }
+      logger.info({ userId: sender.id, conversationId: result.conversationId, created: result.created }, 'message sent');
+      await sendNotice(result.conversationId, ownerId);
+      return result;
+    },
+
+    /** A reply in an existing conversation; the caller has checked that the sender takes part. */
+    async reply(sender: User, ref: ConversationRef, body: string): Promise<void> {
+      const otherId = otherOf(ref, sender.id);
+      if (!otherId) throw new AppError(403, CLOSED);
+      await assertNotBlocked(sender.id, otherId);
+      await consumeLimits(sender.id, false);
+      await send(ref.id, sender, otherId, body);
+    },
+
+    /** One page of the inbox, newest first, in one indexed query; one extra row tells if there is a next page. */
+    async inbox(user: User, page: number): Promise<{ rows: InboxRow[]; hasNext: boolean }> {
+      const rows = await db.sequelize.query<InboxRow>(
+        `SELECT c.id AS "conversationId", c.last_message_at AS "lastMessageAt", c.last_sender_id AS "lastSenderId",
+                me.unread_count AS "unreadCount", other.user_id AS "otherId", u.username AS "otherUsername",
+                c.listing_id AS "listingId", l.district AS "listingDistrict", l.rooms AS "listingRooms",
+                l.status AS "listingStatus"
+           FROM conversation_participants me
+           JOIN conversations c ON c.id = me.conversation_id
+           LEFT JOIN conversation_participants other
+                  ON other.conversation_id = me.conversation_id AND other.user_id <> me.user_id
+           LEFT JOIN users u ON u.id = other.user_id
+           LEFT JOIN listings l ON l.id = c.listing_id
+          WHERE me.user_id = :userId
+          ORDER BY me.last_message_at DESC, me.conversation_id DESC
+          LIMIT :limit OFFSET :offset`,
+        {
+          type: QueryTypes.SELECT,
+          replacements: { userId: user.id, limit: INBOX_PAGE_SIZE + 1, offset: (page - 1) * INBOX_PAGE_SIZE },
+        },
+      );
+      return { rows: rows.slice(0, INBOX_PAGE_SIZE), hasNext: rows.length > INBOX_PAGE_SIZE };
+    },
+
+    /** The latest messages (or those before `beforeId`), oldest first, and what the thread page shows around them. */
+    async thread(user: User, ref: ConversationRef, beforeId?: number) {
+      const rows = await Message.findAll({
+        where: { conversationId: ref.id, ...(beforeId ? { id: { [Op.lt]: beforeId } } : {}) },
+        attributes: ['id', 'senderId', 'body', 'createdAt'],
+        order: [['id', 'DESC']],
+        limit: THREAD_PAGE_SIZE + 1,
+      });
+      const messages: ThreadMessage[] = rows
+        .slice(0, THREAD_PAGE_SIZE)
+        .reverse()
+        .map((m) => ({ id: m.id, senderId: m.senderId, body: m.body, createdAt: m.createdAt }));
+      const otherId = otherOf(ref, user.id);
+      const [other, listing, blocks, reported] = await Promise.all([
+        otherId ? User.findByPk(otherId, { attributes: ['id', 'username'] }) : null,
+        ref.listingId
+          ? Listing.findByPk(ref.listingId, { attributes: ['id', 'status', 'district', 'rooms', 'userId'] })
+          : null,
+        otherId
+          ? Block.findAll({
+            where: { [Op.or]: [{ blockerId: user.id, blockedId: otherId }, { blockerId: otherId, blockedId: user.id }] },
+            attributes: ['blockerId'],
+          })
+          : [],
+        messages.length
+          ? Report.findAll({
+            where: { kind: 'message', reporterId: user.id, messageId: messages.map((m) => m.id) },
+            attributes: ['messageId'],
+          })
+          : [],
+      ]);
+      return {
+        messages,
+        hasOlder: rows.length > THREAD_PAGE_SIZE,
+        other: other ? { id: other.id, username: other.username } : null,
+        listing,
+        iBlocked: blocks.some((b) => b.blockerId === user.id),
+        reportedIds: new Set(reported.map((r) => r.messageId)),
+      };
+    },
+
+    /** Opening a thread reads it: no unread messages, and a new notice may be sent later. Returns how many were unread. */
+    async markRead(userId: number, conversationId: number): Promise<number> {
+      const row = await ConversationParticipant.findOne({ where: { conversationId, userId }, attributes: ['unreadCount'] });
+      if (!row) return 0;
+      await ConversationParticipant.update(
+        { unreadCount: 0, lastReadAt: clock(), noticeSentAt: null },
+        { where: { conversationId, userId } },
+      );
+      return row.unreadCount;
+    },
+
+    /** Blocks the other participant; doing it twice changes nothing. */
+    async block(user: User, ref: ConversationRef): Promise<void> {
+      const otherId = otherOf(ref, user.id);
+      if (!otherId) return;
+      try {
+        await Block.create({ blockerId: user.id, blockedId: otherId, createdAt: clock() });
+        logger.info({ userId: user.id, blockedId: otherId }, 'tenant blocked');
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError)) throw err;
+      }
+    },
+
+    async unblock(user: User, blockedId: number): Promise<void> {
+      const removed = await Block.destroy({ where: { blockerId: user.id, blockedId } });
+      if (removed > 0) logger.info({ userId: user.id, blockedId }, 'tenant unblocked');
+    },
+
+    /** The tenants this user has blocked, for /account. */
+    async blockedBy(user: User): Promise<{ id: number; username: string }[]> {
+      return db.sequelize.query<{ id: number; username: string }>(
+        `SELECT u.id AS "id", u.username AS "username"
+           FROM blocks b JOIN users u ON u.id = b.blocked_id
+          WHERE b.blocker_id = :userId
+          ORDER BY u.username_lower`,
+        { type: QueryTypes.SELECT, replacements: { userId: user.id } },
+      );
+    },
+
+    /** Throws "not found" unless the message is the other participant's, in this conversation. */
+    async findReportable(user: User, ref: ConversationRef, messageId: number): Promise<void> {
+      const message = Number.isSafeInteger(messageId)
+        ? await Message.findOne({
+          where: { id: messageId, conversationId: ref.id, senderId: { [Op.ne]: user.id } },
+          attributes: ['id'],
+        })
+        : null;
+      if (!message) throw NotFound();
+    },
+
+    /**
+     * Reports a message the other participant wrote, once per reporter. A message id
+     * from another conversation, or one of my own messages, is "not found".
+     */
+    async report(
+      user: User,
+      ref: ConversationRef,
+      messageId: number,
+      reason: ReportReason,
+      details: string,
+    ): Promise<{ alreadyReported: boolean }> {
+      await this.findReportable(user, ref, messageId);
+      const where = { kind: 'message' as const, reporterId: user.id, messageId };
+      if (await Report.count({ where })) return { alreadyReported: true };
+      await rateLimits.get('report').consume(`user:${user.id}`);
+      try {
+        const report = await Report.create({
+          ...where, listingId: null, conversationId: ref.id, reason, details, handledById: null, handledAt: null,
+          resolutionNote: null,
+        });
+        logger.info({ userId: user.id, reportId: report.id }, 'message reported');
+      } catch (err) {
+        if (err instanceof UniqueConstraintError) return { alreadyReported: true };
+        throw err;
+      }
+      return { alreadyReported: false };
+    },
+
+    /** The header's count: one indexed sum over the tenant's participant rows. */
+    async unreadTotal(userId: number): Promise<number> {
+      const [row] = await db.sequelize.query<{ total: number | string | null }>(
+        'SELECT COALESCE(SUM(unread_count), 0) AS total FROM conversation_participants WHERE user_id = :userId',
+        { type: QueryTypes.SELECT, replacements: { userId } },
+      );
+      return Number(row?.total ?? 0);
+    },
+
+    /** The e-mail's one-click link: message notices off. */
+    async unsubscribe(userId: number): Promise<void> {
+      const [changed] = await User.update({ notifyMessages: false }, { where: { id: userId } });
+      if (changed > 0) logger.info({ userId }, 'message notices turned off');
+    },
+  };
+}
+
+export type MessageService = ReturnType<typeof createMessageService>;
