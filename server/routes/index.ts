@@ -1,15 +1,19 @@
 import type { Express } from 'express';
 import type { PassportStatic } from 'passport';
 import type { RouteContext } from '../services';
+import { adminRouter } from './admin';
 import { accountRouter } from './account';
 import { authRouter } from './auth';
 import { messagesRouter } from './messages';
 import { pagesRouter } from './pages';
+import { totpRouter } from './totp';
 
 // The one route table: every URL the board answers is mounted here (SPEC §13).
 export function mountRoutes(app: Express, ctx: RouteContext, passport: PassportStatic): void {
   app.use(pagesRouter(ctx));
   app.use(authRouter(ctx, passport));
+  app.use(totpRouter(ctx));
   app.use('/account', accountRouter(ctx));
   app.use(messagesRouter(ctx));
+  app.use('/admin', adminRouter(ctx));
 }

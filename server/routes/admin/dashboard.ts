@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { presentModerator, presentPurgeRun } from '../../presenters/admin';
+import type { RouteContext } from '../../services';
+
+export function dashboardRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { moderation } = ctx.services;
+
+  // GET /admin — what needs attention, and who the moderators are.
+  router.get('/', async (_req, res) => {
+    const { counts, purgeRuns, moderators } = await moderation.dashboard();
+    res.render('admin/dashboard', {
+      counts,
+      purgeRuns: purgeRuns.map(presentPurgeRun),
+      moderators: moderators.map(presentModerator),
+    });
+  });
+
+  return router;
+}

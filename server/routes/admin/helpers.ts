@@ -1,0 +1,24 @@
+import type { Request, Response } from 'express';
+import type { User } from '../../../models/user';
+import { NotFound } from '../../errors';
+
+/** A numeric :id, or 404 — never a database error for "/admin/users/abc". */
+export function idParam(raw: unknown): number {
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw NotFound();
+  return Number(raw);
+}
+
+/** The signed-in moderator (the admin guard has already checked there is one). */
+export function moderator(req: Request): User {
+  return req.user!;
+}
+
+/** A record loaded by a router.param loader; views never see it (they get presented objects). */
+export function loaded<T>(res: Response, key: string): T {
+  return res.locals[key] as T;
+}
+
+/** A query-string value as a plain string ("" for anything else). */
+export function queryText(raw: unknown, max = 200): string {
+  return typeof raw === 'string' ? raw.trim().slice(0, max) : '';
+}

@@ -1,0 +1,84 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Listing } from '../../../models/listing';
+import { isAppError, NotFound, type FieldErrors } from '../../errors';
+import { authorize } from '../../policies';
+import { pageLinks, presentAdminListing, presentReport } from '../../presenters/admin';
+import type { RouteContext } from '../../services';
+import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
+import { keepInput, parseForm, requiredText, text } from '../../validation';
+import { idParam, loaded, moderator } from './helpers';
+
+// Hiding needs a reason: the owner is shown it. Restoring or removing may say why.
+const ACTIONS = {
+  hide: { schema: z.object({ reason: requiredText(500) }), rule: 'admin.listing.hide', flash: 'admin:flash.listing_hidden' },
+  restore: { schema: z.object({ reason: text(1000).default('') }), rule: 'admin.listing.restore', flash: 'admin:flash.listing_restored' },
+  remove: { schema: z.object({ reason: text(500).default('') }), rule: 'admin.listing.remove', flash: 'admin:flash.listing_removed' },
+} as const;
+
+export function listingsRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { moderation } = ctx.services;
+
+  router.param('id', async (_req, res, next, raw) => {
+    const listing = await moderation.findListing(idParam(raw));
+    if (!listing) throw NotFound();
+    res.locals.listingRecord = listing;
+    next();
+  });
+
+  // GET /admin/listings?status=…&page=… — every listing in every state.
+  router.get('/', async (req, res) => {
+    const raw = req.query.status;
+    const filter: ListingFilter = (LISTING_FILTERS as readonly unknown[]).includes(raw) ? (raw as ListingFilter) : 'all';
+    const page = pageNumber(req.query.page);
+    const { rows, count, pages } = await moderation.listListings(filter, page);
+    res.render('admin/listings', {
+      listings: rows.map(presentAdminListing),
+      count,
+      filter,
+      filters: LISTING_FILTERS,
+      pagination: pageLinks('/admin/listings', filter === 'all' ? {} : { status: filter }, page, pages),
+    });
+  });
+
+  async function show(_req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
+    const listing = loaded<Listing>(res, 'listingRecord');
+    const reports = await moderation.openReportsAbout(listing.id);
+    res.status(status).render('admin/listing', {
+      listing: presentAdminListing(listing),
+      reports: reports.map(presentReport),
+      values: form.values ?? {},
+      errors: form.errors ?? {},
+    });
+  }
+
+  router.get('/:id', (req, res) => show(req, res));
+
+  for (const verb of ['hide', 'restore', 'remove'] as const) {
+    // POST /admin/listings/:id/hide|restore|remove (reason)
+    router.post(`/:id/${verb}`, async (req, res) => {
+      const listing = loaded<Listing>(res, 'listingRecord');
+      const action = ACTIONS[verb];
+      const parsed = parseForm(action.schema, req.body);
+      if (!parsed.ok) return show(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
+      authorize(moderator(req), action.rule, listing);
+      const reason = parsed.data.reason;
+      try {
+        if (verb === 'hide') await moderation.hideListing(moderator(req), listing, reason);
+        else if (verb === 'restore') await moderation.restoreListing(moderator(req), listing, reason);
+        else await moderation.removeListing(moderator(req), listing, reason);
+      } catch (err) {
+        if (isAppError(err) && err.status === 409) {
+          req.flash('error', 'admin:flash.changed_meanwhile');
+          return res.redirect(303, `/admin/listings/${listing.id}`);
+        }
+        throw err;
+      }
+      req.flash('success', action.flash, { id: listing.id });
+      res.redirect(303, `/admin/listings/${listing.id}`);
+    });
+  }
+
+  return router;
+}

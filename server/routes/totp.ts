@@ -1,0 +1,125 @@
+import { Router, type Request, type Response } from 'express';
+import { Op } from 'sequelize';
+import { z } from 'zod';
+import { User } from '../../models/user';
+import { isAppError } from '../errors';
+import { safeNext } from '../middleware/auth';
+import type { RouteContext } from '../services';
+import { checkTotp, totpQrDataUrl, totpUri } from '../services/totp';
+import { parseForm, text } from '../validation';
+import { establishSession } from './auth';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Set once the signed-in moderator has given a valid TOTP code in this session. */
+    secondFactor?: { userId: number; at: number };
+  }
+}
+
+/** How long the password step stays good while the moderator fetches their phone. */
+export const PENDING_SECOND_FACTOR_MS = 5 * 60 * 1000;
+
+const totpSchema = z.object({ totp: text(20), next: text(600).optional() });
+
+/** True when this session belongs to a moderator who has given their second factor. */
+export function hasSecondFactor(req: Request): boolean {
+  const done = req.session?.secondFactor;
+  return !!req.user && !!done && done.userId === req.user.id;
+}
+
+// The second step of a moderator's sign-in (SPEC §5). POST /login stops after the
+// password with `pendingSecondFactor` in a fresh session; only a valid, unused TOTP code
+// turns that into a signed-in session. Wrong codes are counted per account and locked
+// out after TOTP_MAX_FAILURES; the pending state lapses after five minutes.
+export function totpRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const limit = () => ctx.rateLimits.get('totp');
+
+  /** The moderator waiting for their second factor, or null (after clearing a lapsed state). */
+  async function pendingUser(req: Request): Promise<User | null> {
+    const pending = req.session.pendingSecondFactor;
+    if (!pending) return null;
+    const lapsed = ctx.clock().getTime() - pending.at > PENDING_SECOND_FACTOR_MS;
+    const user = lapsed ? null : await User.findByPk(pending.userId);
+    if (!user || !user.isAdmin || user.isSuspended) {
+      delete req.session.pendingSecondFactor;
+      if (lapsed) req.flash('info', 'admin:totp.expired');
+      return null;
+    }
+    return user;
+  }
+
+  async function render(res: Response, user: User, next: string, status = 200, problem: string | null = null, params: Record<string, unknown> = {}) {
+    // Until a first code proves the app holds the secret, the page shows it so it can be added.
+    let enrol: { qr: string; uri: string; secret: string } | null = null;
+    if (user.totpSecret && !user.totpConfirmedAt) {
+      const uri = totpUri(ctx.config, user.username, user.totpSecret);
+      enrol = { qr: await totpQrDataUrl(uri), uri, secret: user.totpSecret };
+    }
+    // Without a secret there is nothing to check against: the operator must run `promote`.
+    const shown = user.totpSecret ? problem : 'no_secret';
+    res.status(status).render('auth/totp', { next, problem: shown, problemParams: params, enrol, hasSecret: !!user.totpSecret });
+  }
+
+  const backToLogin = (req: Request, res: Response, next: string) =>
+    res.redirect(303, next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
+
+  router.get('/login/totp', async (req, res) => {
+    const next = safeNext(req.query.next);
+    if (hasSecondFactor(req)) return res.redirect(303, next);
+    const user = await pendingUser(req);
+    if (!user) return backToLogin(req, res, next);
+    await render(res, user, next);
+  });
+
+  router.post('/login/totp', async (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    const next = safeNext(body?.next);
+    const user = await pendingUser(req);
+    if (!user) return backToLogin(req, res, next);
+    if (!user.totpSecret) return render(res, user, next, 403);
+    const key = `user:${user.id}`;
+    const blocked = await limit().isBlocked(key);
+    if (blocked) {
+      res.set('Retry-After', String(blocked));
+      return render(res, user, next, 429, 'locked', { minutes: Math.ceil(blocked / 60) });
+    }
+    const parsed = parseForm(totpSchema, body);
+    const now = ctx.clock();
+    const check = parsed.ok
+      ? await checkTotp(user.totpSecret, parsed.data.totp, now, user.totpLastStep)
+      : ({ ok: false, problem: 'format' } as const);
+    // The step is claimed with a conditional UPDATE, so two requests racing with one
+    // code (or two app processes) cannot both succeed.
+    const claimed = check.ok
+      ? (
+          await User.update(
+            { totpLastStep: check.step, totpConfirmedAt: user.totpConfirmedAt ?? now },
+            { where: { id: user.id, [Op.or]: [{ totpLastStep: null }, { totpLastStep: { [Op.lt]: check.step } }] } },
+          )
+        )[0] === 1
+      : false;
+    if (!check.ok || !claimed) {
+      const problem = check.ok ? 'reused' : check.problem;
+      try {
+        await limit().consume(key);
+      } catch (err) {
+        if (isAppError(err) && err.status === 429) {
+          const seconds = err.details.retryAfterSeconds ?? 900;
+          res.set('Retry-After', String(seconds));
+          return render(res, user, next, 429, 'locked', { minutes: Math.ceil(seconds / 60) });
+        }
+        throw err;
+      }
+      ctx.logger.info({ userId: user.id, problem }, 'second factor refused');
+      return render(res, user, next, 422, problem);
+    }
+    await limit().reset(key);
+    await establishSession(req, user, now);
+    req.session.secondFactor = { userId: user.id, at: now.getTime() };
+    await ctx.services.accounts.recordLogin(user);
+    res.redirect(303, next);
+  });
+
+  return router;
+}
