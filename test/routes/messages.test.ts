@@ -73,6 +73,22 @@ describe('POST /listings/:id/messages', () => {
     expect(await Conversation.count()).to.equal(1);
   });
 
+  it('ends two simultaneous first messages in one conversation', async () => {
+    const listing = await createListing();
+    const writer = await createUser();
+    const service = context().board.services.messages;
+    const results = await Promise.all([
+      service.startOrReuse(writer, listing, 'Samtidigt 1'),
+      service.startOrReuse(writer, listing, 'Samtidigt 2'),
+      service.startOrReuse(writer, listing, 'Samtidigt 3'),
+    ]);
+    expect(new Set(results.map((r) => r.conversationId)).size).to.equal(1);
+    expect(results.filter((r) => r.created)).to.have.length(1);
+    expect(await Conversation.count()).to.equal(1);
+    expect(await Message.count()).to.equal(3);
+    expect((await participant(results[0].conversationId, listing.userId))!.unreadCount).to.equal(3);
+  });
+
   it('sends a visitor who is not signed in to the sign-in page', async () => {
     const listing = await createListing();
     const res = await submit(agent(), `/listings/${listing.id}/messages`, { body: 'Hej' });
@@ -286,6 +302,8 @@ describe('GET /messages/:id', () => {
     expect(anonymous.status).to.equal(404);
     expect(missing.status).to.equal(404);
     expect(anonymous.text).to.not.contain('Första meddelandet');
+    // A tenant who follows a notice e-mail while signed out is offered the sign-in.
+    expect(anonymous.text).to.contain(`href="/login?next=%2Fmessages%2F${conversation.id}"`);
     expect(anonymous.text.replace(/999999|\d+/g, '')).to.equal(missing.text.replace(/999999|\d+/g, ''));
     expect((await stranger.get('/messages/not-a-number')).status).to.equal(404);
   });
