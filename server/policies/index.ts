@@ -3,6 +3,7 @@ import { Forbidden, NotFound } from '../errors';
 import { accountRules } from './account';
 import { messageRules } from './message';
 import { adminRules } from './admin';
+import { listingRules } from './listing';
 
 // Who may do what. Each area of the product has a file of one-line rules; `can` is also
 // given to templates so a button shows exactly when the server would allow the action.
@@ -14,6 +15,7 @@ const RULES: Record<string, Rule> = {
   ...accountRules,
   ...messageRules,
   ...adminRules,
+  ...listingRules,
 };
 
 export function registerRules(rules: Record<string, Rule>): void {

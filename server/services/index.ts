@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context';
 import type { BoardStore } from '../middleware/session';
 import { createAccountService } from './accounts';
+import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
 
@@ -8,6 +9,7 @@ import { createModerationService } from './moderation';
 export function createServices(deps: AppDeps, sessionStore: BoardStore) {
   return {
     accounts: createAccountService(deps),
+    listings: createListingService(deps),
     messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),
     sessions: {

@@ -1,0 +1,120 @@
+import type { Listing } from '../../models/listing';
+import type { User } from '../../models/user';
+import type { Locale } from '../i18n';
+import { can } from '../policies';
+import { districtName } from '../services/districts';
+import type { ListingFormValues } from '../validation/listing';
+
+// What a page may show of a listing (SPEC §4): the flat and the wishes to everyone who
+// may see the listing; the username only to signed-in tenants; the phone only when the
+// owner chose to show it and only to signed-in tenants; the e-mail address never; the
+// moderator's reason only to the owner (and moderators).
+
+export interface ListingView {
+  id: number;
+  status: string;
+  /** For policy checks in templates (`can('listing.pause', listing)`); never rendered. */
+  ownerId: number;
+  isOwner: boolean;
+  district: string;
+  districtName: string;
+  postalCode: string;
+  rooms: number;
+  sizeM2: number;
+  rentEur: number;
+  floor: number | null;
+  hasLift: boolean;
+  hasBalcony: boolean;
+  hasSauna: boolean;
+  buildingType: string | null;
+  availableFrom: string | null;
+  description: string;
+  wantedDistricts: { code: string; name: string }[];
+  wantedRoomsMin: number | null;
+  wantedSizeMin: number | null;
+  wantedRentMax: number | null;
+  wantedLift: boolean;
+  wantedBalcony: boolean;
+  wantedSauna: boolean;
+  wantedDescription: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** null unless the viewer is signed in. */
+  username: string | null;
+  /** null unless the owner shows it and the viewer is signed in. */
+  phone: string | null;
+  /** null unless the viewer is the owner or a moderator. */
+  hiddenReason: string | null;
+  reviewRequestedAt: Date | null;
+}
+
+export function presentListing(listing: Listing, viewer: User | undefined, locale: Locale): ListingView {
+  const owner = listing.owner;
+  const seesModeration = can(viewer, 'listing.seeModeration', listing);
+  return {
+    id: listing.id,
+    status: listing.status,
+    ownerId: listing.userId,
+    isOwner: !!viewer && viewer.id === listing.userId,
+    district: listing.district,
+    districtName: districtName(listing.district, locale),
+    postalCode: listing.postalCode,
+    rooms: listing.rooms,
+    sizeM2: listing.sizeM2,
+    rentEur: listing.rentEur,
+    floor: listing.floor,
+    hasLift: !!listing.hasLift,
+    hasBalcony: !!listing.hasBalcony,
+    hasSauna: !!listing.hasSauna,
+    buildingType: listing.buildingType,
+    availableFrom: listing.availableFrom,
+    description: listing.description,
+    wantedDistricts: (listing.wantedDistricts ?? [])
+      .map((w) => ({ code: w.district, name: districtName(w.district, locale) }))
+      .sort((a, b) => a.name.localeCompare(b.name, locale === 'en' ? 'fi' : locale)),
+    wantedRoomsMin: listing.wantedRoomsMin,
+    wantedSizeMin: listing.wantedSizeMin,
+    wantedRentMax: listing.wantedRentMax,
+    wantedLift: !!listing.wantedLift,
+    wantedBalcony: !!listing.wantedBalcony,
+    wantedSauna: !!listing.wantedSauna,
+    wantedDescription: listing.wantedDescription,
+    createdAt: listing.createdAt,
+    updatedAt: listing.updatedAt,
+    username: owner && can(viewer, 'listing.seeUsername', listing) ? owner.username : null,
+    phone: owner && owner.phone && can(viewer, 'listing.seePhone', listing) ? owner.phone : null,
+    hiddenReason: seesModeration ? listing.hiddenReason : null,
+    reviewRequestedAt: seesModeration ? listing.reviewRequestedAt : null,
+  };
+}
+
+/** The owner's listing as the edit form shows it. */
+export function listingFormValuesOf(listing: Listing): ListingFormValues {
+  const num = (n: number | null) => (n === null ? '' : String(n));
+  return {
+    text: {
+      district: listing.district,
+      postal_code: listing.postalCode,
+      rooms: String(listing.rooms),
+      size_m2: String(listing.sizeM2),
+      rent_eur: String(listing.rentEur),
+      floor: num(listing.floor),
+      building_type: listing.buildingType ?? '',
+      available_from: listing.availableFrom ?? '',
+      description: listing.description,
+      wanted_rooms_min: num(listing.wantedRoomsMin),
+      wanted_size_min: num(listing.wantedSizeMin),
+      wanted_rent_max: num(listing.wantedRentMax),
+      wanted_description: listing.wantedDescription,
+    },
+    checked: {
+      has_lift: !!listing.hasLift,
+      has_balcony: !!listing.hasBalcony,
+      has_sauna: !!listing.hasSauna,
+      wanted_lift: !!listing.wantedLift,
+      wanted_balcony: !!listing.wantedBalcony,
+      wanted_sauna: !!listing.wantedSauna,
+    },
+    wantedDistricts: (listing.wantedDistricts ?? []).map((w) => w.district),
+  };
+}

@@ -1,0 +1,267 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listing';
+import { REPORT_REASONS } from '../../models/report';
+import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
+import { requireUser, safeNext } from '../middleware/auth';
+import { can } from '../policies';
+import { listingFormValuesOf, presentListing } from '../presenters/listing';
+import type { RouteContext } from '../services';
+import { districtOptions } from '../services/districts';
+import {
+  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchQueryString,
+  type ListingFormValues,
+} from '../validation/listing';
+import { ACCOUNT_SECTIONS } from './account-sections';
+import { matchesRouter } from './matches';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The listing named by :id, loaded by the listings router's param loader. */
+      listingRecord?: Listing;
+    }
+  }
+}
+
+// The tenant's own listing on /account: its state and what they can do with it. The
+// view path is relative to views/account/show.ejs, which includes it.
+ACCOUNT_SECTIONS.push(async (user, ctx) => {
+  const listing = await ctx.services.listings.findByOwner(user.id);
+  return {
+    view: '_listing',
+    ownListing: listing ? presentListing(listing, user, user.locale) : null,
+    canPublish: can(user, 'listing.create'),
+  };
+});
+
+/**
+ * Listings (SPEC §6, §13): search, the listing page, the owner's create / edit / pause /
+ * resume / delete / request-review, and favourite / unfavourite / report for others.
+ * Every handler: validate → load (:id) → authorize (policies/listing.ts) → service →
+ * render or redirect.
+ */
+export function listingsRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { listings } = ctx.services;
+
+  // Listing and search pages are open to anonymous visitors, so they are rate-limited
+  // per IP against scraping (SPEC §4). Exceeding the limit answers the 429 page.
+  const limitScraping = (req: Request) => ctx.rateLimits.get('search').consume(req.ip ?? 'unknown');
+
+  /**
+   * Lets the action through when the policy allows it. Otherwise: someone who may not
+   * even see the listing gets 404 (its existence is not revealed); for the owner's own
+   * actions, an owner whose listing is in the wrong state for the action (resuming a
+   * hidden one, pausing twice) is sent back to it with a message; anyone else gets 403.
+   */
+  function permit(req: Request, res: Response, listing: Listing, action: string, ownerAction = true): boolean {
+    if (can(req.user, action, listing)) return true;
+    if (!can(req.user, 'listing.view', listing)) throw NotFound();
+    if (ownerAction && req.user && listing.userId === req.user.id) {
+      req.flash('error', 'listings:flash.not_in_this_state');
+      res.redirect(303, `/listings/${listing.id}`);
+      return false;
+    }
+    throw Forbidden();
+  }
+
+  function renderForm(
+    req: Request, res: Response, status: number,
+    opts: { listing?: Listing; values: ListingFormValues; errors: FieldErrors },
+  ) {
+    res.status(status).render('listings/form', {
+      editing: opts.listing ? presentListing(opts.listing, req.user, req.locale) : null,
+      values: opts.values,
+      errors: opts.errors,
+      districts: districtOptions(req.locale),
+      buildingTypes: BUILDING_TYPES,
+      limits: LIMITS,
+    });
+  }
+
+  async function renderShow(
+    req: Request, res: Response, listing: Listing, status = 200,
+    report: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
+  ) {
+    const viewer = req.user;
+    const view = presentListing(listing, viewer, req.locale);
+    const [isFavourite, reported] = viewer
+      ? await Promise.all([listings.isFavourite(viewer.id, listing.id), listings.hasReported(viewer.id, listing.id)])
+      : [false, false];
+    res.status(status).render('listings/show', {
+      listing: view,
+      isFavourite,
+      reported,
+      reportReasons: REPORT_REASONS,
+      reportValues: report.values,
+      reportErrors: report.errors,
+      showContact: !!viewer && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
+    });
+  }
+
+  router.use(matchesRouter(ctx));
+
+  router.get('/listings', async (req, res) => {
+    await limitScraping(req);
+    const filters = parseSearchQuery(req.query);
+    const result = await listings.search(filters);
+    res.render('listings/index', {
+      filters,
+      listings: result.listings.map((l) => presentListing(l, req.user, req.locale)),
+      total: result.total,
+      page: result.page,
+      pages: result.pages,
+      from: result.total === 0 ? 0 : (result.page - 1) * 20 + 1,
+      to: (result.page - 1) * 20 + result.listings.length,
+      pageHref: (page: number) => `/listings${searchQueryString(filters, page)}`,
+      districts: districtOptions(req.locale),
+    });
+  });
+
+  router.get('/listings/new', requireUser, async (req, res) => {
+    const own = await listings.findByOwner(req.user!.id);
+    if (own) return res.redirect(303, `/listings/${own.id}/edit`);
+    if (!can(req.user, 'listing.create')) return res.render('listings/unverified');
+    renderForm(req, res, 200, { values: listingFormValues({}), errors: {} });
+  });
+
+  router.post('/listings', requireUser, async (req, res) => {
+    const user = req.user!;
+    if (!can(user, 'listing.create')) return res.status(403).render('listings/unverified');
+    const own = await listings.findByOwner(user.id);
+    if (own) {
+      req.flash('info', 'listings:flash.already_have');
+      return res.redirect(303, `/listings/${own.id}/edit`);
+    }
+    const parsed = parseListingForm(req.body);
+    if (!parsed.ok) return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: parsed.fields });
+    try {
+      const listing = await listings.create(user, parsed.data);
+      req.flash('success', 'listings:flash.created');
+      res.redirect(303, `/listings/${listing.id}`);
+    } catch (err) {
+      if (isAppError(err) && err.status === 409) {
+        const existing = await listings.findByOwner(user.id);
+        req.flash('info', 'listings:flash.already_have');
+        return res.redirect(303, existing ? `/listings/${existing.id}/edit` : '/account');
+      }
+      throw err;
+    }
+  });
+
+  // :id is a listing's number; anything else is simply not found.
+  router.param('id', async (req: Request, _res: Response, next: NextFunction, value: string) => {
+    try {
+      if (!/^\d{1,9}$/.test(value)) throw NotFound();
+      const listing = await listings.findById(Number(value));
+      if (!listing) throw NotFound();
+      req.listingRecord = listing;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/listings/:id', async (req, res) => {
+    const listing = req.listingRecord!;
+    // Paused, hidden and removed listings are not found by anyone but their owner.
+    if (!can(req.user, 'listing.view', listing)) throw NotFound();
+    if (!req.user || req.user.id !== listing.userId) await limitScraping(req);
+    await renderShow(req, res, listing);
+  });
+
+  router.get('/listings/:id/edit', requireUser, (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.edit')) return;
+    renderForm(req, res, 200, { listing, values: listingFormValuesOf(listing), errors: {} });
+  });
+
+  router.post('/listings/:id', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.edit')) return;
+    const parsed = parseListingForm(req.body);
+    if (!parsed.ok) {
+      return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: parsed.fields });
+    }
+    await listings.update(listing, parsed.data);
+    req.flash('success', 'listings:flash.updated');
+    res.redirect(303, `/listings/${listing.id}`);
+  });
+
+  router.post('/listings/:id/pause', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.pause')) return;
+    await listings.pause(listing);
+    req.flash('success', 'listings:flash.paused');
+    res.redirect(303, `/listings/${listing.id}`);
+  });
+
+  router.post('/listings/:id/resume', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.resume')) return;
+    await listings.resume(listing);
+    req.flash('success', 'listings:flash.resumed');
+    res.redirect(303, `/listings/${listing.id}`);
+  });
+
+  router.post('/listings/:id/delete', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.delete')) return;
+    await listings.remove(listing);
+    req.flash('success', 'listings:flash.deleted');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/listings/:id/request-review', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.requestReview')) return;
+    await listings.requestReview(listing);
+    req.flash('success', 'listings:flash.review_requested');
+    res.redirect(303, `/listings/${listing.id}`);
+  });
+
+  const backTo = (req: Request, listing: Listing) => {
+    const target = safeNext((req.body as Record<string, unknown> | undefined)?.return);
+    return target === '/' ? `/listings/${listing.id}` : target;
+  };
+
+  router.post('/listings/:id/favourite', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.favourite', false)) return;
+    await listings.favourite(req.user!, listing);
+    req.flash('success', 'listings:flash.favourited');
+    res.redirect(303, backTo(req, listing));
+  });
+
+  router.post('/listings/:id/unfavourite', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    // Taking a listing off one's own list is always allowed, whatever its state now,
+    // but a listing the tenant may not see is still not found.
+    const saved = await listings.isFavourite(req.user!.id, listing.id);
+    if (!saved && !can(req.user, 'listing.view', listing)) throw NotFound();
+    await listings.unfavourite(req.user!, listing.id);
+    req.flash('success', 'listings:flash.unfavourited');
+    res.redirect(303, backTo(req, listing));
+  });
+
+  router.post('/listings/:id/report', requireUser, async (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.report', false)) return;
+    if (await listings.hasReported(req.user!.id, listing.id)) {
+      req.flash('info', 'listings:flash.already_reported');
+      return res.redirect(303, `/listings/${listing.id}`);
+    }
+    const parsed = parseReportForm(req.body);
+    if (!parsed.ok) {
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const values = { reason: typeof b.reason === 'string' ? b.reason : '', details: typeof b.details === 'string' ? b.details : '' };
+      return renderShow(req, res, listing, 422, { values, errors: parsed.fields });
+    }
+    const created = await listings.report(req.user!, listing, parsed.data.reason, parsed.data.details);
+    req.flash(created ? 'success' : 'info', created ? 'listings:flash.reported' : 'listings:flash.already_reported');
+    res.redirect(303, `/listings/${listing.id}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Locale } from '../i18n';
+import { MODEL_DATA_DIR } from '../paths';
+
+// Helsinki's districts, shipped with the app in models/data/districts.json: a code (an
+// ASCII slug of the Finnish name, stored in listings), the Finnish and Swedish names and
+// the postal codes that cover the district. Used for the select lists, for validation
+// and for showing a district's name in the page's language.
+
+export interface District {
+  code: string;
+  fi: string;
+  sv: string;
+  postalCodes: string[];
+}
+
+function load(): District[] {
+  const raw = JSON.parse(fs.readFileSync(path.join(MODEL_DATA_DIR, 'districts.json'), 'utf8')) as District[];
+  return raw.map((d) => Object.freeze({ ...d, postalCodes: Object.freeze([...d.postalCodes]) as string[] }));
+}
+
+export const DISTRICTS: readonly District[] = Object.freeze(load());
+const BY_CODE = new Map(DISTRICTS.map((d) => [d.code, d]));
+
+export function isDistrictCode(code: unknown): code is string {
+  return typeof code === 'string' && BY_CODE.has(code);
+}
+
+export function findDistrict(code: string): District | undefined {
+  return BY_CODE.get(code);
+}
+
+/**
+ * The district's name for a page in `locale`: Finnish on Finnish pages, Swedish on
+ * Swedish pages, and on English pages the Finnish name with the Swedish in brackets.
+ * An unknown code (a district dropped from the list) is shown as it is stored.
+ */
+export function districtName(code: string, locale: Locale): string {
+  const d = BY_CODE.get(code);
+  if (!d) return code;
+  if (locale === 'fi') return d.fi;
+  if (locale === 'sv') return d.sv;
+  return d.fi === d.sv ? d.fi : `${d.fi} (${d.sv})`;
+}
+
+/** Every district as { code, name } sorted by its name in the page's language. */
+export function districtOptions(locale: Locale): { code: string; name: string }[] {
+  const collator = new Intl.Collator(locale === 'en' ? 'fi' : locale);
+  return DISTRICTS.map((d) => ({ code: d.code, name: districtName(d.code, locale) })).sort((a, b) =>
+    collator.compare(a.name, b.name),
+  );
+}

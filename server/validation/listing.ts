@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import { BUILDING_TYPES, type BuildingType } from '../../models/listing';
+import { REPORT_REASONS } from '../../models/report';
+import { isDistrictCode } from '../services/districts';
+import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
+import { parseForm, type ParseResult } from './index';
+
+// The listing form and the search query string. Form errors are i18n keys shown next
+// to the field; the search query never fails: whatever cannot be read is ignored, so a
+// hand-edited or bot-made URL still gets a normal page.
+
+export const LIMITS = {
+  rooms: { min: 1, max: 8 },
+  size: { min: 10, max: 300 },
+  rent: { min: 1, max: 10_000 },
+  floor: { min: -3, max: 99 },
+  text: 2000,
+} as const;
+
+/** What a browser sends, trimmed; anything but a string (an array, nothing) counts as empty. */
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+/** Line breaks count once however the browser sends them (textareas send CRLF). */
+const multiline = (v: unknown) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : '');
+const length = (s: string) => [...s].length;
+
+function integer(min: number, max: number, message: string, required: boolean) {
+  return z.unknown().transform((v, ctx): number | null => {
+    const s = str(v);
+    if (s === '') {
+      if (required) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:field.required' });
+      return null;
+    }
+    if (!/^-?\d{1,6}$/.test(s) || Number(s) < min || Number(s) > max) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+      return null;
+    }
+    return Number(s);
+  });
+}
+
+function freeText(message: string) {
+  return z.unknown().transform((v, ctx) => {
+    const s = multiline(v);
+    if (length(s) > LIMITS.text) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    return s;
+  });
+}
+
+const tick = z.unknown().transform((v) => v === 'on' || v === '1' || v === 'true');
+
+const listingSchema = z.object({
+  district: z.unknown().transform((v, ctx) => {
+    const s = str(v);
+    if (s === '') ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.district' });
+    else if (!isDistrictCode(s)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.district' });
+    return s;
+  }),
+  postal_code: z.unknown().transform((v, ctx) => {
+    const s = str(v);
+    if (!/^\d{5}$/.test(s)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.postal_code' });
+    return s;
+  }),
+  rooms: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.rooms', true),
+  size_m2: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.size_m2', true),
+  rent_eur: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.rent_eur', true),
+  floor: integer(LIMITS.floor.min, LIMITS.floor.max, 'listings:errors.floor', false),
+  has_lift: tick,
+  has_balcony: tick,
+  has_sauna: tick,
+  building_type: z.unknown().transform((v, ctx): BuildingType | null => {
+    const s = str(v);
+    if (s === '') return null;
+    if (!(BUILDING_TYPES as readonly string[]).includes(s)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:field.invalid_choice' });
+      return null;
+    }
+    return s as BuildingType;
+  }),
+  available_from: z.unknown().transform((v, ctx): string | null => {
+    const s = str(v);
+    if (s === '') return null;
+    const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+    const date = d ? new Date(Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]))) : null;
+    if (!d || !date || date.toISOString().slice(0, 10) !== s || Number(d[1]) < 2000 || Number(d[1]) > 2100) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.available_from' });
+      return null;
+    }
+    return s;
+  }),
+  description: freeText('listings:errors.description'),
+  wanted_districts: z.unknown().transform((v, ctx) => {
+    const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
+    const codes = [...new Set(list.map((x) => x.trim()))];
+    if (codes.length === 0 || !codes.every(isDistrictCode)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.wanted_districts' });
+    }
+    return codes.filter(isDistrictCode);
+  }),
+  wanted_rooms_min: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.wanted_rooms_min', false),
+  wanted_size_min: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.wanted_size_min', false),
+  wanted_rent_max: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.wanted_rent_max', false),
+  wanted_lift: tick,
+  wanted_balcony: tick,
+  wanted_sauna: tick,
+  wanted_description: freeText('listings:errors.wanted_description'),
+});
+
+/** Reads the listing form (SPEC §13 field names) into what the service stores. */
+export function parseListingForm(body: unknown): ParseResult<ListingInput> {
+  const parsed = parseForm(listingSchema, body);
+  if (!parsed.ok) return parsed;
+  const d = parsed.data;
+  return {
+    ok: true,
+    data: {
+      district: d.district,
+      postalCode: d.postal_code,
+      rooms: d.rooms!,
+      sizeM2: d.size_m2!,
+      rentEur: d.rent_eur!,
+      floor: d.floor,
+      hasLift: d.has_lift,
+      hasBalcony: d.has_balcony,
+      hasSauna: d.has_sauna,
+      buildingType: d.building_type,
+      availableFrom: d.available_from,
+      description: d.description,
+      wantedDistricts: d.wanted_districts,
+      wantedRoomsMin: d.wanted_rooms_min,
+      wantedSizeMin: d.wanted_size_min,
+      wantedRentMax: d.wanted_rent_max,
+      wantedLift: d.wanted_lift,
+      wantedBalcony: d.wanted_balcony,
+      wantedSauna: d.wanted_sauna,
+      wantedDescription: d.wanted_description,
+    },
+  };
+}
+
+export const LISTING_CHECKBOXES = ['has_lift', 'has_balcony', 'has_sauna', 'wanted_lift', 'wanted_balcony', 'wanted_sauna'] as const;
+const LISTING_TEXT_FIELDS = [
+  'district', 'postal_code', 'rooms', 'size_m2', 'rent_eur', 'floor', 'building_type', 'available_from', 'description',
+  'wanted_rooms_min', 'wanted_size_min', 'wanted_rent_max', 'wanted_description',
+] as const;
+
+export interface ListingFormValues {
+  text: Record<string, string>;
+  checked: Record<string, boolean>;
+  wantedDistricts: string[];
+}
+
+/** The submitted form as the page shows it again after an error: every input kept. */
+export function listingFormValues(body: unknown): ListingFormValues {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const text: Record<string, string> = {};
+  for (const k of LISTING_TEXT_FIELDS) text[k] = typeof b[k] === 'string' ? (b[k] as string) : '';
+  const checked: Record<string, boolean> = {};
+  for (const k of LISTING_CHECKBOXES) checked[k] = b[k] === 'on' || b[k] === '1' || b[k] === 'true';
+  const raw = b.wanted_districts;
+  const wantedDistricts = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+  return { text, checked, wantedDistricts };
+}
+
+const reportSchema = z.object({
+  reason: z.unknown().transform((v, ctx) => {
+    const s = str(v);
+    if (!(REPORT_REASONS as readonly string[]).includes(s)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.report_reason' });
+    }
+    return s as (typeof REPORT_REASONS)[number];
+  }),
+  details: freeText('listings:errors.report_details'),
+});
+
+export function parseReportForm(body: unknown) {
+  return parseForm(reportSchema, body);
+}
+
+const SORTS: readonly SearchSort[] = ['newest', 'rent', 'size'];
+const MAX_PAGE = 100_000;
+
+function queryInt(v: unknown, min: number, max: number): number | undefined {
+  if (typeof v !== 'string' || !/^\d{1,6}$/.test(v.trim())) return undefined;
+  const n = Number(v.trim());
+  return n >= min && n <= max ? n : undefined;
+}
+const flag = (v: unknown) => v === '1' || v === 'on' || v === 'true';
+
+/**
+ * The search query string (SPEC §13: district (repeatable), rooms_min, rooms_max,
+ * size_min, rent_max, lift, balcony, sauna, sort, page). Never throws: unknown districts,
+ * numbers out of range, a strange sort or page are left out as if not given.
+ */
+export function parseSearchQuery(query: unknown): SearchFilters {
+  const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
+  const raw = Array.isArray(q.district) ? q.district : [q.district];
+  const districts = [...new Set(raw.filter(isDistrictCode))];
+  const sort = SORTS.find((s) => s === q.sort) ?? 'newest';
+  return {
+    districts,
+    roomsMin: queryInt(q.rooms_min, LIMITS.rooms.min, LIMITS.rooms.max),
+    roomsMax: queryInt(q.rooms_max, LIMITS.rooms.min, LIMITS.rooms.max),
+    sizeMin: queryInt(q.size_min, 1, 10_000),
+    rentMax: queryInt(q.rent_max, 1, 1_000_000),
+    lift: flag(q.lift),
+    balcony: flag(q.balcony),
+    sauna: flag(q.sauna),
+    sort,
+    page: queryInt(q.page, 1, MAX_PAGE) ?? 1,
+  };
+}
+
+/** The query string for the same search on another page (filters kept, defaults left out). */
+export function searchQueryString(f: SearchFilters, page: number): string {
+  const params = new URLSearchParams();
+  for (const d of f.districts) params.append('district', d);
+  if (f.roomsMin !== undefined) params.set('rooms_min', String(f.roomsMin));
+  if (f.roomsMax !== undefined) params.set('rooms_max', String(f.roomsMax));
+  if (f.sizeMin !== undefined) params.set('size_min', String(f.sizeMin));
+  if (f.rentMax !== undefined) params.set('rent_max', String(f.rentMax));
+  if (f.lift) params.set('lift', '1');
+  if (f.balcony) params.set('balcony', '1');
+  if (f.sauna) params.set('sauna', '1');
+  if (f.sort !== 'newest') params.set('sort', f.sort);
+  if (page > 1) params.set('page', String(page));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
