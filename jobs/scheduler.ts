@@ -1,0 +1,34 @@
+import { Cron } from 'croner';
+import type { AppDeps } from '../server/context';
+import { runPurge } from './purge';
+
+// When the purge runs inside the server: PURGE_SCHEDULE (cron, default "30 3 * * *") in
+// PURGE_TIMEZONE (default Europe/Helsinki), unless PURGE_ENABLED=false. Started by
+// server/index.ts, never by the tests. With several app servers every one of them fires;
+// the lease in job_locks lets one run and records the others as "skipped".
+// Returns a function that stops the schedule (used on shutdown).
+export function startScheduler(deps: AppDeps): () => void {
+  const { config, logger } = deps;
+  if (!config.purge.enabled) {
+    logger.info('purge schedule disabled (PURGE_ENABLED=false)');
+    return () => undefined;
+  }
+  const job = new Cron(
+    config.purge.schedule,
+    {
+      name: 'purge',
+      timezone: config.purge.timezone,
+      // A run still going when the next one is due is left alone (the lease guards
+      // other processes; this guards this one).
+      protect: true,
+      catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name, stack: (err as Error)?.stack } }, 'scheduled purge failed'),
+    },
+    async () => {
+      await runPurge({
+        now: deps.clock(), db: deps.db, logger, config, mailer: deps.mailer, clock: deps.clock,
+      });
+    },
+  );
+  logger.info({ schedule: config.purge.schedule, timezone: config.purge.timezone, next: job.nextRun()?.toISOString() }, 'purge scheduled');
+  return () => job.stop();
+}
