@@ -45,6 +45,13 @@ export function createApp(deps: AppDeps): BoardApp {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (config.benchBareRoute) {
+    // The benchmark's ceiling: the cheapest answer this process can give, behind the
+    // same security headers as every page.
+    app.get('/bench/bare', (_req, res) => {
+      res.type('text/plain').send('ok');
+    });
+  }
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
   app.use(sessionMiddleware(sessionStore, config));

@@ -51,6 +51,7 @@ const EnvSchema = z.object({
   NEW_CONVERSATIONS_PER_DAY: int(20, 1),
   MESSAGES_PER_HOUR: int(60, 1),
   TOTP_MAX_FAILURES: int(5, 1),
+  BENCH_BARE_ROUTE: bool(false),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -78,6 +79,8 @@ export interface Config {
     readonly batchSize: number;
   };
   readonly logLevel: string;
+  /** Mounts GET /bench/bare, the benchmark's ceiling (never on in production). */
+  readonly benchBareRoute: boolean;
   readonly org: { readonly name: string; readonly legalName: string; readonly privacyContact: string; readonly accessibilityContact: string };
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
@@ -163,6 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
       batchSize: e.PURGE_BATCH_SIZE,
     },
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    benchBareRoute: e.BENCH_BARE_ROUTE,
     org: {
       name: e.ORG_NAME,
       legalName: e.ORG_LEGAL_NAME,
