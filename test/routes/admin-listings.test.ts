@@ -1,0 +1,197 @@
+import { expect } from 'chai';
+import { AuditLog } from '../../models/audit-log';
+import { Listing } from '../../models/listing';
+import { User } from '../../models/user';
+import { context } from '../helpers/context';
+import { createListing, createUser } from '../helpers/factories';
+import { submit } from '../helpers/http';
+import { createModerator, reportListing, signInModerator } from '../helpers/moderation-factories';
+
+describe('GET /admin/listings', () => {
+  it('lists listings in every state, newest first, and filters by state', async () => {
+    const base = new Date('2026-11-01T00:00:00Z').getTime();
+    const states = ['active', 'paused', 'hidden', 'removed'] as const;
+    for (const [i, status] of states.entries()) {
+      await createListing(await createUser({ username: `owner_${status}` }), { status, createdAt: new Date(base + i * 3600_000) });
+    }
+    const a = await signInModerator(await createModerator());
+    const all = await a.get('/admin/listings');
+    expect(all.status).to.equal(200);
+    expect(all.text).to.contain('4 annonser.');
+    for (const status of states) expect(all.text).to.contain(`owner_${status}`);
+    expect(all.text.indexOf('owner_removed')).to.be.lessThan(all.text.indexOf('owner_active'));
+    const hidden = await a.get('/admin/listings?status=hidden');
+    expect(hidden.text).to.contain('1 annons.');
+    expect(hidden.text).to.contain('owner_hidden');
+    expect(hidden.text).to.not.contain('owner_active');
+    expect(hidden.text).to.match(/href="\/admin\/listings\?status=hidden" aria-current="page"/);
+    // An unknown filter shows everything.
+    expect((await a.get('/admin/listings?status=%3Cscript%3E')).text).to.contain('4 annonser.');
+  });
+
+  it('shows the listings whose owners asked for a review, oldest request first', async () => {
+    const first = await createListing(await createUser({ username: 'asked_first' }), { status: 'hidden', hiddenReason: 'x' });
+    const second = await createListing(await createUser({ username: 'asked_second' }), { status: 'hidden', hiddenReason: 'y' });
+    await createListing(await createUser({ username: 'not_asking' }), { status: 'hidden', hiddenReason: 'z' });
+    await second.update({ reviewRequestedAt: new Date('2026-11-03T00:00:00Z') });
+    await first.update({ reviewRequestedAt: new Date('2026-11-02T00:00:00Z') });
+    const a = await signInModerator(await createModerator());
+    const res = await a.get('/admin/listings?status=review');
+    expect(res.text).to.contain('2 annonser.');
+    expect(res.text.indexOf('asked_first')).to.be.lessThan(res.text.indexOf('asked_second'));
+    expect(res.text).to.not.contain('not_asking');
+  });
+
+  it('pages through many listings 25 at a time, keeping the filter in the links', async () => {
+    const base = new Date('2026-11-01T00:00:00Z').getTime();
+    for (let i = 1; i <= 27; i++) {
+      await createListing(await createUser({ username: `owner_${String(i).padStart(2, '0')}` }), { createdAt: new Date(base + i * 60_000) });
+    }
+    const a = await signInModerator(await createModerator());
+    const first = await a.get('/admin/listings?status=active');
+    expect(first.text).to.contain('27 annonser.');
+    expect(first.text).to.contain('owner_27');
+    expect(first.text).to.not.contain('owner_02<');
+    expect(first.text).to.contain('href="/admin/listings?status=active&amp;page=2"');
+    const second = await a.get('/admin/listings?status=active&page=2');
+    expect(second.text).to.contain('owner_01');
+    expect(second.text).to.contain('owner_02');
+    expect(second.text).to.not.contain('owner_03');
+  });
+});
+
+describe('GET /admin/listings/:id', () => {
+  it('shows the listing, its owner and open reports about it, with the actions its state allows', async () => {
+    const owner = await createUser({ username: 'owner_olli' });
+    const listing = await createListing(owner, { description: 'Two rooms in Kallio' });
+    await reportListing(listing, await createUser(), { reason: 'not_own_flat' });
+    const a = await signInModerator(await createModerator());
+    const res = await a.get(`/admin/listings/${listing.id}`);
+    expect(res.status).to.equal(200);
+    expect(res.text).to.contain('Two rooms in Kallio');
+    expect(res.text).to.contain(`href="/admin/users/${owner.id}">owner_olli`);
+    expect(res.text).to.contain('Inte hyresgästens egen bostad');
+    expect(res.text).to.contain(`formaction="/admin/listings/${listing.id}/hide"`);
+    expect(res.text).to.contain(`formaction="/admin/listings/${listing.id}/remove"`);
+    expect(res.text).to.not.contain(`formaction="/admin/listings/${listing.id}/restore"`);
+  });
+});
+
+describe('POST /admin/listings/:id/hide|restore|remove', () => {
+  it('hides a listing with a reason the owner will see, and writes the audit row in the same step', async () => {
+    const mod = await createModerator();
+    const listing = await createListing();
+    await listing.update({ reviewRequestedAt: new Date() });
+    const a = await signInModerator(mod);
+    const res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Asks for key money' }, `/admin/listings/${listing.id}`);
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal(`/admin/listings/${listing.id}`);
+    await listing.reload();
+    expect(listing.status).to.equal('hidden');
+    expect(listing.hiddenReason).to.equal('Asks for key money');
+    expect(listing.reviewRequestedAt).to.equal(null);
+    const [row] = await AuditLog.findAll();
+    expect(row.action).to.equal('hide_listing');
+    expect(row.actorId).to.equal(mod.id);
+    expect(row.targetType).to.equal('listing');
+    expect(row.targetId).to.equal(listing.id);
+    expect(row.targetLabel).to.equal(`listing #${listing.id}`);
+    expect(row.reason).to.equal('Asks for key money');
+    const page = await a.get(`/admin/listings/${listing.id}`);
+    expect(page.text).to.contain(`Annons #${listing.id} är dold. Ägaren ser orsaken.`);
+    expect(page.text).to.contain(`formaction="/admin/listings/${listing.id}/restore"`);
+    expect(page.text).to.not.contain(`formaction="/admin/listings/${listing.id}/hide"`);
+  });
+
+  it('re-renders with 422 and the input kept when the reason is missing or too long', async () => {
+    const listing = await createListing();
+    const a = await signInModerator(await createModerator());
+    const empty = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: '   ' }, `/admin/listings/${listing.id}`);
+    expect(empty.status).to.equal(422);
+    expect(empty.text).to.match(/id="field-reason"[^>]*aria-invalid="true"/);
+    expect(empty.text).to.contain('Fyll i fältet.');
+    const long = 'y'.repeat(501);
+    const tooLong = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: long }, `/admin/listings/${listing.id}`);
+    expect(tooLong.status).to.equal(422);
+    expect(tooLong.text).to.contain(long);
+    expect((await Listing.findByPk(listing.id))!.status).to.equal('active');
+    expect(await AuditLog.count()).to.equal(0);
+  });
+
+  it('restores a hidden listing and clears the reason', async () => {
+    const listing = await createListing(undefined, { status: 'hidden', hiddenReason: 'Fake photos' });
+    const a = await signInModerator(await createModerator());
+    const res = await submit(a, `/admin/listings/${listing.id}/restore`, { reason: 'Owner sent real photos' }, `/admin/listings/${listing.id}`);
+    expect(res.status).to.equal(303);
+    await listing.reload();
+    expect(listing.status).to.equal('active');
+    expect(listing.hiddenReason).to.equal(null);
+    const [row] = await AuditLog.findAll();
+    expect(row.action).to.equal('restore_listing');
+    expect(row.reason).to.equal('Owner sent real photos');
+  });
+
+  it('removes a listing, with or without a reason', async () => {
+    const listing = await createListing();
+    const a = await signInModerator(await createModerator());
+    const res = await submit(a, `/admin/listings/${listing.id}/remove`, {}, `/admin/listings/${listing.id}`);
+    expect(res.status).to.equal(303);
+    await listing.reload();
+    expect(listing.status).to.equal('removed');
+    expect((await AuditLog.findAll())[0].action).to.equal('remove_listing');
+  });
+
+  it('answers 403 to an action the listing\'s state does not allow', async () => {
+    const active = await createListing();
+    const removed = await createListing(undefined, { status: 'removed' });
+    const a = await signInModerator(await createModerator());
+    expect((await submit(a, `/admin/listings/${active.id}/restore`, {}, '/admin')).status).to.equal(403);
+    expect((await submit(a, `/admin/listings/${removed.id}/hide`, { reason: 'x' }, '/admin')).status).to.equal(403);
+    expect((await submit(a, `/admin/listings/${removed.id}/remove`, {}, '/admin')).status).to.equal(403);
+    expect(await AuditLog.count()).to.equal(0);
+  });
+
+  it('writes no audit row when the change fails after the audit insert (one transaction)', async () => {
+    const listing = await createListing();
+    const a = await signInModerator(await createModerator());
+    const original = Listing.update;
+    Listing.update = (async () => {
+      throw new Error('disk full');
+    }) as unknown as typeof Listing.update;
+    let res;
+    try {
+      res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Fake' }, `/admin/listings/${listing.id}`);
+    } finally {
+      Listing.update = original;
+    }
+    expect(res.status).to.equal(500);
+    expect(await AuditLog.count()).to.equal(0);
+    expect((await Listing.findByPk(listing.id))!.status).to.equal('active');
+  });
+
+  it('writes no audit row when the listing was deleted between loading and hiding', async () => {
+    const mod = await createModerator();
+    const listing = await createListing();
+    const loaded = (await Listing.findByPk(listing.id))!;
+    await listing.destroy();
+    let failed: unknown;
+    await context().board.services.moderation.hideListing((await User.findByPk(mod.id))!, loaded, 'Fake').catch((e: unknown) => (failed = e));
+    expect((failed as { status?: number }).status).to.equal(404);
+    expect(await AuditLog.count()).to.equal(0);
+  });
+
+  it('keeps the audit row readable after the listing and its owner are gone', async () => {
+    const owner = await createUser({ username: 'owner_olli', email: 'olli@example.fi', phone: '+358401234567' });
+    const listing = await createListing(owner);
+    const mod = await createModerator();
+    const a = await signInModerator(mod);
+    await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Fake' }, `/admin/listings/${listing.id}`);
+    await owner.destroy();
+    const res = await a.get('/admin/audit');
+    expect(res.text).to.contain(`listing #${listing.id}`);
+    expect(res.text).to.contain('Dolde en annons');
+    const [row] = await AuditLog.findAll({ raw: true });
+    const stored = JSON.stringify(row);
+    for (const personal of ['owner_olli', 'olli@example.fi', '358401234567']) expect(stored).to.not.contain(personal);
+  });
+});
