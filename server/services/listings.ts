@@ -180,7 +180,9 @@ function theirFlatFitsMe(me: Listing, myDistricts: string[]): Sql[] {
 /** Conditions under which my flat meets candidate `l`'s wishes. */
 function myFlatFitsThem(me: Listing): Sql[] {
   const c: Sql[] = [
-    'EXISTS (SELECT 1 FROM listing_wanted_districts w WHERE w.listing_id = l.id AND w.district = :myDistrict)',
+    // Written as IN (subquery) rather than a correlated EXISTS so both databases start
+    // from the (district, listing_id) index instead of testing every active listing.
+    'l.id IN (SELECT w.listing_id FROM listing_wanted_districts w WHERE w.district = :myDistrict)',
     `(l.wanted_rooms_min IS NULL OR l.wanted_rooms_min <= ${lit(me.rooms)})`,
     `(l.wanted_size_min IS NULL OR l.wanted_size_min <= ${lit(me.sizeM2)})`,
     `(l.wanted_rent_max IS NULL OR l.wanted_rent_max >= ${lit(me.rentEur)})`,
@@ -224,12 +226,6 @@ export function createListingService(deps: AppDeps) {
       yes: true, no: false, limit,
     };
     const whereSql = ['l.status = :active', 'l.id <> :myId', ...where].join('\n  AND ');
-    const countRows = await sequelize.query<{ n: number | string }>(
-      `SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`,
-      { type: QueryTypes.SELECT, replacements },
-    );
-    const total = Number(countRows[0]?.n ?? 0);
-    if (total === 0) return { items: [], total };
     const rows = await sequelize.query<{ id: number; score: number | string; fits_me: number | string | null; fits_them: number | string; mutual: number | string | boolean | null }>(
       `SELECT l.id AS id, ${select.score} AS score, ${select.fitsMe ?? 'NULL'} AS fits_me, ${select.fitsThem} AS fits_them,
         ${select.mutual ?? 'NULL'} AS mutual
@@ -239,6 +235,15 @@ export function createListingService(deps: AppDeps) {
        LIMIT :limit`,
       { type: QueryTypes.SELECT, replacements },
     );
+    // The total needs a COUNT only when the list was cut at the limit.
+    let total = rows.length;
+    if (rows.length >= limit) {
+      const countRows = await sequelize.query<{ n: number | string }>(
+        `SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`,
+        { type: QueryTypes.SELECT, replacements },
+      );
+      total = Number(countRows[0]?.n ?? 0);
+    }
     const cards = await loadCards(rows.map((r) => Number(r.id)));
     const items: ScoredListing[] = [];
     for (const r of rows) {
