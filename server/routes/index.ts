@@ -6,6 +6,7 @@ import { accountRouter } from './account';
 import { authRouter } from './auth';
 import { listingsRouter } from './listings';
 import { messagesRouter } from './messages';
+import { myDataRouter } from './my-data';
 import { pagesRouter } from './pages';
 import { totpRouter } from './totp';
 
@@ -14,6 +15,7 @@ export function mountRoutes(app: Express, ctx: RouteContext, passport: PassportS
   app.use(pagesRouter(ctx));
   app.use(authRouter(ctx, passport));
   app.use(totpRouter(ctx));
+  app.use('/account', myDataRouter(ctx));
   app.use('/account', accountRouter(ctx));
   app.use(listingsRouter(ctx));
   app.use(messagesRouter(ctx));

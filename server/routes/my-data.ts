@@ -1,0 +1,105 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { verifyPassword } from '../auth/passwords';
+import type { FieldErrors } from '../errors';
+import { requireUser } from '../middleware/auth';
+import { deleteAccounts } from '../services/account-deletion';
+import { collectMyData, toExportJson } from '../services/data-export';
+import type { RouteContext } from '../services';
+import { purgeDeadline } from '../services/retention';
+import { parseForm } from '../validation';
+import { ACCOUNT_SECTIONS } from './account-sections';
+
+// The tenant's data-protection rights (SPEC §10), under /account:
+//   GET  /account/data     everything stored about me (access)
+//   GET  /account/export   the same as a JSON file (portability; format in data-export.ts)
+//   POST /account/emails   turn all optional e-mail off or on again (restriction)
+//   POST /account/delete   erase my account now, after the password (erasure: the purge's cascade)
+//   GET  /account/deleted  the goodbye page after erasure
+// Rectification is the settings form of /account; pausing the listing is on the listing.
+// requireUser is applied per route, not to the whole /account prefix, so other areas
+// may still mount public pages under /account after this router.
+
+const deleteSchema = z.object({ password: z.string().max(1024).default('') });
+const emailsSchema = z.object({ emails_enabled: z.enum(['on', 'off']) });
+
+// The "My data" part of /account: a summary with the links and forms that exercise each right.
+ACCOUNT_SECTIONS.push(async (user, ctx) => ({
+  view: '_data',
+  purgeDate: user.isAdmin ? null : purgeDeadline(user.lastLoginAt, ctx.config.purge.retentionMonths),
+  retentionMonths: ctx.config.purge.retentionMonths,
+  emailsEnabled: user.emailsEnabled,
+  deleteErrors: {},
+}));
+
+export function myDataRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { config, db, logger, clock, rateLimits } = ctx;
+
+  async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
+    const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
+    res.status(status).render('account/data', { data, deleteErrors, retentionMonths: config.purge.retentionMonths });
+  }
+
+  router.get('/data', requireUser, async (req, res) => {
+    await renderData(req, res);
+  });
+
+  router.get('/export', requireUser, async (req, res) => {
+    const now = clock();
+    const data = await collectMyData(req.user!, now, config.purge.retentionMonths);
+    const day = now.toISOString().slice(0, 10);
+    logger.info({ userId: req.user!.id }, 'data exported');
+    res.set('Content-Type', 'application/json; charset=utf-8');
+    // Quoted as the contract says; the name is ASCII digits and dashes only.
+    res.set('Content-Disposition', `attachment; filename="bostadsbyte-export-${day}.json"`);
+    res.send(toExportJson(data));
+  });
+
+  router.post('/emails', requireUser, async (req, res) => {
+    const parsed = parseForm(emailsSchema, req.body);
+    if (!parsed.ok) {
+      req.flash('error', 'data:emails.invalid');
+      return res.redirect(303, '/account');
+    }
+    const enabled = parsed.data.emails_enabled === 'on';
+    await req.user!.update({ emailsEnabled: enabled });
+    logger.info({ userId: req.user!.id, emailsEnabled: enabled }, 'e-mail setting changed');
+    req.flash('success', enabled ? 'data:emails.turned_on' : 'data:emails.turned_off');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/delete', requireUser, async (req, res) => {
+    const user = req.user!;
+    const parsed = parseForm(deleteSchema, req.body);
+    if (!parsed.ok || parsed.data.password === '') {
+      return renderData(req, res, 422, { password: 'data:delete.password_missing' });
+    }
+    if (!(await verifyPassword(user.passwordHash, parsed.data.password))) {
+      // A wrong password here counts like a failed sign-in, so a session left open on a
+      // shared computer cannot be used to guess the password.
+      await rateLimits.get('loginAccount').consume(`acct:${user.usernameLower}`);
+      logger.info({ userId: user.id }, 'account deletion refused: wrong password');
+      return renderData(req, res, 422, { password: 'data:delete.password_wrong' });
+    }
+    const userId = user.id;
+    await db.sequelize.transaction((transaction) => deleteAccounts([userId], { transaction }));
+    // As with the purge: no trace in the SQLite files once the write-ahead log is folded in.
+    await db.checkpoint();
+    logger.info({ userId }, 'account deleted by its owner');
+    // The session row went with the account; end the cookie too. (req.logout would try to
+    // save the session once more, for an account that no longer exists.)
+    req.session.destroy(() => {
+      res.clearCookie('bb.sid');
+      res.redirect(303, '/account/deleted');
+    });
+  });
+
+  // Shown to whoever follows the redirect: it says nothing about any account.
+  router.get('/deleted', (req, res) => {
+    if (req.user) return res.redirect(303, '/account');
+    res.render('account/deleted');
+  });
+
+  return router;
+}
