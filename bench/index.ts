@@ -1,0 +1,54 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { formatPurgeTable, runPurgeBench } from './purge';
+import { formatWebTable, runWebBench } from './web';
+
+// npm run bench [-- purge] [--seconds N] [--tenants N] …
+// Uses DATABASE_URL when it points to PostgreSQL (that database is emptied!), else a
+// fresh SQLite file in a temporary folder.
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '32' },
+      tenants: { type: 'string' },
+      listings: { type: 'string' },
+      messages: { type: 'string' },
+      accounts: { type: 'string' },
+    },
+  });
+  const pg = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+  console.log(`Machine: ${machine}`);
+  if (positionals[0] === 'purge') {
+    const result = await runPurgeBench({
+      accounts: Number(values.accounts ?? 1_000_000),
+      listings: Number(values.listings ?? 250_000),
+      messages: Number(values.messages ?? 1_000_000),
+      databaseUrl: pg,
+    });
+    console.log('\n' + formatPurgeTable(result));
+    return result.checks.every((c) => c.pass) ? 0 : 1;
+  }
+  const result = await runWebBench({
+    tenants: Number(values.tenants ?? 100_000),
+    listings: Number(values.listings ?? 50_000),
+    messages: Number(values.messages ?? 500_000),
+    conversations: 200,
+    seconds: Number(values.seconds),
+    connections: Number(values.connections),
+    databaseUrl: pg,
+  });
+  console.log(`\nDatabase: ${result.database}; seeded in ${result.seedSeconds.toFixed(0)} s; ${values.connections} connections, ${values.seconds} s per row\n`);
+  console.log(formatWebTable(result));
+  return result.rows.every((r) => r.pass) && result.rssPass ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(2);
+  },
+);
