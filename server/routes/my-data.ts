@@ -5,6 +5,7 @@ import type { FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
 import { deleteAccounts } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
+import { districtName } from '../services/districts';
 import type { RouteContext } from '../services';
 import { purgeDeadline } from '../services/retention';
 import { parseForm } from '../validation';
@@ -38,7 +39,10 @@ export function myDataRouter(ctx: RouteContext): Router {
 
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
     const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
-    res.status(status).render('account/data', { data, deleteErrors, retentionMonths: config.purge.retentionMonths });
+    res.status(status).render('account/data', {
+      data, deleteErrors, retentionMonths: config.purge.retentionMonths,
+      districtName: (code: string) => districtName(code, req.locale),
+    });
   }
 
   router.get('/data', requireUser, async (req, res) => {

@@ -72,7 +72,7 @@ describe('GET /account/data', () => {
     const res = await (await signIn(me)).get('/account/data');
     expect(res.status).to.equal(200);
     for (const text of [
-      'My data', 'maija@example.fi', '+358401112222', 'My sunny flat in Kallio', 'toolo, vallila', 'otto', 'Hello Otto, is it still free?',
+      'My data', 'maija@example.fi', '+358401112222', 'My sunny flat in Kallio', 'Töölö (Tölö), Vallila (Vallgård)', 'otto', 'Hello Otto, is it still free?',
       'Yes it is, call me', 'not a real flat', 'Password reset link', 'Signed-in sessions', 'Download my data (JSON file)',
     ]) {
       expect(res.text, text).to.contain(text);
