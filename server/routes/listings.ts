@@ -7,6 +7,7 @@ import { can } from '../policies';
 import { listingFormValuesOf, presentListing } from '../presenters/listing';
 import type { RouteContext } from '../services';
 import { districtOptions } from '../services/districts';
+import { PAGE_SIZE } from '../services/listings';
 import {
   LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchQueryString,
   type ListingFormValues,
@@ -112,8 +113,8 @@ export function listingsRouter(ctx: RouteContext): Router {
       total: result.total,
       page: result.page,
       pages: result.pages,
-      from: result.total === 0 ? 0 : (result.page - 1) * 20 + 1,
-      to: (result.page - 1) * 20 + result.listings.length,
+      from: result.total === 0 ? 0 : (result.page - 1) * PAGE_SIZE + 1,
+      to: (result.page - 1) * PAGE_SIZE + result.listings.length,
       pageHref: (page: number) => `/listings${searchQueryString(filters, page)}`,
       districts: districtOptions(req.locale),
     });
