@@ -4,7 +4,7 @@ import { Listing } from '../../models/listing';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
 import { createListing, createUser } from '../helpers/factories';
-import { submit } from '../helpers/http';
+import { agent, signIn, submit } from '../helpers/http';
 import { createModerator, reportListing, signInModerator } from '../helpers/moderation-factories';
 
 describe('GET /admin/listings', () => {
@@ -193,5 +193,33 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     const [row] = await AuditLog.findAll({ raw: true });
     const stored = JSON.stringify(row);
     for (const personal of ['owner_olli', 'olli@example.fi', '358401234567']) expect(stored).to.not.contain(personal);
+  });
+
+  it('takes a hidden listing out of sight for others and anonymous visitors, shows the owner why, and brings it back on restore', async () => {
+    const owner = await createUser({ username: 'owner_olli' });
+    const listing = await createListing(owner, { description: 'Two rooms in Kallio' });
+    const mod = await signInModerator(await createModerator());
+    await submit(mod, `/admin/listings/${listing.id}/hide`, { reason: 'Photos from another flat' }, `/admin/listings/${listing.id}`);
+    const asOwner = await signIn(owner);
+    const own = await asOwner.get(`/listings/${listing.id}`);
+    expect(own.status).to.equal(200);
+    expect(own.text).to.contain('Photos from another flat');
+    const other = await signIn(await createUser());
+    expect((await other.get(`/listings/${listing.id}`)).status).to.equal(404);
+    expect((await agent().get(`/listings/${listing.id}`)).status).to.equal(404);
+    expect((await agent().get('/listings')).text).to.not.contain('Two rooms in Kallio');
+
+    // The owner asks for a review; it shows up in the moderators' filter.
+    const review = await submit(asOwner, `/listings/${listing.id}/request-review`, {}, `/listings/${listing.id}`);
+    expect(review.status).to.equal(303);
+    expect((await mod.get('/admin/listings?status=review')).text).to.contain('owner_olli');
+
+    await submit(mod, `/admin/listings/${listing.id}/restore`, {}, `/admin/listings/${listing.id}`);
+    await listing.reload();
+    expect(listing.reviewRequestedAt).to.equal(null);
+    const back = await agent().get(`/listings/${listing.id}`);
+    expect(back.status).to.equal(200);
+    expect(back.text).to.contain('Two rooms in Kallio');
+    expect(back.text).to.not.contain('Photos from another flat');
   });
 });
