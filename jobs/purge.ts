@@ -148,7 +148,10 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
     return { runId: run.id, outcome: PURGE_OUTCOME.OK, dryRun, asOf: now, deleted, warned, error };
   } catch (err) {
     const error = describeError(err);
-    logger.error({ runId: run?.id, deleted, err: { name: (err as Error)?.name, stack: (err as Error)?.stack } }, 'purge failed');
+    // The message goes to purge_runs redacted (describeError); the log gets the kind and the
+    // stack frames only, as the web error handler does.
+    const stack = ((err as Error)?.stack ?? '').split('\n').slice(1).join('\n');
+    logger.error({ runId: run?.id, deleted, err: { name: (err as Error)?.name, stack }, error }, 'purge failed');
     // Whatever was committed stays deleted: make the WAL forget it too.
     if (deleted > 0 && !dryRun) await db.checkpoint().catch(() => undefined);
     if (!run) throw err;

@@ -21,7 +21,8 @@ export function startScheduler(deps: AppDeps): () => void {
       // A run still going when the next one is due is left alone (the lease guards
       // other processes; this guards this one).
       protect: true,
-      catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name, stack: (err as Error)?.stack } }, 'scheduled purge failed'),
+      // runPurge records its own failures; this catches what happens before it can (no database).
+      catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name } }, 'scheduled purge failed'),
     },
     async () => {
       await runPurge({
