@@ -2,7 +2,7 @@ import type { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import type { Locale } from '../i18n';
 import { can } from '../policies';
-import { districtName } from '../services/districts';
+import { collatorFor, districtName } from '../services/districts';
 import type { ListingFormValues } from '../validation/listing';
 
 // What a page may show of a listing (SPEC §4): the flat and the wishes to everyone who
@@ -71,7 +71,7 @@ export function presentListing(listing: Listing, viewer: User | undefined, local
     description: listing.description,
     wantedDistricts: (listing.wantedDistricts ?? [])
       .map((w) => ({ code: w.district, name: districtName(w.district, locale) }))
-      .sort((a, b) => a.name.localeCompare(b.name, locale === 'en' ? 'fi' : locale)),
+      .sort((a, b) => collatorFor(locale).compare(a.name, b.name)),
     wantedRoomsMin: listing.wantedRoomsMin,
     wantedSizeMin: listing.wantedSizeMin,
     wantedRentMax: listing.wantedRentMax,

@@ -44,10 +44,29 @@ export function districtName(code: string, locale: Locale): string {
   return d.fi === d.sv ? d.fi : `${d.fi} (${d.sv})`;
 }
 
-/** Every district as { code, name } sorted by its name in the page's language. */
-export function districtOptions(locale: Locale): { code: string; name: string }[] {
-  const collator = new Intl.Collator(locale === 'en' ? 'fi' : locale);
-  return DISTRICTS.map((d) => ({ code: d.code, name: districtName(d.code, locale) })).sort((a, b) =>
-    collator.compare(a.name, b.name),
-  );
+const COLLATORS = new Map<Locale, Intl.Collator>();
+/** A cached collator for sorting names in the page's language (English pages use the Finnish order). */
+export function collatorFor(locale: Locale): Intl.Collator {
+  let c = COLLATORS.get(locale);
+  if (!c) {
+    c = new Intl.Collator(locale === 'en' ? 'fi' : locale);
+    COLLATORS.set(locale, c);
+  }
+  return c;
+}
+
+const OPTIONS = new Map<Locale, readonly { code: string; name: string }[]>();
+/** Every district as { code, name } sorted by its name in the page's language (computed once per language). */
+export function districtOptions(locale: Locale): readonly { code: string; name: string }[] {
+  let options = OPTIONS.get(locale);
+  if (!options) {
+    const collator = collatorFor(locale);
+    options = Object.freeze(
+      DISTRICTS.map((d) => Object.freeze({ code: d.code, name: districtName(d.code, locale) })).sort((a, b) =>
+        collator.compare(a.name, b.name),
+      ),
+    );
+    OPTIONS.set(locale, options);
+  }
+  return options;
 }
