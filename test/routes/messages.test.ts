@@ -73,7 +73,8 @@ describe('POST /listings/:id/messages', () => {
     expect(await Conversation.count()).to.equal(1);
   });
 
-  it('ends two simultaneous first messages in one conversation', async () => {
+  it('ends simultaneous first messages in one conversation (PostgreSQL: SQLite queues its write transactions)', async function () {
+    if (context().db.dialect === 'sqlite') this.skip();
     const listing = await createListing();
     const writer = await createUser();
     const service = context().board.services.messages;
