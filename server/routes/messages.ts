@@ -52,10 +52,11 @@ function problemFrom(err: unknown): { status: number; problem: Problem } | null 
   return null;
 }
 
-// Blocked tenants are listed on /account with an "unblock" button.
+// Blocked tenants are listed on /account with an "unblock" button (views/account/_blocks.ejs;
+// the name is resolved from views/account/show.ejs, which includes it).
 ACCOUNT_SECTIONS.push(async (user, ctx) => {
   const blocked = await ctx.services.messages.blockedBy(user);
-  return blocked.length > 0 ? { view: 'account/_blocks', blocked } : null;
+  return blocked.length > 0 ? { view: '_blocks', blocked } : null;
 });
 
 /** Sets the header's unread count for a signed-in tenant (one indexed SUM). */
