@@ -153,7 +153,9 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
       // BEGIN IMMEDIATE takes the write lock up front, so two concurrent write
       // transactions queue on busy_timeout instead of deadlocking with SQLITE_BUSY.
       transactionType: Transaction.TYPES.IMMEDIATE,
-      retry: { max: 3 },
+      // Retry only a locked database, never a constraint error (Sequelize's default
+      // match list is lost once retry is given).
+      retry: { max: 3, match: [/SQLITE_BUSY/] },
     });
     applyPragmasOnEveryConnection(sequelize);
     queueTransactions(sequelize);

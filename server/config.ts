@@ -34,7 +34,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ORG_NAME: z.string().min(1).default('Heka'),
   ORG_LEGAL_NAME: z.string().min(1).default('Helsingfors stads bostäder Ab'),
-  PRIVACY_CONTACT: z.string().min(3).default('tietosuoja@heka.fi'),
+  PRIVACY_CONTACT: z.string().min(3).default('tietosuoja@hekaoy.fi'),
   ACCESSIBILITY_CONTACT: z.string().min(3).default('saavutettavuus@heka.fi'),
   SESSION_IDLE_MINUTES: int(30, 1),
   SESSION_ABSOLUTE_HOURS: int(12, 1),

@@ -32,23 +32,39 @@ function hashKey(key: string | number): string {
   return crypto.createHash('sha256').update(String(key).toLowerCase()).digest('base64url').slice(0, 32);
 }
 
-function wrap(limiter: RateLimiterAbstract, id: string): Limit {
+type Serial = <T>(task: () => Promise<T>) => Promise<T>;
+
+const direct: Serial = (task) => task();
+
+// The SQLite store wraps every update in SAVEPOINT … RELEASE on one connection. Two
+// updates at once would nest their savepoints, and a failure in one would roll back the
+// other's, so on SQLite the limiter's calls take turns.
+function oneAtATime(): Serial {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+function wrap(limiter: RateLimiterAbstract, id: string, serial: Serial): Limit {
   return {
     async consume(key, points = 1) {
       try {
-        await limiter.consume(hashKey(key), points);
+        await serial(() => limiter.consume(hashKey(key), points));
       } catch (err) {
         if (err instanceof RateLimiterRes) throw TooManyRequests(Math.ceil(err.msBeforeNext / 1000), `rate_limited.${id}`);
         throw err;
       }
     },
     async isBlocked(key) {
-      const res = await limiter.get(hashKey(key));
+      const res = await serial(() => limiter.get(hashKey(key)));
       if (res && res.remainingPoints <= 0) return Math.ceil(res.msBeforeNext / 1000);
       return false;
     },
     async reset(key) {
-      await limiter.delete(hashKey(key));
+      await serial(() => limiter.delete(hashKey(key)));
     },
   };
 }
@@ -77,6 +93,7 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
     report: { points: 30, duration: 86_400 },
   };
   let sqliteConn: sqlite3.Database | undefined;
+  let serial = direct;
   let make: (name: LimitName) => RateLimiterAbstract;
   if (opts.memory) {
     make = (name) => new RateLimiterMemory({ keyPrefix: name, ...specs[name] });
@@ -84,6 +101,7 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
     // A connection of its own: the library wraps each update in a SAVEPOINT, which must
     // never interleave with the statements Sequelize runs on its shared connection.
     sqliteConn = await sqliteConnection(config.database.storage!);
+    serial = oneAtATime();
     const client = sqliteConn;
     make = (name) =>
       new RateLimiterSQLite({
@@ -102,7 +120,7 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
     get(name) {
       let limit = cache.get(name);
       if (!limit) {
-        limit = wrap(make(name), name);
+        limit = wrap(make(name), name, serial);
         cache.set(name, limit);
       }
       return limit;

@@ -50,4 +50,27 @@ describe('the database connection', () => {
     const failures = results.filter((r) => r.status === 'rejected');
     expect(failures.map((f) => String((f as PromiseRejectedResult).reason))).to.deep.equal([]);
   });
+
+  it('counts rate limits correctly while many requests and write transactions run at once', async () => {
+    const { rateLimits, db } = context();
+    const limit = rateLimits.get('message');
+    const users = await Promise.all(Array.from({ length: 3 }, () => createUser()));
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      work.push(limit.consume(`key-${i % 4}`));
+      work.push(db.sequelize.transaction((transaction) =>
+        User.update({ showPhone: i % 2 === 0 }, { where: { id: users[i % 3].id }, transaction })));
+    }
+    const results = await Promise.allSettled(work);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal([]);
+    // Each of the four keys was counted fifteen times: no update was lost or rolled back.
+    for (let k = 0; k < 4; k++) {
+      const left = context().config.limits.messagesPerHour - 15;
+      if (left > 0) expect(await limit.isBlocked(`key-${k}`)).to.equal(false);
+    }
+    await limit.consume('key-0', context().config.limits.messagesPerHour - 15).catch(() => undefined);
+    expect(await limit.isBlocked('key-0')).to.be.a('number');
+    // And the database still takes writes afterwards.
+    await db.sequelize.transaction((transaction) => User.update({ showPhone: true }, { where: { id: users[0].id }, transaction }));
+  });
 });
