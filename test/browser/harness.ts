@@ -1,17 +1,14 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createDb, type Db } from '../../models';
-import { migrate } from '../../models/migrate';
-import { createApp, type BoardApp } from '../../server/app';
-import type { AppDeps } from '../../server/context';
-import { createLogger } from '../../server/logger';
-import { createMailer } from '../../server/mail/mailer';
-import { createRateLimits } from '../../server/services/rate-limits';
-import { testConfig } from '../helpers/context';
+import { ROOT } from '../../server/paths';
+import { totpCodeAt } from '../../server/services/totp';
+
+const run = promisify(execFile);
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -36,33 +33,87 @@ export function browserTestsWanted(ctx: Mocha.Context): boolean {
 
 export interface BrowserServer {
   baseUrl: string;
-  deps: AppDeps;
-  db: Db;
-  board: BoardApp;
   outboxDir: string;
   screenshotsDir: string;
   browser: Browser;
   /** Every request any page made, to check that nothing went to another origin. */
   requests: string[];
   newContext(opts?: { javaScriptEnabled?: boolean; locale?: string; width?: number }): Promise<BrowserContext>;
+  /** Makes a moderator with the server's own CLI; returns what signing in needs. */
+  createModerator(username: string, email: string): Promise<Moderator>;
   close(): Promise<void>;
 }
 
+export interface Moderator {
+  username: string;
+  password: string;
+  secret: string;
+}
+
+export const MODERATOR_PASSWORD = 'a long moderator passphrase for tests';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${baseUrl}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the server did not answer /healthz within a minute:\n${output()}`);
+}
+
+/**
+ * Starts the board as its own process — the way `npm start` runs it — on a fresh SQLite
+ * file, with the real mailer writing .eml files to an outbox the journeys read like a
+ * tenant reads their mail. (A second database inside the test process would rebind the
+ * models the rest of the suite uses.)
+ */
 export async function startBrowserServer(): Promise<BrowserServer> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-browser-'));
-  const config = testConfig(tmpDir, { DATABASE_URL: `sqlite:${path.join(tmpDir, 'board.sqlite')}`, LOG_LEVEL: 'silent' });
-  const db = createDb(config);
-  await migrate(db);
-  const rateLimits = await createRateLimits(db, config);
-  // The real mailer: with no SMTP_URL it writes .eml files to the outbox, which the
-  // journeys open like a tenant opens their mail.
-  const mailer = createMailer(config);
-  const deps: AppDeps = { config, db, logger: createLogger('silent'), mailer, rateLimits, clock: () => new Date() };
-  const board = createApp(deps);
-  const server = http.createServer(board.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  const outboxDir = path.join(tmpDir, 'outbox');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.TEST_DATABASE_URL;
+  Object.assign(env, {
+    NODE_ENV: 'development',
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${path.join(tmpDir, 'board.sqlite')}`,
+    DATA_DIR: tmpDir,
+    MAIL_OUTBOX_DIR: outboxDir,
+    BASE_URL: baseUrl,
+    LOG_LEVEL: 'warn',
+    PURGE_ENABLED: 'false',
+    // Every browser comes from 127.0.0.1: the per-IP limits would soon stop the sweep.
+    REGISTRATIONS_PER_IP_PER_HOUR: '1000',
+    SEARCH_PER_IP_PER_MINUTE: '100000',
+    LOGIN_MAX_FAILURES_PER_IP: '1000',
+    MAIL_MAX_PER_HOUR: '100',
+  });
+  let output = '';
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'index.ts')], {
+    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  await waitForHealth(baseUrl, child, () => output);
+
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -72,9 +123,9 @@ export async function startBrowserServer(): Promise<BrowserServer> {
     ],
   });
   const requests: string[] = [];
-  const screenshotsDir = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+  const screenshotsDir = path.join(ROOT, 'docs', 'screenshots');
   return {
-    baseUrl, deps, db, board, outboxDir: config.outboxDir, screenshotsDir, browser, requests,
+    baseUrl, outboxDir, screenshotsDir, browser, requests,
     async newContext(opts = {}) {
       const context = await browser.newContext({
         baseURL: baseUrl,
@@ -85,15 +136,32 @@ export async function startBrowserServer(): Promise<BrowserServer> {
       context.on('request', (req) => requests.push(req.url()));
       return context;
     },
+    async createModerator(username, email) {
+      const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'admin-cli.ts'), 'create', '--username', username, '--email', email], {
+        cwd: ROOT, env: { ...env, ADMIN_PASSWORD: MODERATOR_PASSWORD },
+      });
+      const secret = /secret=([A-Z2-7]+)/.exec(stdout)?.[1];
+      if (!secret) throw new Error(`no TOTP secret in the CLI output:\n${stdout}`);
+      return { username, password: MODERATOR_PASSWORD, secret };
+    },
     async close() {
       await browser.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      board.close();
-      await rateLimits.close();
-      await db.close();
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
       fs.rmSync(tmpDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Requests any page made to somewhere other than the board itself (data: URLs are inline). */
+export function foreignRequests(server: Pick<BrowserServer, 'requests' | 'baseUrl'>): string[] {
+  const own = new URL(server.baseUrl).origin;
+  return [...new Set(server.requests.filter((url) => /^(https?|wss?):/.test(url) && new URL(url).origin !== own))];
+}
+
+/** The code a moderator's authenticator app would show now. */
+export function currentTotp(secret: string): Promise<string> {
+  return totpCodeAt(secret, new Date());
 }
 
 /** The newest .eml in the outbox addressed to `to`, decoded to text. */
