@@ -84,7 +84,7 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
  * tenant reads their mail. (A second database inside the test process would rebind the
  * models the rest of the suite uses.)
  */
-export async function startBrowserServer(): Promise<BrowserServer> {
+export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Promise<BrowserServer & { seedOutput: string }> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-browser-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -106,6 +106,10 @@ export async function startBrowserServer(): Promise<BrowserServer> {
     LOGIN_MAX_FAILURES_PER_IP: '1000',
     MAIL_MAX_PER_HOUR: '100',
   });
+  // Demo data from the project's own seeder, before the server opens the file.
+  const seedOutput = opts.seedArgs
+    ? (await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'seed-cli.ts'), ...opts.seedArgs], { cwd: ROOT, env })).stdout
+    : '';
   let output = '';
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'index.ts')], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,7 +129,7 @@ export async function startBrowserServer(): Promise<BrowserServer> {
   const requests: string[] = [];
   const screenshotsDir = path.join(ROOT, 'docs', 'screenshots');
   return {
-    baseUrl, outboxDir, screenshotsDir, browser, requests,
+    baseUrl, outboxDir, screenshotsDir, browser, requests, seedOutput,
     async newContext(opts = {}) {
       const context = await browser.newContext({
         baseURL: baseUrl,

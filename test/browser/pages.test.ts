@@ -1,0 +1,238 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { BrowserContext, Page } from 'playwright-core';
+import { LOCALES, type Locale } from '../../server/i18n';
+import {
+  axeViolations, browserTestsWanted, currentTotp, describeViolations, foreignRequests, startBrowserServer,
+  type BrowserServer,
+} from './harness';
+
+// Every page type, as a visitor, a tenant and a moderator, in all three languages:
+// axe-core finds no WCAG 2.1 A/AA violation, <html lang> is right, nothing is fetched
+// from another host, and a 360 px wide phone needs no horizontal scrolling. The main
+// pages are photographed for the README on the way (docs/screenshots).
+
+interface PageVisit {
+  /** What the page is, for failure messages. */
+  name: string;
+  /** Loads the page (a plain visit, or a form sent with errors). */
+  open: (page: Page) => Promise<unknown>;
+  /** Photographed for the README, in English. */
+  screenshot?: string;
+}
+
+const visit = (name: string, url: string, screenshot?: string): PageVisit => ({ name, open: (p) => p.goto(url), screenshot });
+
+describe('in a real browser: every page in every language', function () {
+  this.timeout(600_000);
+  let server: BrowserServer & { seedOutput: string };
+  let demoPassword: string;
+  let moderatorSecret: string;
+
+  before(async function () {
+    browserTestsWanted(this);
+    this.timeout(180_000);
+    server = await startBrowserServer({
+      seedArgs: ['--tenants', '120', '--listings', '90', '--messages', '300', '--bench-conversations', '12', '--seed', '7'],
+    });
+    demoPassword = /password "([^"]+)"/.exec(server.seedOutput)![1];
+    moderatorSecret = /secret=([A-Z2-7]+)/.exec(server.seedOutput)![1];
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  async function switchLanguage(page: Page, lang: Locale): Promise<void> {
+    await page.goto(`/language?lang=${lang}&return=/`);
+  }
+
+  async function signIn(context: BrowserContext, username: string, password: string, secret?: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.fill('[name=username]', username);
+    await page.fill('[name=password]', password);
+    await Promise.all([page.waitForEvent('load'), page.click('main form button[type=submit]')]);
+    if (secret) {
+      await page.fill('[name=totp]', await currentTotp(secret));
+      await Promise.all([page.waitForEvent('load'), page.click('main form button[type=submit]')]);
+    }
+    expect(new URL(page.url()).pathname, `${username} signed in`).to.not.match(/^\/login/);
+    return page;
+  }
+
+  /** The first link on a page whose path matches, as a path. */
+  async function firstLink(page: Page, url: string, pattern: RegExp, except?: string): Promise<string> {
+    await page.goto(url);
+    const hrefs = await page.locator('main a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    const found = hrefs.find((h) => pattern.test(h) && h !== except);
+    if (!found) throw new Error(`no link like ${pattern} on ${url}`);
+    return found;
+  }
+
+  async function check(page: Page, lang: Locale, visits: PageVisit[], role: string): Promise<string[]> {
+    const problems: string[] = [];
+    for (const v of visits) {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      const response = await v.open(page);
+      const status = (response as { status?: () => number } | null)?.status?.() ?? 200;
+      const where = `${role}/${lang} ${v.name} (${new URL(page.url()).pathname})`;
+      if (status >= 500) problems.push(`${where}: status ${status}`);
+      const htmlLang = await page.getAttribute('html', 'lang');
+      if (htmlLang !== lang) problems.push(`${where}: <html lang="${htmlLang}">`);
+      const violations = await axeViolations(page);
+      if (violations.length > 0) problems.push(describeViolations(where, violations));
+      if (v.screenshot && lang === 'en') {
+        fs.mkdirSync(server.screenshotsDir, { recursive: true });
+        // The top of the page, down to where the content starts to repeat.
+        const height = Math.min(1400, await page.evaluate('document.documentElement.scrollHeight') as number);
+        await page.screenshot({ path: path.join(server.screenshotsDir, `${v.screenshot}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
+      }
+      await page.setViewportSize({ width: 360, height: 740 });
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
+      if (overflow > 0) problems.push(`${where}: ${overflow} px wider than a 360 px phone`);
+      if (v.screenshot === 'search' && lang === 'en') {
+        await page.screenshot({ path: path.join(server.screenshotsDir, 'search-phone.png') });
+      }
+    }
+    return problems;
+  }
+
+  const visitorPages = (listingPath: string): PageVisit[] => [
+    visit('home', '/'),
+    visit('search', '/listings'),
+    visit('search with filters and sort', '/listings?district=kallio&district=vallila&rooms_min=1&sort=rent&page=1'),
+    visit('a listing', listingPath),
+    visit('sign-in', '/login'),
+    {
+      name: 'sign-in refused',
+      open: async (p) => {
+        await p.goto('/login');
+        await p.fill('[name=username]', 'nobody_here');
+        await p.fill('[name=password]', 'not the right password');
+        await Promise.all([p.waitForEvent('load'), p.click('main form button[type=submit]')]);
+      },
+    },
+    visit('registration', '/register'),
+    {
+      name: 'registration with errors',
+      open: async (p) => {
+        await p.goto('/register');
+        await p.fill('[name=username]', 'x');
+        await p.fill('[name=email]', 'not-an-address');
+        await p.fill('[name=password]', 'short');
+        await p.fill('[name=password_confirm]', 'different');
+        await Promise.all([p.waitForEvent('load'), p.click('main form button[type=submit]')]);
+      },
+    },
+    visit('forgot password', '/forgot-password'),
+    visit('reset link that is not valid', '/reset-password?token=not-a-real-token'),
+    visit('a conversation, signed out', '/messages/1'),
+    visit('privacy notice', '/privacy'),
+    visit('accessibility statement', '/accessibility'),
+    visit('page not found', '/no-such-page'),
+  ];
+
+  for (const lang of LOCALES) {
+    it(`passes as a visitor in ${lang}`, async () => {
+      const context = await server.newContext();
+      const page = await context.newPage();
+      await switchLanguage(page, lang);
+      const listingPath = await firstLink(page, '/listings', /^\/listings\/\d+$/);
+      const problems = await check(page, lang, visitorPages(listingPath), 'visitor');
+      await context.close();
+      expect(problems).to.deep.equal([]);
+      expect(foreignRequests(server)).to.deep.equal([]);
+    });
+  }
+
+  for (const lang of LOCALES) {
+    it(`passes as a tenant in ${lang}`, async () => {
+      const context = await server.newContext();
+      const page = await signIn(context, 'demo_bench', demoPassword);
+      await switchLanguage(page, lang);
+      await page.goto('/listings/new'); // a tenant with a listing is sent to its edit page
+      const ownEdit = new URL(page.url()).pathname;
+      expect(ownEdit).to.match(/^\/listings\/\d+\/edit$/);
+      const ownPath = ownEdit.replace(/\/edit$/, '');
+      const otherPath = await firstLink(page, '/listings', /^\/listings\/\d+$/, ownPath);
+      const conversationPath = await firstLink(page, '/messages', /^\/messages\/\d+$/);
+      const problems = await check(page, lang, [
+        visit('home', '/'),
+        visit('search', '/listings?rooms_min=1&sort=size', 'search'),
+        visit('my listing', ownPath),
+        visit('another tenant’s listing, with the contact form', otherPath, 'listing'),
+        visit('editing my listing', ownEdit),
+        {
+          name: 'my listing with errors',
+          open: async (p) => {
+            await p.goto(ownEdit);
+            await p.fill('[name=rent_eur]', 'a lot');
+            await p.fill('[name=postal_code]', '123');
+            await Promise.all([p.waitForEvent('load'), p.click('main form.listing-form button[type=submit]')]);
+          },
+        },
+        visit('matches', '/matches', 'matches'),
+        visit('favourites', '/favourites'),
+        visit('inbox', '/messages', 'inbox'),
+        visit('a conversation', conversationPath, 'conversation'),
+        visit('account', '/account', 'account'),
+        visit('my data', '/account/data'),
+        visit('privacy notice', '/privacy'),
+        visit('page not found', '/listings/999999999'),
+      ], 'tenant');
+      await context.close();
+      expect(problems).to.deep.equal([]);
+      expect(foreignRequests(server)).to.deep.equal([]);
+    });
+  }
+
+  describe('as a moderator', () => {
+    let context: BrowserContext;
+    let page: Page;
+
+    before(async function () {
+      if (!server) this.skip();
+      // A report to work on, filed through the listing page like a tenant would.
+      const tenant = await server.newContext();
+      const tenantPage = await signIn(tenant, 'demo_bench', demoPassword);
+      const reported = await firstLink(tenantPage, '/listings?sort=rent', /^\/listings\/\d+$/);
+      await tenantPage.goto(reported);
+      if (await tenantPage.locator(`form[action="${reported}/report"]`).count()) {
+        await tenantPage.selectOption('[name=reason]', { index: 1 });
+        await Promise.all([tenantPage.waitForEvent('load'), tenantPage.click(`form[action="${reported}/report"] button[type=submit]`)]);
+      }
+      await tenant.close();
+      // Signed in once: each TOTP code works only once.
+      context = await server.newContext();
+      page = await signIn(context, 'demo_moderator', `${demoPassword} moderator`, moderatorSecret);
+    });
+
+    after(async () => {
+      await context?.close();
+    });
+
+    for (const lang of LOCALES) {
+      it(`passes in ${lang}`, async () => {
+        await switchLanguage(page, lang);
+        const reportPath = await firstLink(page, '/admin/reports', /^\/admin\/reports\/\d+$/);
+        const listingPath = await firstLink(page, '/admin/listings', /^\/admin\/listings\/\d+$/);
+        const userPath = await firstLink(page, '/admin/users', /^\/admin\/users\/\d+$/);
+        const problems = await check(page, lang, [
+          visit('dashboard', '/admin'),
+          visit('report queue', '/admin/reports', 'moderation'),
+          visit('a report', reportPath),
+          visit('listings', '/admin/listings'),
+          visit('a listing', listingPath),
+          visit('users', '/admin/users'),
+          visit('a user', userPath),
+          visit('audit log', '/admin/audit'),
+          visit('account', '/account'),
+        ], 'moderator');
+        expect(problems).to.deep.equal([]);
+        expect(foreignRequests(server)).to.deep.equal([]);
+      });
+    }
+  });
+});
