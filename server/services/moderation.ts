@@ -307,6 +307,12 @@ export function createModerationService(
           { id: user.id, suspendedAt: null, role: 'tenant' },
           transaction,
         );
+        // Nobody can answer for a suspended account, so its listing leaves search and
+        // matches. It stays paused after the suspension is lifted: the tenant resumes it.
+        await Listing.update(
+          { status: LISTING_STATUS.PAUSED },
+          { where: { userId: user.id, status: LISTING_STATUS.ACTIVE }, transaction },
+        );
       });
       await sessions.endAllFor(user.id);
       logger.info({ userId: actor.id, targetUserId: user.id }, 'account suspended');

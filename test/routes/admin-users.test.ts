@@ -106,6 +106,22 @@ describe('POST /admin/users/:id/suspend|unsuspend', () => {
     expect(await AuditLog.count({ where: { action: 'suspend_user' } })).to.equal(0);
   });
 
+  it('takes a suspended tenant\'s listing out of search, and leaves it for the tenant to resume afterwards', async () => {
+    const tenant = await createUser({ username: 'kaisa' });
+    const listing = await createListing(tenant);
+    const visitor = agent();
+    expect((await visitor.get('/listings')).text).to.contain(`href="/listings/${listing.id}"`);
+    const a = await signInModerator(await createModerator());
+    await submit(a, `/admin/users/${tenant.id}/suspend`, { reason: 'Spam' }, `/admin/users/${tenant.id}`);
+    expect((await visitor.get('/listings')).text).to.not.contain(`href="/listings/${listing.id}"`);
+    expect((await visitor.get(`/listings/${listing.id}`)).status).to.equal(404);
+    await submit(a, `/admin/users/${tenant.id}/unsuspend`, { reason: 'Apologised' }, `/admin/users/${tenant.id}`);
+    const owner = await signIn(tenant);
+    const resumed = await submit(owner, `/listings/${listing.id}/resume`, {}, `/listings/${listing.id}`);
+    expect(resumed.status).to.equal(303);
+    expect((await visitor.get('/listings')).text).to.contain(`href="/listings/${listing.id}"`);
+  });
+
   it('lifts a suspension', async () => {
     const tenant = await createUser({ username: 'kaisa', suspended: 'Spam' });
     const a = await signInModerator(await createModerator());
