@@ -97,7 +97,9 @@ export function listingsRouter(ctx: RouteContext): Router {
       reportReasons: REPORT_REASONS,
       reportValues: report.values,
       reportErrors: report.errors,
-      showContact: !!viewer && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
+      showContact: can(viewer, 'message.start', listing),
+      // A signed-in tenant who may not write yet is told why instead of getting a form that would refuse.
+      verifyToWrite: !!viewer && !viewer.isVerified && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
     });
   }
 

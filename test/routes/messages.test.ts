@@ -100,7 +100,12 @@ describe('POST /listings/:id/messages', () => {
   it('does not let an unverified tenant write, and says why', async () => {
     const listing = await createListing();
     const writer = await createUser({ verified: false });
-    const res = await submit(await signIn(writer), `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
+    const a = await signIn(writer);
+    // The listing page says so instead of offering a form that would refuse.
+    const page = await a.get(`/listings/${listing.id}`);
+    expect(page.text).to.not.contain(`action="/listings/${listing.id}/messages"`);
+    expect(page.text).to.contain('Bekräfta din e-postadress innan du skickar meddelanden');
+    const res = await submit(a, `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
     expect(res.status).to.equal(403);
     expect(res.text).to.contain('Bekräfta din e-postadress innan du skickar meddelanden');
     expect(await Conversation.count()).to.equal(0);
