@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { verifyPassword } from '../auth/passwords';
 import type { FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
-import { deleteAccounts } from '../services/account-deletion';
+import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { districtName } from '../services/districts';
 import type { RouteContext } from '../services';
@@ -87,7 +87,9 @@ export function myDataRouter(ctx: RouteContext): Router {
       return renderData(req, res, 422, { password: 'data:delete.password_wrong' });
     }
     const userId = user.id;
-    await db.sequelize.transaction((transaction) => deleteAccounts([userId], { transaction }));
+    if ((await eraseOwnAccount(user)) === 'last_moderator') {
+      return renderData(req, res, 409, { password: 'admin:cli.errors.last_moderator' });
+    }
     // As with the purge: no trace in the SQLite files once the write-ahead log is folded in.
     await db.checkpoint();
     logger.info({ userId }, 'account deleted by its owner');

@@ -111,3 +111,19 @@ export async function deleteAccounts(userIds: readonly number[], opts: { transac
   await Token.destroy({ where: { userId: inIds }, transaction });
   return User.destroy({ where: { id: inIds }, transaction });
 }
+
+/**
+ * A tenant's own erasure (POST /account/delete). The board must keep at least one
+ * moderator, so the last one cannot delete their account; the check and the deletion
+ * share one transaction so two moderators cannot both leave at once.
+ */
+export async function eraseOwnAccount(user: User): Promise<'deleted' | 'last_moderator'> {
+  return User.sequelize!.transaction(async (transaction) => {
+    if (user.isAdmin) {
+      const others = await User.count({ where: { role: 'admin', id: { [Op.ne]: user.id } }, transaction });
+      if (others === 0) return 'last_moderator' as const;
+    }
+    await deleteAccounts([user.id], { transaction });
+    return 'deleted' as const;
+  });
+}

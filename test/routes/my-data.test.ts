@@ -7,6 +7,7 @@ import { deleteAccounts } from '../../server/services/account-deletion';
 import { context } from '../helpers/context';
 import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { agent, signIn, submit } from '../helpers/http';
+import { createModerator, signInModerator } from '../helpers/moderation-factories';
 import {
   createBlock, createConversation, createFavourite, createMessage, createSession, createToken, reportListing, userExists,
 } from '../helpers/purge-factories';
@@ -185,6 +186,19 @@ describe('POST /account/delete', () => {
     expect(res.text).to.contain('href="#field-delete-password"');
     expect(await userExists(me.id)).to.equal(true);
     expect((await a.get('/account')).status, 'still signed in').to.equal(200);
+  });
+
+  it('keeps the last moderator, and lets a moderator go when another remains', async () => {
+    const first = await createModerator({ locale: 'en' });
+    const a = await signInModerator(first);
+    const refused = await submit(a, '/account/delete', { password: DEFAULT_PASSWORD }, '/account/data');
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.contain('This is the last moderator: make another moderator first.');
+    expect(await userExists(first.id)).to.equal(true);
+    await createModerator();
+    const done = await submit(a, '/account/delete', { password: DEFAULT_PASSWORD }, '/account/data');
+    expect(done.status).to.equal(303);
+    expect(await userExists(first.id)).to.equal(false);
   });
 
   it('asks for the password when it is missing', async () => {
