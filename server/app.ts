@@ -7,7 +7,7 @@ import { errorHandler, notFound } from './middleware/errors';
 import { flash } from './middleware/flash';
 import { templateLocals } from './middleware/locals';
 import { noIndexByDefault, noStoreWhenSignedIn, securityHeaders } from './middleware/security';
-import { createSessionStore, sessionMiddleware, type BoardStore } from './middleware/session';
+import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { mountRoutes } from './routes';
 import { unreadTotalLocal } from './routes/messages';
@@ -55,6 +55,7 @@ export function createApp(deps: AppDeps): BoardApp {
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
   app.use(sessionMiddleware(sessionStore, config));
+  app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(absoluteTimeout(deps));

@@ -1,4 +1,5 @@
 import connectSessionSequelize from 'connect-session-sequelize';
+import type { RequestHandler } from 'express';
 import session, { type SessionData, type Store } from 'express-session';
 import { Op } from 'sequelize';
 import type { Db } from '../../models';
@@ -79,3 +80,22 @@ export function sessionMiddleware(store: BoardStore, config: Config) {
     },
   });
 }
+
+/**
+ * express-session saves a changed session when the response ends, but it sends the
+ * status line and headers first and the save runs meanwhile. For a redirect that is a
+ * race: the browser follows the Location at once and can arrive before the session that
+ * holds the new sign-in, the pending second factor or the flash message is in the store.
+ * So a redirect waits for the session to be saved. A brand-new session with nothing in
+ * it is left alone (saveUninitialized is false: anonymous visitors get no row).
+ */
+export const saveSessionBeforeRedirect: RequestHandler = (req, res, next) => {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    const sess = req.session as (typeof req.session & Record<string, unknown>) | undefined;
+    const holdsData = !!sess && Object.keys(sess).some((key) => key !== 'cookie');
+    if (!sess || !holdsData) return redirect(...args);
+    sess.save((err) => (err ? next(err) : redirect(...args)));
+  }) as typeof res.redirect;
+  next();
+};

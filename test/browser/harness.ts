@@ -98,7 +98,8 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
     DATA_DIR: tmpDir,
     MAIL_OUTBOX_DIR: outboxDir,
     BASE_URL: baseUrl,
-    LOG_LEVEL: 'warn',
+    // BROWSER_SERVER_LOG=file keeps the server's log (at debug level) for a failing run.
+    LOG_LEVEL: process.env.BROWSER_SERVER_LOG ? 'debug' : 'warn',
     PURGE_ENABLED: 'false',
     // Every browser comes from 127.0.0.1: the per-IP limits would soon stop the sweep.
     REGISTRATIONS_PER_IP_PER_HOUR: '1000',
@@ -115,6 +116,7 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  if (process.env.BROWSER_SERVER_LOG) child.stdout!.pipe(fs.createWriteStream(process.env.BROWSER_SERVER_LOG));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await waitForHealth(baseUrl, child, () => output);
 

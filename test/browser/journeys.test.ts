@@ -65,11 +65,14 @@ describe('in a real browser: the main journey', function () {
 
   async function signInModerator(context: BrowserContext, mod: Moderator): Promise<Page> {
     const page = await context.newPage();
+    const trail: string[] = [];
+    page.on('response', (r) => trail.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()} ${r.headers()['set-cookie'] ?? ''}`));
+    page.on('request', (r) => trail.push(`> ${r.method()} ${new URL(r.url()).pathname} ${r.headers()['cookie'] ?? ''}`));
     await page.goto('/login');
     await page.fill('[name=username]', mod.username);
     await page.fill('[name=password]', mod.password);
     await submitForm(page, 'main form button[type=submit]');
-    expect(new URL(page.url()).pathname).to.equal('/login/totp');
+    expect(new URL(page.url()).pathname, `password step: ${await mainText(page)}\n${trail.join('\n')}`).to.equal('/login/totp');
     await page.fill('[name=totp]', await currentTotp(mod.secret));
     await submitForm(page, 'main form button[type=submit]');
     expect(new URL(page.url()).pathname).to.not.equal('/login/totp');

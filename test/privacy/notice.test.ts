@@ -30,7 +30,7 @@ describe('GET /privacy', () => {
 
   it('shows who sees what as a table with headers (SPEC §4)', async () => {
     const res = await lang('en');
-    expect(res.text).to.contain('<caption>Who sees your data on the Housing Exchange Board</caption>');
+    expect(res.text).to.contain('<caption id="who-caption">Who sees your data on the Housing Exchange Board</caption>');
     for (const header of ['You', 'Other signed-in tenants', 'Visitors who are not signed in', 'Moderators', 'Anyone outside']) {
       expect(res.text).to.contain(`<th scope="col">${header}</th>`);
     }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Session } from '../../models/session';
 import { Token } from '../../models/token';
@@ -5,6 +7,7 @@ import { User } from '../../models/user';
 import { context } from '../helpers/context';
 import { createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { agent, csrfToken, linkIn, signIn, submit } from '../helpers/http';
+import { createModerator } from '../helpers/moderation-factories';
 
 const GOOD = { username: 'kallio_kaisa', email: 'kaisa@example.fi', phone: '', password: 'a long walk by the sea', password_confirm: 'a long walk by the sea' };
 
@@ -142,6 +145,44 @@ describe('GET /verify-email', () => {
 });
 
 describe('POST /login', () => {
+  it('sends the redirect only once the session is stored, so the next page finds it', async () => {
+    // A browser follows a Location header the moment it arrives; express-session sends
+    // the headers while its save is still running. A moderator's password step is the
+    // sharpest case: nothing else saves the fresh session holding the pending second factor.
+    const moderator = await createModerator();
+    const { board } = context();
+    const server = http.createServer(board.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const store = board.sessionStore as unknown as { set: (sid: string, data: unknown, cb?: (err?: unknown) => void) => void };
+    const originalSet = store.set;
+    try {
+      const page = await fetch(`${base}/login`);
+      const cookie = page.headers.get('set-cookie')!.split(';')[0];
+      const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
+      // A slow database: every session write takes a while.
+      store.set = function (this: unknown, sid, data, cb) {
+        setTimeout(() => originalSet.call(this, sid, data, cb), 150);
+      };
+      const res = await fetch(`${base}/login`, {
+        method: 'POST', redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: moderator.username, password: DEFAULT_PASSWORD, _csrf: token }).toString(),
+      });
+      // Read the store the moment the redirect arrives, as the browser's next request would.
+      const sid = decodeURIComponent(/bb\.sid=([^;]+)/.exec(res.headers.get('set-cookie')!)![1]).replace(/^s:/, '').replace(/\.[^.]+$/, '');
+      const stored = await Session.findByPk(sid);
+      expect(res.status).to.equal(303);
+      expect(res.headers.get('location')).to.match(/^\/login\/totp/);
+      expect(stored, 'the session is in the store when the redirect arrives').to.not.equal(null);
+      expect(JSON.parse(stored!.data).pendingSecondFactor.userId).to.equal(moderator.id);
+      await res.text();
+    } finally {
+      store.set = originalSet;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('signs in with the username, changes the session id and records the login time', async () => {
     const user = await createUser({ lastLoginAt: new Date('2026-01-01T00:00:00Z') });
     const a = agent();
