@@ -38,6 +38,17 @@ describe('in a real browser: every page in every language', function () {
     });
     demoPassword = /password "([^"]+)"/.exec(server.seedOutput)![1];
     moderatorSecret = /secret=([A-Z2-7]+)/.exec(server.seedOutput)![1];
+    // demo_bench opens up their wishes (every district, no minimums), as a tenant keen
+    // to move would, so the matches page has swaps that fit both ways to show.
+    const context = await server.newContext();
+    const page = await signIn(context, 'demo_bench', demoPassword);
+    await page.goto('/listings/new');
+    for (const box of await page.locator('input[name=wanted_districts]').all()) await box.check();
+    for (const field of ['wanted_rooms_min', 'wanted_size_min', 'wanted_rent_max']) await page.fill(`[name=${field}]`, '');
+    for (const box of ['wanted_lift', 'wanted_balcony', 'wanted_sauna']) await page.uncheck(`[name=${box}]`);
+    await Promise.all([page.waitForEvent('load'), page.click('main form.listing-form button[type=submit]')]);
+    expect(new URL(page.url()).pathname).to.match(/^\/listings\/\d+$/);
+    await context.close();
   });
 
   after(async () => {
