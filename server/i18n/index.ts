@@ -52,8 +52,29 @@ export function getI18n(): i18n {
   return created;
 }
 
+// One translator per language for the life of the process. The locale files never
+// change at run time, so a key asked for without options (most of a page's text) is
+// looked up in i18next once and then served from a map; calls with options
+// (interpolation, plurals, returnObjects) always go to i18next.
+const translators = new Map<Locale, TFunction>();
+
 export function translator(locale: Locale): TFunction {
-  return getI18n().getFixedT(locale);
+  let t = translators.get(locale);
+  if (!t) {
+    const fixed = getI18n().getFixedT(locale);
+    const plain = new Map<string, unknown>();
+    t = ((key: unknown, ...rest: unknown[]) => {
+      if (rest.length > 0 || typeof key !== 'string') return (fixed as unknown as (...a: unknown[]) => unknown)(key, ...rest);
+      let text = plain.get(key);
+      if (text === undefined) {
+        text = fixed(key);
+        plain.set(key, text);
+      }
+      return text;
+    }) as unknown as TFunction;
+    translators.set(locale, t);
+  }
+  return t;
 }
 
 // Picks the best supported language from an Accept-Language header.
@@ -83,7 +104,20 @@ export interface Formatters {
   m2(n: number): string;
 }
 
+// Building Intl formatters is costly (tens of microseconds each); they are immutable, so
+// each language's set is built once and shared by every request.
+const formatterSets = new Map<Locale, Formatters>();
+
 export function formatters(locale: Locale): Formatters {
+  let set = formatterSets.get(locale);
+  if (!set) {
+    set = buildFormatters(locale);
+    formatterSets.set(locale, set);
+  }
+  return set;
+}
+
+function buildFormatters(locale: Locale): Formatters {
   const tag = INTL_LOCALE[locale];
   const dateFmt = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: TIME_ZONE });
   const dateTimeFmt = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE });
