@@ -24,8 +24,14 @@ export interface BoardStore extends Store {
   stopExpiringSessions(): void;
 }
 
+/** The idle deadline is written at most this often per session (see touch below). */
+const TOUCH_INTERVAL_MS = 60_000;
+/** Remembered touches; the map is simply emptied when full (the next touch writes). */
+const TOUCH_MEMORY = 50_000;
+
 export function createSessionStore(db: Db, config: Config): BoardStore {
   const SequelizeStore = connectSessionSequelize(session.Store);
+  const touchedAt = new Map<string, number>();
   class Store extends SequelizeStore {
     // connect-session-sequelize returns rows whose expiry has passed until its sweeper
     // removes them; an expired session must never be honoured, so check here too.
@@ -43,7 +49,7 @@ export function createSessionStore(db: Db, config: Config): BoardStore {
       return Session.destroy({ where });
     }
   }
-  return new Store({
+  const store = new Store({
     db: db.sequelize,
     table: 'Session',
     expiration: config.session.idleMs,
@@ -55,6 +61,26 @@ export function createSessionStore(db: Db, config: Config): BoardStore {
       userId: data.passport?.user ?? null,
     }),
   }) as unknown as BoardStore;
+
+  // express-session touches the stored session on every request that does not change
+  // it, which made every signed-in page view a database write. The idle deadline is
+  // pushed forward at most once a minute per session instead: a session may end up to
+  // a minute sooner than SESSION_IDLE_MINUTES after its last request, never later.
+  const touch = store.touch!.bind(store);
+  store.touch = (sid, data, fn) => {
+    const now = Date.now();
+    const last = touchedAt.get(sid);
+    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return fn?.();
+    if (touchedAt.size >= TOUCH_MEMORY) touchedAt.clear();
+    touchedAt.set(sid, now);
+    touch(sid, data, fn);
+  };
+  const destroy = store.destroy.bind(store);
+  store.destroy = (sid, fn) => {
+    touchedAt.delete(sid);
+    destroy(sid, fn);
+  };
+  return store;
 }
 
 export function sessionMiddleware(store: BoardStore, config: Config) {
