@@ -8,7 +8,8 @@ import type { Config } from '../config';
 import { TooManyRequests } from '../errors';
 
 // Counters live in the database (rate-limiter-flexible's SQLite and PostgreSQL stores),
-// so limits hold across restarts and across every app process sharing PostgreSQL.
+// so limits hold across restarts and across every app process sharing PostgreSQL; only
+// the one-minute search limit is kept in memory (PROCESS_MEMORY below).
 // Keys are hashed: the table never holds a username, e-mail or IP address in clear.
 
 export type LimitName =
@@ -25,6 +26,8 @@ export interface Limit {
 
 export interface RateLimits {
   get(name: LimitName): Limit;
+  /** Forgets the counters kept in memory (tests start each case from nothing). */
+  clearMemory(): void;
   close(): Promise<void>;
 }
 
@@ -69,11 +72,22 @@ function wrap(limiter: RateLimiterAbstract, id: string, serial: Serial): Limit {
   };
 }
 
+// The search limit is counted in this process's memory. It is asked on every anonymous
+// search and listing page, and in the database it cost a write transaction per page
+// view (on SQLite all of them queued behind one another). Its window is one minute, so
+// surviving a restart buys nothing; with several app processes behind one address the
+// limit applies per process. The limits on logins, registration, mail and messages,
+// whose windows are long, stay in the database.
+const PROCESS_MEMORY: ReadonlySet<LimitName> = new Set<LimitName>(['search']);
+
 function sqliteConnection(file: string): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
     const conn = new sqlite3.Database(file, (err) => {
       if (err) return reject(err);
-      conn.run('PRAGMA busy_timeout = 10000', () => conn.run('PRAGMA secure_delete = ON', () => resolve(conn)));
+      // The same durability as the main connections (models/index.ts): WAL with
+      // synchronous = NORMAL, so a counter update does not wait for an fsync.
+      conn.run('PRAGMA busy_timeout = 10000', () => conn.run('PRAGMA secure_delete = ON', () =>
+        conn.run('PRAGMA synchronous = NORMAL', () => resolve(conn))));
     });
   });
 }
@@ -120,10 +134,15 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
     get(name) {
       let limit = cache.get(name);
       if (!limit) {
-        limit = wrap(make(name), name, serial);
+        limit = PROCESS_MEMORY.has(name)
+          ? wrap(new RateLimiterMemory({ keyPrefix: name, ...specs[name] }), name, direct)
+          : wrap(make(name), name, serial);
         cache.set(name, limit);
       }
       return limit;
+    },
+    clearMemory() {
+      for (const name of PROCESS_MEMORY) cache.delete(name);
     },
     async close() {
       if (sqliteConn) await new Promise<void>((resolve) => sqliteConn!.close(() => resolve()));
