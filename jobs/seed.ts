@@ -229,6 +229,10 @@ export async function runSeed(
     pendingEmail: null, phone: null, passwordHash: await hashPassword(`${DEMO_PASSWORD} moderator`, config), role: 'admin',
     suspendedAt: null, suspendedReason: null, totpSecret, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
   });
+  // Table statistics for the query planner. Without them SQLite guesses, and the match
+  // queries walk every active listing instead of starting from the wanted-districts
+  // index (14 ms instead of 3 ms each at 50,000 listings).
+  await db.sequelize.query('ANALYZE');
   await db.checkpoint();
   return {
     tenants, listings: listingCount, conversations: convRows.length, messages: msgRows.length, passive, moderator,

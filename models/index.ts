@@ -27,6 +27,8 @@ export interface Db {
   dialect: 'sqlite' | 'postgres';
   /** Frees file space and WAL pages after deletions (SQLite only). */
   checkpoint(): Promise<void>;
+  /** Refreshes the query planner's table statistics where they are missing or stale (SQLite only). */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -173,6 +175,12 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
     async checkpoint() {
       if (dialect !== 'sqlite') return;
       await sequelize.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    },
+    async optimize() {
+      if (dialect !== 'sqlite') return;
+      // 0x10002: analyze every table that needs it, including ones never analyzed
+      // (SQLite's advice for a long-lived connection: once at start, then now and then).
+      await sequelize.query('PRAGMA optimize = 0x10002');
     },
     async close() {
       await sequelize.close();

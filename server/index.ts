@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const db = createDb(config, logger);
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  await db.optimize();
   const rateLimits = await createRateLimits(db, config);
   const mailer = createMailer(config);
   const deps = { config, db, logger, mailer, rateLimits, clock: () => new Date() };
