@@ -1,4 +1,5 @@
-import express, { type Express } from 'express';
+import fs from 'node:fs';
+import express, { type Express, type RequestHandler } from 'express';
 import { configurePassport } from './auth/passport';
 import type { AppDeps } from './context';
 import { absoluteTimeout } from './middleware/auth';
@@ -8,16 +9,34 @@ import { flash } from './middleware/flash';
 import { templateLocals } from './middleware/locals';
 import { noIndexByDefault, noStoreWhenSignedIn, securityHeaders } from './middleware/security';
 import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
+import { createPageCache } from './middleware/page-cache';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { mountRoutes } from './routes';
+import { isVisitorPage, limitSearches } from './routes/listings';
 import { unreadTotalLocal } from './routes/messages';
 import { createServices, type Services } from './services';
+
+// express.static asks the file system about every URL, and a miss (every page) builds
+// an Error with a stack trace. Only paths under public/'s own top-level entries (css/,
+// js/, img/) are handed to it; everything else goes straight on to the pages.
+function publicFiles(isProduction: boolean): RequestHandler {
+  const serve = express.static(PUBLIC_DIR, { index: false, maxAge: isProduction ? '7d' : 0, fallthrough: true });
+  const entries = new Set(fs.readdirSync(PUBLIC_DIR));
+  return (req, res, next) => {
+    const first = req.path.split('/', 2)[1];
+    if (!first || !entries.has(first)) return next();
+    serve(req, res, next);
+  };
+}
+
+/** Names each app's database hook, so an app can remove its own (tests build many). */
+let appCount = 0;
 
 export interface BoardApp {
   app: Express;
   services: Services;
   sessionStore: BoardStore;
-  /** Stops timers the app started (the session sweeper); the database is the caller's. */
+  /** Stops timers and hooks the app started (session sweeper, page cache); the database is the caller's. */
   close(): void;
 }
 
@@ -39,9 +58,7 @@ export function createApp(deps: AppDeps): BoardApp {
   app.set('query parser', 'simple');
 
   app.use(securityHeaders());
-  app.use(
-    express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '7d' : 0, fallthrough: true }),
-  );
+  app.use(publicFiles(config.isProduction));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -52,6 +69,10 @@ export function createApp(deps: AppDeps): BoardApp {
       res.type('text/plain').send('ok');
     });
   }
+
+  // Anonymous search and listing pages from memory, before any session work.
+  const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`);
+  app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
   app.use(sessionMiddleware(sessionStore, config));
@@ -78,11 +99,17 @@ export function createApp(deps: AppDeps): BoardApp {
     next();
   });
 
-  mountRoutes(app, { ...deps, services }, passport);
+  mountRoutes(app, { ...deps, services, pageCache }, passport);
 
   app.use(notFound);
   app.use(errorHandler(logger, config.env === 'development'));
 
-  return { app, services, sessionStore, close: () => sessionStore.stopExpiringSessions() };
+  return {
+    app, services, sessionStore,
+    close: () => {
+      sessionStore.stopExpiringSessions();
+      pageCache.close();
+    },
+  };
 }
 

@@ -52,6 +52,10 @@ const EnvSchema = z.object({
   MESSAGES_PER_HOUR: int(60, 1),
   TOTP_MAX_FAILURES: int(5, 1),
   BENCH_BARE_ROUTE: bool(false),
+  // Seconds an anonymous search or listing page may be served from memory (0: never).
+  // Any write to listings or users empties the cache at once; the lifetime only bounds
+  // how long a change made by another process (a CLI) can take to show.
+  PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -81,6 +85,8 @@ export interface Config {
   readonly logLevel: string;
   /** Mounts GET /bench/bare, the benchmark's ceiling (never on in production). */
   readonly benchBareRoute: boolean;
+  /** How long anonymous search and listing pages are kept in memory, in ms (0: off). */
+  readonly pageCacheMs: number;
   readonly org: { readonly name: string; readonly legalName: string; readonly privacyContact: string; readonly accessibilityContact: string };
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
@@ -167,6 +173,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     },
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     benchBareRoute: e.BENCH_BARE_ROUTE,
+    // On in production; off in development (templates change) and tests unless asked for.
+    pageCacheMs: (e.PAGE_CACHE_SECONDS ?? (e.NODE_ENV === 'production' ? 10 : 0)) * 1000,
     org: {
       name: e.ORG_NAME,
       legalName: e.ORG_LEGAL_NAME,

@@ -1,4 +1,4 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listing';
 import { REPORT_REASONS } from '../../models/report';
 import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
@@ -36,6 +36,16 @@ ACCOUNT_SECTIONS.push(async (user, ctx) => {
   };
 });
 
+/** Counts one anonymous page view against the per-IP search limit. */
+export function limitSearches(ctx: Pick<RouteContext, 'rateLimits'>): (req: Request) => Promise<void> {
+  return (req) => ctx.rateLimits.get('search').consume(req.ip ?? 'unknown');
+}
+
+/** The paths of the pages visitors may be served from memory: search and a listing. */
+export function isVisitorPage(path: string): boolean {
+  return path === '/listings' || /^\/listings\/\d{1,9}$/.test(path);
+}
+
 /**
  * Listings (SPEC §6, §13): search, the listing page, the owner's create / edit / pause /
  * resume / delete / request-review, and favourite / unfavourite / report for others.
@@ -48,7 +58,7 @@ export function listingsRouter(ctx: RouteContext): Router {
 
   // Listing and search pages are open to anonymous visitors, so they are rate-limited
   // per IP against scraping (SPEC §4). Exceeding the limit answers the 429 page.
-  const limitScraping = (req: Request) => ctx.rateLimits.get('search').consume(req.ip ?? 'unknown');
+  const limitScraping = limitSearches(ctx);
 
   /**
    * Lets the action through when the policy allows it. Otherwise: someone who may not
@@ -105,7 +115,11 @@ export function listingsRouter(ctx: RouteContext): Router {
 
   router.use(matchesRouter(ctx));
 
-  router.get('/listings', async (req, res) => {
+  // Visitors' pages are kept for the next visitor (middleware/page-cache.ts; app.ts
+  // serves them from there, counting the same per-IP limit).
+  const keepForVisitors: RequestHandler = ctx.pageCache?.fill ?? ((_req, _res, next) => next());
+
+  router.get('/listings', keepForVisitors, async (req, res) => {
     await limitScraping(req);
     const filters = parseSearchQuery(req.query);
     const result = await listings.search(filters);
@@ -166,7 +180,7 @@ export function listingsRouter(ctx: RouteContext): Router {
     }
   });
 
-  router.get('/listings/:id', async (req, res) => {
+  router.get('/listings/:id', keepForVisitors, async (req, res) => {
     const listing = req.listingRecord!;
     // Paused, hidden and removed listings are not found by anyone but their owner.
     if (!can(req.user, 'listing.view', listing)) throw NotFound();

@@ -1,3 +1,4 @@
+import type { PageCache } from '../middleware/page-cache';
 import type { AppDeps } from '../context';
 import type { BoardStore } from '../middleware/session';
 import { createAccountService } from './accounts';
@@ -24,4 +25,6 @@ export type Services = ReturnType<typeof createServices>;
 /** What every router gets: the app's deps and its services. */
 export interface RouteContext extends AppDeps {
   services: Services;
+  /** Anonymous search and listing pages kept in memory (middleware/page-cache.ts). */
+  pageCache?: PageCache;
 }

@@ -1,0 +1,109 @@
+import type { Request, RequestHandler } from 'express';
+import type { Sequelize } from 'sequelize';
+import { resolveLocale } from './locals';
+
+// Anonymous search and listing pages are the same for every visitor with the same URL
+// and language, and they are what scrapers and crowds hit. A rendered page is kept in
+// memory for a few seconds (config.pageCacheMs) and served again without the session,
+// the database or the templates. Only visitors without a session cookie are served
+// from it or fill it, so no page that shows anything about a signed-in tenant, a flash
+// message or a CSRF token is ever shared. Any write to the tables these pages show
+// (listings, their wanted districts, users) empties the cache at once, and again when
+// that write's transaction commits; a write by another process (a CLI) shows after at
+// most the lifetime.
+
+const MAX_ENTRIES = 200;
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|ALTER|DROP)\b/i;
+const SHOWN_TABLES = /\b(listings|listing_wanted_districts|users)\b/i;
+const KEPT_HEADERS = ['content-type', 'etag', 'x-robots-tag', 'cache-control', 'content-language'];
+
+interface Entry {
+  body: Buffer;
+  headers: [string, string][];
+  expires: number;
+}
+
+export interface PageCache {
+  /**
+   * Early in the stack, before the session: answers from memory when it can.
+   * `isPage` says which paths are cached; `beforeHit` runs before a page is served
+   * from memory (the per-IP search limit).
+   */
+  serve(isPage: (path: string) => boolean, beforeHit: (req: Request) => Promise<void>): RequestHandler;
+  /** On the page's route: keeps what it renders for the next visitor. */
+  fill: RequestHandler;
+  clear(): void;
+  /** Removes the database hook. */
+  close(): void;
+}
+
+function cacheable(req: Request): boolean {
+  if (req.method !== 'GET') return false;
+  // Anyone carrying a session (signed in, a flash message, a form in progress) is
+  // served fresh pages.
+  return !/(?:^|;\s*)bb\.sid=/.test(req.headers.cookie ?? '');
+}
+
+const keyOf = (req: Request) => `${resolveLocale(req)}\n${req.originalUrl}`;
+
+export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: string): PageCache {
+  const entries = new Map<string, Entry>();
+  const clear = () => entries.clear();
+  const on = ttlMs > 0;
+  if (on) {
+    sequelize.addHook('afterQuery', hookName, (options, query) => {
+      const sql = (query as unknown as { sql?: unknown } | undefined)?.sql;
+      if (typeof sql !== 'string' || !WRITE.test(sql) || !SHOWN_TABLES.test(sql)) return;
+      clear();
+      options?.transaction?.afterCommit(clear);
+    });
+  }
+
+  const serve: PageCache['serve'] = (isPage, beforeHit) => async (req, res, next) => {
+    if (!on || !isPage(req.path) || !cacheable(req)) return next();
+    const key = keyOf(req);
+    const hit = entries.get(key);
+    if (!hit) return next();
+    if (hit.expires <= Date.now()) {
+      entries.delete(key);
+      return next();
+    }
+    await beforeHit(req);
+    for (const [name, value] of hit.headers) res.setHeader(name, value);
+    res.send(hit.body);
+  };
+
+  const fill: RequestHandler = (req, res, next) => {
+    if (!on || req.user || !cacheable(req)) return next();
+    const key = keyOf(req);
+    const started = Date.now();
+    const send = res.send.bind(res);
+    res.send = ((body: unknown) => {
+      const sessionUsed = req.session && Object.keys(req.session).some((k) => k !== 'cookie');
+      const keep = res.statusCode === 200 && typeof body === 'string' && !sessionUsed;
+      const result = send(body);
+      // Read after sending: express has set the content type and ETag by now.
+      if (keep && !res.getHeader('set-cookie')) {
+        if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+        const headers: [string, string][] = [];
+        for (const name of KEPT_HEADERS) {
+          const value = res.getHeader(name);
+          if (typeof value === 'string') headers.push([name, value]);
+        }
+        entries.set(key, { body: Buffer.from(body), headers, expires: started + ttlMs });
+      }
+      return result;
+    }) as typeof res.send;
+    next();
+  };
+
+  return {
+    serve,
+    fill,
+    clear,
+    close: () => {
+      if (on) sequelize.removeHook('afterQuery', hookName);
+      clear();
+    },
+  };
+}
