@@ -175,7 +175,7 @@ describe('POST /login', () => {
       expect(res.status).to.equal(303);
       expect(res.headers.get('location')).to.match(/^\/login\/totp/);
       expect(stored, 'the session is in the store when the redirect arrives').to.not.equal(null);
-      expect(JSON.parse(stored!.data).pendingSecondFactor.userId).to.equal(moderator.id);
+      expect(JSON.parse(stored!.data ?? '{}').pendingSecondFactor.userId).to.equal(moderator.id);
       await res.text();
     } finally {
       store.set = originalSet;
