@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { Op, UniqueConstraintError } from 'sequelize';
+import { Op, type Transaction, UniqueConstraintError } from 'sequelize';
 import { JobLock } from '../models/job-lock';
 
 // A lease in the job_locks table, so that two servers, or a server and the CLI, never run
@@ -20,7 +20,7 @@ export interface Lease {
   readonly name: string;
   readonly holder: string;
   /** Extends the lease; false when it was lost (expired and taken by someone else). */
-  renew(): Promise<boolean>;
+  renew(transaction?: Transaction): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -55,8 +55,8 @@ export async function acquireLock(name: string, opts: LockOptions): Promise<Leas
   return {
     name,
     holder,
-    async renew() {
-      const [count] = await JobLock.update({ lockedUntil: until() }, { where: { name, holder } });
+    async renew(transaction?: Transaction) {
+      const [count] = await JobLock.update({ lockedUntil: until() }, { where: { name, holder }, transaction });
       return count === 1;
     },
     async release() {

@@ -128,6 +128,11 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
         if (page.length === 0) return null;
         const ids = page.filter((u) => isPassive(u.lastLoginAt, now, months)).map((u) => u.id);
         const count = dryRun || ids.length === 0 ? ids.length : await deleteAccounts(ids, { transaction });
+        // The lease and the run's progress are written in the batch's own transaction:
+        // one commit per batch instead of three, and a batch never commits after the
+        // lock was lost.
+        if (!(await lease.renew(transaction))) throw new Error('lost the purge lock during the run');
+        if (count > 0) await run!.update({ deletedCount: deleted + count }, { transaction });
         if (!dryRun) await deps.hooks?.beforeCommit?.(batch, ids);
         return { lastId: page[page.length - 1].id, count };
       });
@@ -136,9 +141,7 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
       deleted += step.count;
       if (step.count > 0) {
         logger.info({ runId: run.id, batch, count: step.count, dryRun }, dryRun ? 'purge batch counted' : 'purge batch deleted');
-        await run.update({ deletedCount: deleted });
       }
-      if (!(await lease.renew())) throw new Error('lost the purge lock during the run');
     }
 
     if (deleted > 0 && !dryRun) await db.checkpoint();
