@@ -30,7 +30,7 @@ const EnvSchema = z.object({
   PURGE_ENABLED: bool(true),
   PURGE_RETENTION_MONTHS: int(3, 1),
   PURGE_WARNING_DAYS: int(14, 1),
-  PURGE_BATCH_SIZE: int(500, 1),
+  PURGE_BATCH_SIZE: int(1000, 1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ORG_NAME: z.string().min(1).default('Heka'),
   ORG_LEGAL_NAME: z.string().min(1).default('Helsingfors stads bostäder Ab'),
