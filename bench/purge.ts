@@ -59,6 +59,16 @@ async function floorDelete(db: Db, config: Config): Promise<{ deleted: number; m
   const before = await countUsers();
   const started = Date.now();
   await db.sequelize.transaction(async (transaction) => {
+    if (db.dialect === 'postgres') {
+      // PostgreSQL checks the foreign keys of one statement against the rows as they
+      // were when it began: a conversation reached by two cascades in the same DELETE
+      // (its listing's SET NULL and its starter's SET NULL) fails the listing check.
+      // Loosening the listing link first is the least hand-written SQL that works.
+      await db.sequelize.query(
+        `UPDATE conversations SET listing_id = NULL WHERE listing_id IN (SELECT l.id FROM listings l JOIN users u ON u.id = l.user_id WHERE u.role <> 'admin' AND u.last_login_at < :cutoff)`,
+        { replacements: { cutoff }, transaction },
+      );
+    }
     await db.sequelize.query(`DELETE FROM users WHERE role <> 'admin' AND last_login_at < :cutoff`, { replacements: { cutoff }, transaction });
     await db.sequelize.query(
       `DELETE FROM conversations WHERE NOT EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = conversations.id)`,
