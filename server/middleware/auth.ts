@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { AppDeps } from '../context';
+import { SESSION_COOKIE } from './session';
 
 /** Sends visitors who are not signed in to the sign-in page, then back here. */
 export const requireUser: RequestHandler = (req, res, next) => {
@@ -23,7 +24,7 @@ export function absoluteTimeout(deps: Pick<AppDeps, 'config' | 'clock'>): Reques
     if (!req.user || !authAt) return next();
     if (deps.clock().getTime() - authAt <= deps.config.session.absoluteMs) return next();
     req.session.destroy(() => {
-      res.clearCookie('bb.sid');
+      res.clearCookie(SESSION_COOKIE);
       if (req.method === 'GET') return res.redirect(303, `/login?expired=1&next=${encodeURIComponent(req.originalUrl)}`);
       res.redirect(303, '/login?expired=1');
     });

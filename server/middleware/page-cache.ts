@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Sequelize } from 'sequelize';
 import { resolveLocale } from './locals';
+import { SESSION_COOKIE, sessionHoldsData } from './session';
 
 // Anonymous search and listing pages are the same for every visitor with the same URL
 // and language, and they are what scrapers and crowds hit. A rendered page is kept in
@@ -15,6 +16,7 @@ import { resolveLocale } from './locals';
 const MAX_ENTRIES = 200;
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|ALTER|DROP)\b/i;
 const SHOWN_TABLES = /\b(listings|listing_wanted_districts|users)\b/i;
+const SESSION_COOKIE_RE = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE.replace(/[.]/g, '\\.')}=`);
 const KEPT_HEADERS = ['content-type', 'etag', 'x-robots-tag', 'cache-control', 'content-language'];
 
 interface Entry {
@@ -41,7 +43,7 @@ function cacheable(req: Request): boolean {
   if (req.method !== 'GET') return false;
   // Anyone carrying a session (signed in, a flash message, a form in progress) is
   // served fresh pages.
-  return !/(?:^|;\s*)bb\.sid=/.test(req.headers.cookie ?? '');
+  return !SESSION_COOKIE_RE.test(req.headers.cookie ?? '');
 }
 
 const keyOf = (req: Request) => `${resolveLocale(req)}\n${req.originalUrl}`;
@@ -79,8 +81,7 @@ export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: s
     const started = Date.now();
     const send = res.send.bind(res);
     res.send = ((body: unknown) => {
-      const sessionUsed = req.session && Object.keys(req.session).some((k) => k !== 'cookie');
-      const keep = res.statusCode === 200 && typeof body === 'string' && !sessionUsed;
+      const keep = res.statusCode === 200 && typeof body === 'string' && !sessionHoldsData(req.session);
       const result = send(body);
       // Read after sending: express has set the content type and ETag by now.
       if (keep && !res.getHeader('set-cookie')) {

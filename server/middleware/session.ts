@@ -24,6 +24,17 @@ export interface BoardStore extends Store {
   stopExpiringSessions(): void;
 }
 
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'bb.sid';
+
+/**
+ * True when a session carries anything beyond its cookie (a sign-in, a CSRF token, a
+ * flash message): such a session is stored, and a page rendered with it is nobody else's.
+ */
+export function sessionHoldsData(sess: object | undefined): boolean {
+  return !!sess && Object.keys(sess).some((key) => key !== 'cookie');
+}
+
 /** The idle deadline is written at most this often per session (see touch below). */
 const TOUCH_INTERVAL_MS = 60_000;
 /** Remembered touches; the map is simply emptied when full (the next touch writes). */
@@ -85,7 +96,7 @@ export function createSessionStore(db: Db, config: Config): BoardStore {
 
 export function sessionMiddleware(store: BoardStore, config: Config) {
   return session({
-    name: 'bb.sid',
+    name: SESSION_COOKIE,
     secret: config.sessionSecret,
     store,
     // Nothing is written for visitors who never sign in or fill in a form, and an
@@ -118,9 +129,8 @@ export function sessionMiddleware(store: BoardStore, config: Config) {
 export const saveSessionBeforeRedirect: RequestHandler = (req, res, next) => {
   const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
   res.redirect = ((...args: unknown[]) => {
-    const sess = req.session as (typeof req.session & Record<string, unknown>) | undefined;
-    const holdsData = !!sess && Object.keys(sess).some((key) => key !== 'cookie');
-    if (!sess || !holdsData) return redirect(...args);
+    const sess = req.session as typeof req.session | undefined;
+    if (!sess || !sessionHoldsData(sess)) return redirect(...args);
     sess.save((err) => (err ? next(err) : redirect(...args)));
   }) as typeof res.redirect;
   next();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { User } from '../../models/user';
 import { isAppError } from '../errors';
 import { safeNext } from '../middleware/auth';
+import { SESSION_COOKIE } from '../middleware/session';
 import type { RouteContext } from '../services';
 import { keepInput, parseForm, passwordField, text } from '../validation';
 
@@ -126,7 +127,7 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
       if (err) return next(err);
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
-        res.clearCookie('bb.sid');
+        res.clearCookie(SESSION_COOKIE);
         ctx.logger.info({ userId }, 'signed out');
         res.redirect(303, '/');
       });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { verifyPassword } from '../auth/passwords';
 import type { FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
+import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { districtName } from '../services/districts';
@@ -96,7 +97,7 @@ export function myDataRouter(ctx: RouteContext): Router {
     // The session row went with the account; end the cookie too. (req.logout would try to
     // save the session once more, for an account that no longer exists.)
     req.session.destroy(() => {
-      res.clearCookie('bb.sid');
+      res.clearCookie(SESSION_COOKIE);
       res.redirect(303, '/account/deleted');
     });
   });
