@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../../server/paths';
 import { totpCodeAt } from '../../server/services/totp';
@@ -163,6 +164,41 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
 export function foreignRequests(server: Pick<BrowserServer, 'requests' | 'baseUrl'>): string[] {
   const own = new URL(server.baseUrl).origin;
   return [...new Set(server.requests.filter((url) => /^(https?|wss?):/.test(url) && new URL(url).origin !== own))];
+}
+
+/** The text of the page's main content (flash messages included), whitespace squeezed. */
+export async function mainText(page: Page): Promise<string> {
+  return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+}
+
+export const SUBMIT = 'main form button[type=submit]';
+
+/** Clicks a submit button and waits for the page the server answers with. */
+export async function submitForm(page: Page, buttonSelector = SUBMIT): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), page.click(buttonSelector)]);
+}
+
+/** Opens a form, types into its fields (by name) and sends it. */
+export async function fillAndSubmit(page: Page, url: string, fields: Record<string, string>, buttonSelector = SUBMIT): Promise<void> {
+  await page.goto(url);
+  for (const [name, value] of Object.entries(fields)) await page.fill(`[name=${name}]`, value);
+  await submitForm(page, buttonSelector);
+}
+
+/**
+ * Signs in through the form, as a person would; with a TOTP secret, also through the
+ * moderator's second step. Returns the page the board lands on.
+ */
+export async function signInWithForm(context: BrowserContext, username: string, password: string, totpSecret?: string): Promise<Page> {
+  const page = await context.newPage();
+  await fillAndSubmit(page, '/login', { username, password });
+  if (totpSecret) {
+    expect(new URL(page.url()).pathname, `password step: ${await mainText(page)}`).to.equal('/login/totp');
+    await page.fill('[name=totp]', await currentTotp(totpSecret));
+    await submitForm(page);
+  }
+  expect(new URL(page.url()).pathname, `${username} signed in: ${await mainText(page)}`).to.not.match(/^\/login/);
+  return page;
 }
 
 /** The code a moderator's authenticator app would show now. */

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { translator, type Locale } from '../../server/i18n';
 import {
-  browserTestsWanted, currentTotp, foreignRequests, lastMailTo, linkFrom, startBrowserServer, type BrowserServer,
-  type Moderator,
+  browserTestsWanted, fillAndSubmit, foreignRequests, lastMailTo, linkFrom, mainText, signInWithForm, startBrowserServer,
+  submitForm, type BrowserServer,
 } from './harness';
 
 const PASSWORD = 'a tenant passphrase that is long';
@@ -18,16 +18,6 @@ const RUNS: { lang: Locale; acceptLanguage: string; js: boolean }[] = [
   { lang: 'sv', acceptLanguage: 'sv-FI', js: false },
   { lang: 'fi', acceptLanguage: 'fi-FI', js: false },
 ];
-
-/** The text of the page's flash/notice area and main content, whitespace squeezed. */
-async function mainText(page: Page): Promise<string> {
-  return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
-}
-
-/** Clicks a submit button and waits for the page the server answers with. */
-async function submitForm(page: Page, buttonSelector: string): Promise<void> {
-  await Promise.all([page.waitForEvent('load'), page.click(buttonSelector)]);
-}
 
 describe('in a real browser: the main journey', function () {
   this.timeout(180_000);
@@ -46,13 +36,8 @@ describe('in a real browser: the main journey', function () {
   async function register(context: BrowserContext, name: string, lang: Locale): Promise<Page> {
     const t = translator(lang);
     const page = await context.newPage();
-    await page.goto('/register');
+    await fillAndSubmit(page, '/register', { username: name, email: `${name}@example.fi`, password: PASSWORD, password_confirm: PASSWORD });
     expect(await page.getAttribute('html', 'lang')).to.equal(lang);
-    await page.fill('[name=username]', name);
-    await page.fill('[name=email]', `${name}@example.fi`);
-    await page.fill('[name=password]', PASSWORD);
-    await page.fill('[name=password_confirm]', PASSWORD);
-    await submitForm(page, 'main form button[type=submit]');
     expect(new URL(page.url()).pathname).to.equal('/account');
     expect(await mainText(page)).to.contain(t('auth:register.done'));
 
@@ -60,22 +45,6 @@ describe('in a real browser: the main journey', function () {
     const mail = lastMailTo(server.outboxDir, `${name}@example.fi`);
     await page.goto(linkFrom(mail, '/verify-email'));
     expect(await mainText(page)).to.contain(t('auth:verify.done'));
-    return page;
-  }
-
-  async function signInModerator(context: BrowserContext, mod: Moderator): Promise<Page> {
-    const page = await context.newPage();
-    const trail: string[] = [];
-    page.on('response', (r) => trail.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()} ${r.headers()['set-cookie'] ?? ''}`));
-    page.on('request', (r) => trail.push(`> ${r.method()} ${new URL(r.url()).pathname} ${r.headers()['cookie'] ?? ''}`));
-    await page.goto('/login');
-    await page.fill('[name=username]', mod.username);
-    await page.fill('[name=password]', mod.password);
-    await submitForm(page, 'main form button[type=submit]');
-    expect(new URL(page.url()).pathname, `password step: ${await mainText(page)}\n${trail.join('\n')}`).to.equal('/login/totp');
-    await page.fill('[name=totp]', await currentTotp(mod.secret));
-    await submitForm(page, 'main form button[type=submit]');
-    expect(new URL(page.url()).pathname).to.not.equal('/login/totp');
     return page;
   }
 
@@ -104,7 +73,7 @@ describe('in a real browser: the main journey', function () {
         await ownerPage.fill('[name=description]', `Ljus tvåa nära Hagnäs torg, journey ${n}.`);
         await ownerPage.check('input[name=wanted_districts][value=vallila]');
         await ownerPage.fill('[name=wanted_rooms_min]', '1');
-        await submitForm(ownerPage, 'main form button[type=submit]');
+        await submitForm(ownerPage);
         const listingPath = new URL(ownerPage.url()).pathname;
         expect(listingPath).to.match(/^\/listings\/\d+$/);
         expect(await mainText(ownerPage)).to.contain(t('listings:flash.created'));
@@ -139,7 +108,7 @@ describe('in a real browser: the main journey', function () {
         expect(await mainText(seekerPage)).to.contain(`kom och titta på lördag (${n})`);
 
         // A moderator hides the listing with a reason.
-        const modPage = await signInModerator(await open(), mod);
+        const modPage = await signInWithForm(await open(), mod.username, mod.password, mod.secret);
         await modPage.goto(`/admin${listingPath}`);
         const reason = `Bilderna visar en annan lägenhet (${n})`;
         await modPage.fill('[name=reason]', reason);

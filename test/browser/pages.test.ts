@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { LOCALES, type Locale } from '../../server/i18n';
 import {
-  axeViolations, browserTestsWanted, currentTotp, describeViolations, foreignRequests, startBrowserServer,
-  type BrowserServer,
+  axeViolations, browserTestsWanted, describeViolations, fillAndSubmit, foreignRequests, signInWithForm, startBrowserServer,
+  submitForm, type BrowserServer,
 } from './harness';
 
 // Every page type, as a visitor, a tenant and a moderator, in all three languages:
@@ -41,12 +41,12 @@ describe('in a real browser: every page in every language', function () {
     // demo_bench opens up their wishes (every district, no minimums), as a tenant keen
     // to move would, so the matches page has swaps that fit both ways to show.
     const context = await server.newContext();
-    const page = await signIn(context, 'demo_bench', demoPassword);
+    const page = await signInWithForm(context, 'demo_bench', demoPassword);
     await page.goto('/listings/new');
     for (const box of await page.locator('input[name=wanted_districts]').all()) await box.check();
     for (const field of ['wanted_rooms_min', 'wanted_size_min', 'wanted_rent_max']) await page.fill(`[name=${field}]`, '');
     for (const box of ['wanted_lift', 'wanted_balcony', 'wanted_sauna']) await page.uncheck(`[name=${box}]`);
-    await Promise.all([page.waitForEvent('load'), page.click('main form.listing-form button[type=submit]')]);
+    await submitForm(page, 'main form.listing-form button[type=submit]');
     expect(new URL(page.url()).pathname).to.match(/^\/listings\/\d+$/);
     await context.close();
   });
@@ -57,20 +57,6 @@ describe('in a real browser: every page in every language', function () {
 
   async function switchLanguage(page: Page, lang: Locale): Promise<void> {
     await page.goto(`/language?lang=${lang}&return=/`);
-  }
-
-  async function signIn(context: BrowserContext, username: string, password: string, secret?: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto('/login');
-    await page.fill('[name=username]', username);
-    await page.fill('[name=password]', password);
-    await Promise.all([page.waitForEvent('load'), page.click('main form button[type=submit]')]);
-    if (secret) {
-      await page.fill('[name=totp]', await currentTotp(secret));
-      await Promise.all([page.waitForEvent('load'), page.click('main form button[type=submit]')]);
-    }
-    expect(new URL(page.url()).pathname, `${username} signed in`).to.not.match(/^\/login/);
-    return page;
   }
 
   /** The first link on a page whose path matches, as a path. */
@@ -116,26 +102,11 @@ describe('in a real browser: every page in every language', function () {
     visit('search with filters and sort', '/listings?district=kallio&district=vallila&rooms_min=1&sort=rent&page=1'),
     visit('a listing', listingPath),
     visit('sign-in', '/login'),
-    {
-      name: 'sign-in refused',
-      open: async (p) => {
-        await p.goto('/login');
-        await p.fill('[name=username]', 'nobody_here');
-        await p.fill('[name=password]', 'not the right password');
-        await Promise.all([p.waitForEvent('load'), p.click('main form button[type=submit]')]);
-      },
-    },
+    { name: 'sign-in refused', open: (p) => fillAndSubmit(p, '/login', { username: 'nobody_here', password: 'not the right password' }) },
     visit('registration', '/register'),
     {
       name: 'registration with errors',
-      open: async (p) => {
-        await p.goto('/register');
-        await p.fill('[name=username]', 'x');
-        await p.fill('[name=email]', 'not-an-address');
-        await p.fill('[name=password]', 'short');
-        await p.fill('[name=password_confirm]', 'different');
-        await Promise.all([p.waitForEvent('load'), p.click('main form button[type=submit]')]);
-      },
+      open: (p) => fillAndSubmit(p, '/register', { username: 'x', email: 'not-an-address', password: 'short', password_confirm: 'different' }),
     },
     visit('forgot password', '/forgot-password'),
     visit('reset link that is not valid', '/reset-password?token=not-a-real-token'),
@@ -161,7 +132,7 @@ describe('in a real browser: every page in every language', function () {
   for (const lang of LOCALES) {
     it(`passes as a tenant in ${lang}`, async () => {
       const context = await server.newContext();
-      const page = await signIn(context, 'demo_bench', demoPassword);
+      const page = await signInWithForm(context, 'demo_bench', demoPassword);
       await switchLanguage(page, lang);
       await page.goto('/listings/new'); // a tenant with a listing is sent to its edit page
       const ownEdit = new URL(page.url()).pathname;
@@ -177,12 +148,7 @@ describe('in a real browser: every page in every language', function () {
         visit('editing my listing', ownEdit),
         {
           name: 'my listing with errors',
-          open: async (p) => {
-            await p.goto(ownEdit);
-            await p.fill('[name=rent_eur]', 'a lot');
-            await p.fill('[name=postal_code]', '123');
-            await Promise.all([p.waitForEvent('load'), p.click('main form.listing-form button[type=submit]')]);
-          },
+          open: (p) => fillAndSubmit(p, ownEdit, { rent_eur: 'a lot', postal_code: '123' }, 'main form.listing-form button[type=submit]'),
         },
         visit('matches', '/matches', 'matches'),
         visit('favourites', '/favourites'),
@@ -207,17 +173,17 @@ describe('in a real browser: every page in every language', function () {
       if (!server) this.skip();
       // A report to work on, filed through the listing page like a tenant would.
       const tenant = await server.newContext();
-      const tenantPage = await signIn(tenant, 'demo_bench', demoPassword);
+      const tenantPage = await signInWithForm(tenant, 'demo_bench', demoPassword);
       const reported = await firstLink(tenantPage, '/listings?sort=rent', /^\/listings\/\d+$/);
       await tenantPage.goto(reported);
       if (await tenantPage.locator(`form[action="${reported}/report"]`).count()) {
         await tenantPage.selectOption('[name=reason]', { index: 1 });
-        await Promise.all([tenantPage.waitForEvent('load'), tenantPage.click(`form[action="${reported}/report"] button[type=submit]`)]);
+        await submitForm(tenantPage, `form[action="${reported}/report"] button[type=submit]`);
       }
       await tenant.close();
       // Signed in once: each TOTP code works only once.
       context = await server.newContext();
-      page = await signIn(context, 'demo_moderator', `${demoPassword} moderator`, moderatorSecret);
+      page = await signInWithForm(context, 'demo_moderator', `${demoPassword} moderator`, moderatorSecret);
     });
 
     after(async () => {
