@@ -45,8 +45,15 @@ const SQLITE_PRAGMAS = [
 
 interface RawSqlite {
   run(sql: string, cb: (err: Error | null) => void): void;
+  close(cb: (err: Error | null) => void): void;
   __pragmasApplied?: boolean;
+  /** Set on the read-only connections of the read pool. */
+  __reader?: { inFlight: number };
 }
+
+// Pragmas of the read-only connections: they wait for a checkpoint instead of failing,
+// and can never write even if a query tried to.
+const SQLITE_READER_PRAGMAS = ['PRAGMA busy_timeout = 10000', 'PRAGMA query_only = ON'];
 
 function runRaw(conn: RawSqlite, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));
@@ -62,6 +69,72 @@ function applyPragmasOnEveryConnection(sequelize: Sequelize): void {
       for (const sql of SQLITE_PRAGMAS) await runRaw(conn, sql);
     }
     return conn;
+  };
+}
+
+/**
+ * Reads in parallel on SQLite. Sequelize's SQLite dialect sends every query outside a
+ * transaction through one connection, and a connection runs one statement at a time, so
+ * under load requests queue for it while the CPU idles. In WAL mode any number of readers
+ * run beside the one writer, each seeing the last committed state, so SELECTs outside a
+ * transaction go to a small pool of read-only connections (the least busy one), while
+ * writes and everything inside a transaction keep the read-write connection.
+ *
+ * Read-your-writes holds: a write outside a transaction has committed when its promise
+ * resolves, and every statement on a reader starts a fresh read snapshot; a read inside a
+ * transaction runs on the transaction's own connection and sees its uncommitted writes.
+ */
+function routeReadsToPool(sequelize: Sequelize, storage: string, size: number): () => Promise<void> {
+  const manager = sequelize.connectionManager as unknown as {
+    getConnection(o?: { type?: string; transaction?: unknown; uuid?: string }): Promise<RawSqlite>;
+    releaseConnection(conn: RawSqlite, force?: boolean): unknown;
+    lib: { Database: new (file: string, mode: number, cb: (err: Error | null) => void) => RawSqlite; OPEN_READONLY: number };
+  };
+  const readers: Promise<RawSqlite>[] = [];
+  const open = async (): Promise<RawSqlite> => {
+    const conn = await new Promise<RawSqlite>((resolve, reject) => {
+      const db: RawSqlite = new manager.lib.Database(storage, manager.lib.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
+    });
+    for (const sql of SQLITE_READER_PRAGMAS) await runRaw(conn, sql);
+    conn.__reader = { inFlight: 0 };
+    conn.__pragmasApplied = true;
+    return conn;
+  };
+  const inFlight = new Array<number>(size).fill(0);
+  const getConnection = manager.getConnection.bind(manager);
+  manager.getConnection = async (options) => {
+    if (!options || options.type !== 'SELECT' || options.transaction || options.uuid) return getConnection(options);
+    let pick = 0;
+    for (let i = 1; i < size; i++) if (inFlight[i]! < inFlight[pick]!) pick = i;
+    inFlight[pick]! += 1;
+    try {
+      // Opened lazily: the database file exists (and is migrated) by the first read.
+      readers[pick] ??= open().catch((err: unknown) => {
+        delete readers[pick];
+        throw err;
+      });
+      const conn = await readers[pick]!;
+      (conn.__reader as { index?: number }).index = pick;
+      return conn;
+    } catch (err) {
+      inFlight[pick]! -= 1;
+      throw err;
+    }
+  };
+  const releaseConnection = manager.releaseConnection.bind(manager);
+  manager.releaseConnection = (conn, force) => {
+    const index = (conn.__reader as { index?: number } | undefined)?.index;
+    if (index !== undefined) {
+      inFlight[index] = Math.max(0, inFlight[index]! - 1);
+      return undefined;
+    }
+    return releaseConnection(conn, force);
+  };
+  return async () => {
+    const opened = await Promise.allSettled(readers.splice(0));
+    for (const r of opened) {
+      if (r.status === 'fulfilled') await new Promise<void>((resolve) => r.value.close(() => resolve()));
+    }
   };
 }
 
@@ -145,6 +218,7 @@ function initModels(sequelize: Sequelize): void {
 
 export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db {
   const { dialect, url, storage } = config.database;
+  let closeReaders = async (): Promise<void> => undefined;
   const logging: Options['logging'] = logger && logger.isLevelEnabled('trace') ? (sql) => logger.trace({ sql }) : false;
   let sequelize: Sequelize;
   if (dialect === 'sqlite') {
@@ -161,6 +235,10 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
     });
     applyPragmasOnEveryConnection(sequelize);
     queueTransactions(sequelize);
+    const readConnections = config.database.readConnections ?? 0;
+    if (storage && storage !== ':memory:' && readConnections > 0) {
+      closeReaders = routeReadsToPool(sequelize, storage, readConnections);
+    }
   } else {
     sequelize = new Sequelize(url, {
       dialect: 'postgres',
@@ -183,6 +261,7 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
       await sequelize.query('PRAGMA optimize = 0x10002');
     },
     async close() {
+      await closeReaders();
       await sequelize.close();
     },
   };

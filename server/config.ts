@@ -19,6 +19,9 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(3000, 0),
   DATABASE_URL: z.string().min(1).default('sqlite:data/bostadsbyte.sqlite'),
+  // Read-only SQLite connections that serve reads outside transactions (0: every query on
+  // the one read-write connection). See models/index.ts.
+  SQLITE_READ_CONNECTIONS: z.coerce.number().int().min(0).max(16).default(3),
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
   BASE_URL: z.string().url().optional(),
   SMTP_URL: z.string().url().optional(),
@@ -67,7 +70,13 @@ export interface Config {
   readonly port: number;
   readonly root: string;
   readonly dataDir: string;
-  readonly database: { readonly dialect: 'sqlite' | 'postgres'; readonly url: string; readonly storage?: string };
+  readonly database: {
+    readonly dialect: 'sqlite' | 'postgres';
+    readonly url: string;
+    readonly storage?: string;
+    /** SQLite only: how many read-only connections serve reads outside transactions. */
+    readonly readConnections?: number;
+  };
   readonly sessionSecret: string;
   readonly baseUrl: string;
   readonly smtpUrl?: string;
@@ -156,7 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     port,
     root,
     dataDir,
-    database: parseDatabase(e.DATABASE_URL, root),
+    database: { ...parseDatabase(e.DATABASE_URL, root), readConnections: e.SQLITE_READ_CONNECTIONS },
     sessionSecret: e.SESSION_SECRET ?? loadOrCreateSecret(dataDir, 'session-secret'),
     baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: e.SMTP_URL,
