@@ -100,6 +100,9 @@ export async function deleteAccounts(userIds: readonly number[], opts: { transac
     await Report.update({ listingId: null }, { where: { listingId: inListings }, transaction });
     await Favourite.destroy({ where: { listingId: inListings }, transaction });
     await ListingWantedDistrict.destroy({ where: { listingId: inListings }, transaction });
+    // The listing's match edges, both directions: other tenants' matches lose it at once.
+    await sequelize.query('DELETE FROM match_edges WHERE wanter_id IN (:listingIds)', { replacements: { listingIds }, transaction });
+    await sequelize.query('DELETE FROM match_edges WHERE home_id IN (:listingIds)', { replacements: { listingIds }, transaction });
     await Listing.destroy({ where: { id: inListings }, transaction });
   }
 

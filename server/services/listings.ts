@@ -1,4 +1,4 @@
-import { Op, QueryTypes, UniqueConstraintError, type Order, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, UniqueConstraintError, type Order, type Transaction, type WhereOptions } from 'sequelize';
 import { Favourite } from '../../models/favourite';
 import { LISTING_STATUS, Listing, type BuildingType } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
@@ -6,6 +6,12 @@ import { Report, type ReportReason } from '../../models/report';
 import { User } from '../../models/user';
 import type { AppDeps } from '../context';
 import { Conflict } from '../errors';
+import {
+  candidateFlat, candidateWish, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe, type Sql,
+} from './fit';
+import { refreshListingEdges } from './match-graph';
+
+export { FIT } from './fit';
 
 // Listings (SPEC §6): a tenant's one listing, search, mutual matching, favourites and
 // listing reports. Everything that lists listings is a database query with LIMIT and a
@@ -87,112 +93,6 @@ const SORT_ORDER: Record<SearchSort, Order> = {
 
 const OWNER_FOR_CARDS = { model: User, as: 'owner', attributes: ['id', 'username'] };
 
-/* ------------------------------------------------------------------------------------
- * The fit score.
- *
- * A match is only a match when every stated wish is met (district among the wanted
- * ones, rooms >= wanted minimum, size >= wanted minimum, rent <= wanted maximum, every
- * required feature present; an empty wish asks for nothing). The score then says how
- * well a flat fits a set of wishes *beyond* those minimums, from 40 to 100 points:
- *
- *   40  for meeting every wish at all
- * + 16  rooms:  8 per room above the wanted minimum, up to 2 rooms   (16 if no minimum)
- * + 16  size:   0.8 per m² above the wanted minimum, up to 20 m²      (16 if no minimum)
- * + 18  rent:   0.06 per € below the wanted maximum, up to 300 €      (18 if no maximum)
- * + 10  extras: lift, balcony and sauna the flat has, 10/3 each (0, 3, 6 or 10)
- *
- * All in whole numbers (integer division rounds down). A mutual match's score is the
- * mean of both sides, rounded half up: how well their flat fits my wishes and how well
- * mine fits theirs. "Who wants my home" is scored by the second side alone. The page
- * shows the score as "fit 87 %".
- *
- * The same expression is used in both directions: a "flat" and a "wish" are SQL
- * expressions, either columns of the candidate listing `l` or my own listing's values
- * written in as integer literals (they come from integer columns and are checked).
- * ---------------------------------------------------------------------------------- */
-
-export const FIT = {
-  base: 40,
-  rooms: { points: 16, cap: 2 },
-  size: { points: 16, cap: 20 },
-  rent: { points: 18, cap: 300 },
-  extras: 10,
-} as const;
-
-type Sql = string;
-interface FlatSql { rooms: Sql; size: Sql; rent: Sql; extras: Sql }
-interface WishSql { roomsMin: Sql; sizeMin: Sql; rentMax: Sql }
-
-function lit(n: number | null): Sql {
-  if (n === null) return 'NULL';
-  if (!Number.isSafeInteger(n)) throw new Error('matching: expected an integer');
-  return String(n);
-}
-const flagSql = (column: Sql) => `(CASE WHEN ${column} THEN 1 ELSE 0 END)`;
-
-/** Points for `room` of headroom (`room` >= 0 once the wish is met), capped. */
-function headroom(room: Sql, wish: Sql, { points, cap }: { points: number; cap: number }): Sql {
-  if (wish === 'NULL') return String(points);
-  return `(CASE WHEN ${wish} IS NULL OR ${room} >= ${cap} THEN ${points} ELSE ((${room}) * ${points}) / ${cap} END)`;
-}
-
-function fitSql(flat: FlatSql, wish: WishSql): Sql {
-  return `(${FIT.base}`
-    + ` + ${headroom(`${flat.rooms} - ${wish.roomsMin}`, wish.roomsMin, FIT.rooms)}`
-    + ` + ${headroom(`${flat.size} - ${wish.sizeMin}`, wish.sizeMin, FIT.size)}`
-    + ` + ${headroom(`${wish.rentMax} - ${flat.rent}`, wish.rentMax, FIT.rent)}`
-    + ` + ${flat.extras})`;
-}
-
-const extrasPoints = (n: number) => Math.floor((n * FIT.extras) / 3);
-
-function candidateFlat(): FlatSql {
-  return {
-    rooms: 'l.rooms', size: 'l.size_m2', rent: 'l.rent_eur',
-    extras: `(((${flagSql('l.has_lift')} + ${flagSql('l.has_balcony')} + ${flagSql('l.has_sauna')}) * ${FIT.extras}) / 3)`,
-  };
-}
-function candidateWish(): WishSql {
-  return { roomsMin: 'l.wanted_rooms_min', sizeMin: 'l.wanted_size_min', rentMax: 'l.wanted_rent_max' };
-}
-function myFlat(me: Listing): FlatSql {
-  return {
-    rooms: lit(me.rooms), size: lit(me.sizeM2), rent: lit(me.rentEur),
-    extras: lit(extrasPoints(Number(me.hasLift) + Number(me.hasBalcony) + Number(me.hasSauna))),
-  };
-}
-function myWish(me: Listing): WishSql {
-  return { roomsMin: lit(me.wantedRoomsMin), sizeMin: lit(me.wantedSizeMin), rentMax: lit(me.wantedRentMax) };
-}
-
-/** Conditions under which candidate `l`'s flat meets my wishes. */
-function theirFlatFitsMe(me: Listing, myDistricts: string[]): Sql[] {
-  const c: Sql[] = [myDistricts.length > 0 ? 'l.district IN (:myWantedDistricts)' : '1 = 0'];
-  if (me.wantedRoomsMin !== null) c.push(`l.rooms >= ${lit(me.wantedRoomsMin)}`);
-  if (me.wantedSizeMin !== null) c.push(`l.size_m2 >= ${lit(me.wantedSizeMin)}`);
-  if (me.wantedRentMax !== null) c.push(`l.rent_eur <= ${lit(me.wantedRentMax)}`);
-  if (me.wantedLift) c.push('l.has_lift = :yes');
-  if (me.wantedBalcony) c.push('l.has_balcony = :yes');
-  if (me.wantedSauna) c.push('l.has_sauna = :yes');
-  return c;
-}
-
-/** Conditions under which my flat meets candidate `l`'s wishes. */
-function myFlatFitsThem(me: Listing): Sql[] {
-  const c: Sql[] = [
-    // Written as IN (subquery) rather than a correlated EXISTS so both databases start
-    // from the (district, listing_id) index instead of testing every active listing.
-    'l.id IN (SELECT w.listing_id FROM listing_wanted_districts w WHERE w.district = :myDistrict)',
-    `(l.wanted_rooms_min IS NULL OR l.wanted_rooms_min <= ${lit(me.rooms)})`,
-    `(l.wanted_size_min IS NULL OR l.wanted_size_min <= ${lit(me.sizeM2)})`,
-    `(l.wanted_rent_max IS NULL OR l.wanted_rent_max >= ${lit(me.rentEur)})`,
-  ];
-  if (!me.hasLift) c.push('l.wanted_lift = :no');
-  if (!me.hasBalcony) c.push('l.wanted_balcony = :no');
-  if (!me.hasSauna) c.push('l.wanted_sauna = :no');
-  return c;
-}
-
 export function createListingService(deps: AppDeps) {
   const { db, clock, logger, rateLimits } = deps;
   const sequelize = db.sequelize;
@@ -219,6 +119,30 @@ export function createListingService(deps: AppDeps) {
     return rest;
   }
 
+  interface MatchRow { id: number | string; score: number | string; fits_me: number | string | null; fits_them: number | string; mutual: number | string | boolean | null }
+
+  async function toMatchList(rows: MatchRow[], total: number): Promise<MatchList> {
+    const cards = await loadCards(rows.map((r) => Number(r.id)));
+    const items: ScoredListing[] = [];
+    for (const r of rows) {
+      const listing = cards.get(Number(r.id));
+      if (!listing) continue;
+      items.push({
+        listing,
+        score: Number(r.score),
+        fitsMe: r.fits_me === null ? null : Number(r.fits_me),
+        fitsThem: Number(r.fits_them),
+        mutual: r.mutual === true || Number(r.mutual) === 1,
+      });
+    }
+    return { items, total };
+  }
+
+  /**
+   * Scores the candidates in the query itself. Used for a listing that is not active (it
+   * has no edges in the match graph, yet its owner still sees what would match) and by
+   * the tests as the reference the graph must agree with.
+   */
   async function scoredList(me: Listing, where: Sql[], select: { score: Sql; fitsMe: Sql | null; fitsThem: Sql; mutual: Sql | null }, limit: number): Promise<MatchList> {
     const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
     const replacements = {
@@ -226,7 +150,7 @@ export function createListingService(deps: AppDeps) {
       yes: true, no: false, limit,
     };
     const whereSql = ['l.status = :active', 'l.id <> :myId', ...where].join('\n  AND ');
-    const rows = await sequelize.query<{ id: number; score: number | string; fits_me: number | string | null; fits_them: number | string; mutual: number | string | boolean | null }>(
+    const rows = await sequelize.query<MatchRow>(
       `SELECT l.id AS id, ${select.score} AS score, ${select.fitsMe ?? 'NULL'} AS fits_me, ${select.fitsThem} AS fits_them,
         ${select.mutual ?? 'NULL'} AS mutual
        FROM listings l
@@ -244,20 +168,34 @@ export function createListingService(deps: AppDeps) {
       );
       total = Number(countRows[0]?.n ?? 0);
     }
-    const cards = await loadCards(rows.map((r) => Number(r.id)));
-    const items: ScoredListing[] = [];
-    for (const r of rows) {
-      const listing = cards.get(Number(r.id));
-      if (!listing) continue;
-      items.push({
-        listing,
-        score: Number(r.score),
-        fitsMe: r.fits_me === null ? null : Number(r.fits_me),
-        fitsThem: Number(r.fits_them),
-        mutual: r.mutual === true || Number(r.mutual) === 1,
-      });
-    }
-    return { items, total };
+    return toMatchList(rows, total);
+  }
+
+  function liveMatches(me: Listing, limit: number): Promise<MatchList> {
+    const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
+    const fitsMe = fitSql(candidateFlat(), myWish(me));
+    const fitsThem = fitSql(myFlat(me), candidateWish());
+    return scoredList(me, [...theirFlatFitsMe(me, myDistricts), ...myFlatFitsThem(me)], {
+      score: `((${fitsMe} + ${fitsThem} + 1) / 2)`, fitsMe, fitsThem, mutual: '1',
+    }, limit);
+  }
+
+  function liveWantsMine(me: Listing, limit: number): Promise<MatchList> {
+    const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
+    const fitsThem = fitSql(myFlat(me), candidateWish());
+    const mutual = `(CASE WHEN ${theirFlatFitsMe(me, myDistricts).join(' AND ')} THEN 1 ELSE 0 END)`;
+    return scoredList(me, myFlatFitsThem(me), { score: fitsThem, fitsMe: null, fitsThem, mutual }, limit);
+  }
+
+  /** Counts the rows of a list only when the page was cut at the limit. */
+  async function countIfCut(rows: unknown[], limit: number, sql: string, id: number): Promise<number> {
+    if (rows.length < limit) return rows.length;
+    const [row] = await sequelize.query<{ n: number | string }>(sql, { type: QueryTypes.SELECT, replacements: { id } });
+    return Number(row?.n ?? 0);
+  }
+
+  async function inTransaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T> {
+    return sequelize.transaction(fn);
   }
 
   async function hasReported(userId: number, listingId: number): Promise<boolean> {
@@ -294,6 +232,7 @@ export function createListingService(deps: AppDeps) {
             input.wantedDistricts.map((district) => ({ listingId: created.id, district })),
             { transaction },
           );
+          await refreshListingEdges(sequelize, created.id, transaction);
           return created;
         });
         logger.info({ userId: user.id, listingId: listing.id }, 'listing created');
@@ -313,21 +252,28 @@ export function createListingService(deps: AppDeps) {
           input.wantedDistricts.map((district) => ({ listingId: listing.id, district })),
           { transaction },
         );
+        await refreshListingEdges(sequelize, listing.id, transaction);
       });
       logger.info({ userId: listing.userId, listingId: listing.id }, 'listing updated');
     },
 
     async pause(listing: Listing): Promise<void> {
-      await listing.update({ status: LISTING_STATUS.PAUSED });
+      await inTransaction(async (transaction) => {
+        await listing.update({ status: LISTING_STATUS.PAUSED }, { transaction });
+        await refreshListingEdges(sequelize, listing.id, transaction);
+      });
       logger.info({ userId: listing.userId, listingId: listing.id }, 'listing paused');
     },
 
     async resume(listing: Listing): Promise<void> {
-      await listing.update({ status: LISTING_STATUS.ACTIVE });
+      await inTransaction(async (transaction) => {
+        await listing.update({ status: LISTING_STATUS.ACTIVE }, { transaction });
+        await refreshListingEdges(sequelize, listing.id, transaction);
+      });
       logger.info({ userId: listing.userId, listingId: listing.id }, 'listing resumed');
     },
 
-    /** Deletes the row; the foreign keys remove its wanted districts and favourites. */
+    /** Deletes the row; the foreign keys remove its wanted districts, favourites and match edges. */
     async remove(listing: Listing): Promise<void> {
       await listing.destroy();
       await db.checkpoint();
@@ -368,25 +314,48 @@ export function createListingService(deps: AppDeps) {
 
     /**
      * Mutual matches for my listing: active listings (not mine) whose flat meets my
-     * wishes and whose wishes my flat meets, best fit first. One query for the page and
-     * one COUNT; `me` must carry its wantedDistricts (findByOwner / findById do).
+     * wishes and whose wishes my flat meets, best fit first (then newest). Read from the
+     * match graph: my outgoing edges whose reverse edge exists, one page and a COUNT only
+     * when the page is full. `me` must carry its wantedDistricts (findByOwner / findById
+     * do) for the not-active case, which is scored live.
      */
     async matches(me: Listing, limit = MATCH_LIMIT): Promise<MatchList> {
-      const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
-      const fitsMe = fitSql(candidateFlat(), myWish(me));
-      const fitsThem = fitSql(myFlat(me), candidateWish());
-      return scoredList(me, [...theirFlatFitsMe(me, myDistricts), ...myFlatFitsThem(me)], {
-        score: `((${fitsMe} + ${fitsThem} + 1) / 2)`, fitsMe, fitsThem, mutual: '1',
-      }, limit);
+      if (me.status !== LISTING_STATUS.ACTIVE) return liveMatches(me, limit);
+      const rows = await sequelize.query<MatchRow>(
+        `SELECT o.home_id AS id, ((o.fit + i.fit + 1) / 2) AS score, o.fit AS fits_me, i.fit AS fits_them, 1 AS mutual
+         FROM match_edges o
+         JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id
+         JOIN listings l ON l.id = o.home_id
+         WHERE o.wanter_id = :id
+         ORDER BY score DESC, l.created_at DESC, l.id DESC
+         LIMIT :limit`,
+        { type: QueryTypes.SELECT, replacements: { id: me.id, limit } },
+      );
+      const total = await countIfCut(rows, limit, `SELECT COUNT(*) AS n FROM match_edges o
+         JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id`, me.id);
+      return toMatchList(rows, total);
     },
 
-    /** "Who wants my home": active listings (not mine) whose wishes my flat meets. */
+    /** "Who wants my home": active listings (not mine) whose wishes my flat meets — the edges into mine. */
     async wantsMine(me: Listing, limit = MATCH_LIMIT): Promise<MatchList> {
-      const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
-      const fitsThem = fitSql(myFlat(me), candidateWish());
-      const mutual = `(CASE WHEN ${theirFlatFitsMe(me, myDistricts).join(' AND ')} THEN 1 ELSE 0 END)`;
-      return scoredList(me, myFlatFitsThem(me), { score: fitsThem, fitsMe: null, fitsThem, mutual }, limit);
+      if (me.status !== LISTING_STATUS.ACTIVE) return liveWantsMine(me, limit);
+      const rows = await sequelize.query<MatchRow>(
+        `SELECT e.wanter_id AS id, e.fit AS score, NULL AS fits_me, e.fit AS fits_them,
+           (CASE WHEN EXISTS (SELECT 1 FROM match_edges r WHERE r.wanter_id = :id AND r.home_id = e.wanter_id) THEN 1 ELSE 0 END) AS mutual
+         FROM match_edges e
+         JOIN listings l ON l.id = e.wanter_id
+         WHERE e.home_id = :id
+         ORDER BY e.fit DESC, l.created_at DESC, l.id DESC
+         LIMIT :limit`,
+        { type: QueryTypes.SELECT, replacements: { id: me.id, limit } },
+      );
+      const total = await countIfCut(rows, limit, 'SELECT COUNT(*) AS n FROM match_edges WHERE home_id = :id', me.id);
+      return toMatchList(rows, total);
     },
+
+    /** The same lists scored live from the listings, bypassing the graph (the tests' reference). */
+    liveMatches,
+    liveWantsMine,
 
     async isFavourite(userId: number, listingId: number): Promise<boolean> {
       return (await Favourite.count({ where: { userId, listingId } })) > 0;

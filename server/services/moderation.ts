@@ -10,6 +10,7 @@ import type { AppDeps } from '../context';
 import { AppError, NotFound } from '../errors';
 import { createAccountService } from './accounts';
 import { newTotpSecret, totpUri } from './totp';
+import { refreshListingEdges, refreshOwnerEdges } from './match-graph';
 
 // Moderators' actions. Every action and its audit row are written in ONE transaction:
 // the audit row goes in first and the change follows; if the change fails (the listing
@@ -114,6 +115,8 @@ export function createModerationService(
     await db.sequelize.transaction(async (transaction) => {
       await audit(actor, action, { type: 'listing', id: listing.id }, { reason }, transaction);
       await updateIfUnchanged(Listing, values, { id: listing.id, status: listing.status }, transaction);
+      // Hidden or removed listings leave the match graph; a restored one comes back.
+      await refreshListingEdges(db.sequelize, listing.id, transaction);
     });
     logger.info({ userId: actor.id, listingId: listing.id, action }, 'moderator action');
   }
@@ -313,6 +316,7 @@ export function createModerationService(
           { status: LISTING_STATUS.PAUSED },
           { where: { userId: user.id, status: LISTING_STATUS.ACTIVE }, transaction },
         );
+        await refreshOwnerEdges(db.sequelize, user.id, transaction);
       });
       await sessions.endAllFor(user.id);
       logger.info({ userId: actor.id, targetUserId: user.id }, 'account suspended');

@@ -2,6 +2,7 @@ import { Listing } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { User, type Locale, type Role } from '../../models/user';
 import { hashPassword } from '../../server/auth/passwords';
+import { refreshListingEdges } from '../../server/services/match-graph';
 import { context } from './context';
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
@@ -115,5 +116,9 @@ export async function createListing(owner?: User, opts: ListingOptions = {}): Pr
   });
   const wanted = opts.wantedDistricts ?? ['vallila'];
   await ListingWantedDistrict.bulkCreate(wanted.map((district) => ({ listingId: listing.id, district })));
+  // Written straight to the tables, so the match graph is brought up to date as the
+  // listing service would do it.
+  const { sequelize } = context().db;
+  await sequelize.transaction((transaction) => refreshListingEdges(sequelize, listing.id, transaction));
   return listing;
 }
