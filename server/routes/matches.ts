@@ -13,7 +13,7 @@ export function matchesRouter(ctx: RouteContext): Router {
     const user = req.user!;
     const mine = await listings.findByOwner(user.id);
     if (!mine) return res.render('listings/matches', { mine: null, matches: null, wantsMine: null, limit: MATCH_LIMIT });
-    const [matches, wantsMine] = await Promise.all([listings.matches(mine), listings.wantsMine(mine)]);
+    const { matches, wantsMine } = await listings.matchLists(mine);
     const present = (list: MatchList) => ({
       total: list.total,
       items: list.items.map((m) => ({

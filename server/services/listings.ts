@@ -121,8 +121,8 @@ export function createListingService(deps: AppDeps) {
 
   interface MatchRow { id: number | string; score: number | string; fits_me: number | string | null; fits_them: number | string; mutual: number | string | boolean | null }
 
-  async function toMatchList(rows: MatchRow[], total: number): Promise<MatchList> {
-    const cards = await loadCards(rows.map((r) => Number(r.id)));
+  async function toMatchList(rows: MatchRow[], total: number, loaded?: Map<number, Listing>): Promise<MatchList> {
+    const cards = loaded ?? (await loadCards(rows.map((r) => Number(r.id))));
     const items: ScoredListing[] = [];
     for (const r of rows) {
       const listing = cards.get(Number(r.id));
@@ -192,6 +192,39 @@ export function createListingService(deps: AppDeps) {
     if (rows.length < limit) return rows.length;
     const [row] = await sequelize.query<{ n: number | string }>(sql, { type: QueryTypes.SELECT, replacements: { id } });
     return Number(row?.n ?? 0);
+  }
+
+  /** My outgoing edges whose reverse edge exists: the mutual matches, one page. */
+  async function mutualRows(id: number, limit: number): Promise<{ rows: MatchRow[]; total: number }> {
+    const rows = await sequelize.query<MatchRow>(
+      `SELECT o.home_id AS id, ((o.fit + i.fit + 1) / 2) AS score, o.fit AS fits_me, i.fit AS fits_them, 1 AS mutual
+       FROM match_edges o
+       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id
+       JOIN listings l ON l.id = o.home_id
+       WHERE o.wanter_id = :id
+       ORDER BY score DESC, l.created_at DESC, l.id DESC
+       LIMIT :limit`,
+      { type: QueryTypes.SELECT, replacements: { id, limit } },
+    );
+    const total = await countIfCut(rows, limit, `SELECT COUNT(*) AS n FROM match_edges o
+       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id`, id);
+    return { rows, total };
+  }
+
+  /** The edges into my listing, best fit first: who wants my home, one page. */
+  async function wantsMineRows(id: number, limit: number): Promise<{ rows: MatchRow[]; total: number }> {
+    const rows = await sequelize.query<MatchRow>(
+      `SELECT e.wanter_id AS id, e.fit AS score, NULL AS fits_me, e.fit AS fits_them,
+         (CASE WHEN EXISTS (SELECT 1 FROM match_edges r WHERE r.wanter_id = :id AND r.home_id = e.wanter_id) THEN 1 ELSE 0 END) AS mutual
+       FROM match_edges e
+       JOIN listings l ON l.id = e.wanter_id
+       WHERE e.home_id = :id
+       ORDER BY e.fit DESC, l.created_at DESC, l.id DESC
+       LIMIT :limit`,
+      { type: QueryTypes.SELECT, replacements: { id, limit } },
+    );
+    const total = await countIfCut(rows, limit, 'SELECT COUNT(*) AS n FROM match_edges WHERE home_id = :id', id);
+    return { rows, total };
   }
 
   async function inTransaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T> {
@@ -315,42 +348,37 @@ export function createListingService(deps: AppDeps) {
     /**
      * Mutual matches for my listing: active listings (not mine) whose flat meets my
      * wishes and whose wishes my flat meets, best fit first (then newest). Read from the
-     * match graph: my outgoing edges whose reverse edge exists, one page and a COUNT only
-     * when the page is full. `me` must carry its wantedDistricts (findByOwner / findById
-     * do) for the not-active case, which is scored live.
+     * match graph; `me` must carry its wantedDistricts (findByOwner / findById do) for
+     * the not-active case, which is scored live.
      */
     async matches(me: Listing, limit = MATCH_LIMIT): Promise<MatchList> {
       if (me.status !== LISTING_STATUS.ACTIVE) return liveMatches(me, limit);
-      const rows = await sequelize.query<MatchRow>(
-        `SELECT o.home_id AS id, ((o.fit + i.fit + 1) / 2) AS score, o.fit AS fits_me, i.fit AS fits_them, 1 AS mutual
-         FROM match_edges o
-         JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id
-         JOIN listings l ON l.id = o.home_id
-         WHERE o.wanter_id = :id
-         ORDER BY score DESC, l.created_at DESC, l.id DESC
-         LIMIT :limit`,
-        { type: QueryTypes.SELECT, replacements: { id: me.id, limit } },
-      );
-      const total = await countIfCut(rows, limit, `SELECT COUNT(*) AS n FROM match_edges o
-         JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id`, me.id);
+      const { rows, total } = await mutualRows(me.id, limit);
       return toMatchList(rows, total);
     },
 
     /** "Who wants my home": active listings (not mine) whose wishes my flat meets — the edges into mine. */
     async wantsMine(me: Listing, limit = MATCH_LIMIT): Promise<MatchList> {
       if (me.status !== LISTING_STATUS.ACTIVE) return liveWantsMine(me, limit);
-      const rows = await sequelize.query<MatchRow>(
-        `SELECT e.wanter_id AS id, e.fit AS score, NULL AS fits_me, e.fit AS fits_them,
-           (CASE WHEN EXISTS (SELECT 1 FROM match_edges r WHERE r.wanter_id = :id AND r.home_id = e.wanter_id) THEN 1 ELSE 0 END) AS mutual
-         FROM match_edges e
-         JOIN listings l ON l.id = e.wanter_id
-         WHERE e.home_id = :id
-         ORDER BY e.fit DESC, l.created_at DESC, l.id DESC
-         LIMIT :limit`,
-        { type: QueryTypes.SELECT, replacements: { id: me.id, limit } },
-      );
-      const total = await countIfCut(rows, limit, 'SELECT COUNT(*) AS n FROM match_edges WHERE home_id = :id', me.id);
+      const { rows, total } = await wantsMineRows(me.id, limit);
       return toMatchList(rows, total);
+    },
+
+    /**
+     * Both lists of the matches page, with the cards of both loaded together (one query
+     * for the listings and one for their wanted districts, however long the lists).
+     */
+    async matchLists(me: Listing, limit = MATCH_LIMIT): Promise<{ matches: MatchList; wantsMine: MatchList }> {
+      if (me.status !== LISTING_STATUS.ACTIVE) {
+        const [matches, wantsMine] = await Promise.all([liveMatches(me, limit), liveWantsMine(me, limit)]);
+        return { matches, wantsMine };
+      }
+      const [mutual, wants] = await Promise.all([mutualRows(me.id, limit), wantsMineRows(me.id, limit)]);
+      const cards = await loadCards([...new Set([...mutual.rows, ...wants.rows].map((r) => Number(r.id)))]);
+      return {
+        matches: await toMatchList(mutual.rows, mutual.total, cards),
+        wantsMine: await toMatchList(wants.rows, wants.total, cards),
+      };
     },
 
     /** The same lists scored live from the listings, bypassing the graph (the tests' reference). */

@@ -304,10 +304,15 @@ export function createMessageService(deps: AppDeps) {
       };
     },
 
-    /** Opening a thread reads it: no unread messages, and a new notice may be sent later. Returns how many were unread. */
+    /**
+     * Opening a thread reads it: no unread messages, and a new notice may be sent later.
+     * Returns how many were unread. Writes only when something was unread (or a notice
+     * is outstanding): looking at a read thread again is a read, not a write.
+     */
     async markRead(userId: number, conversationId: number): Promise<number> {
-      const row = await ConversationParticipant.findOne({ where: { conversationId, userId }, attributes: ['unreadCount'] });
+      const row = await ConversationParticipant.findOne({ where: { conversationId, userId }, attributes: ['unreadCount', 'noticeSentAt'] });
       if (!row) return 0;
+      if (row.unreadCount === 0 && row.noticeSentAt === null) return 0;
       await ConversationParticipant.update(
         { unreadCount: 0, lastReadAt: clock(), noticeSentAt: null },
         { where: { conversationId, userId } },
