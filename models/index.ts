@@ -51,9 +51,9 @@ interface RawSqlite {
   __reader?: { inFlight: number };
 }
 
-// Pragmas of the read-only connections: they wait for a checkpoint instead of failing,
-// and can never write even if a query tried to.
-const SQLITE_READER_PRAGMAS = ['PRAGMA busy_timeout = 10000', 'PRAGMA query_only = ON'];
+// The read-only connections of the read pool get the same settings (the database file
+// is already in WAL mode), and can never write even if a query tried to.
+const SQLITE_READER_PRAGMAS = [...SQLITE_PRAGMAS.filter((p) => !p.includes('journal_mode')), 'PRAGMA query_only = ON'];
 
 function runRaw(conn: RawSqlite, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));

@@ -70,6 +70,8 @@ export function testConfig(tmpDir: string, overrides: Record<string, string> = {
       MAIL_OUTBOX_DIR: path.join(tmpDir, 'outbox'),
       BASE_URL: 'http://board.test',
       LOG_LEVEL: 'debug',
+      // SQLITE_READ_CONNECTIONS=0 runs the suite with every query on one connection.
+      ...(process.env.SQLITE_READ_CONNECTIONS ? { SQLITE_READ_CONNECTIONS: process.env.SQLITE_READ_CONNECTIONS } : {}),
     },
     overrides,
   );

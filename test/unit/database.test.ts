@@ -73,4 +73,43 @@ describe('the database connection', () => {
     // And the database still takes writes afterwards.
     await db.sequelize.transaction((transaction) => User.update({ showPhone: true }, { where: { id: users[0].id }, transaction }));
   });
+
+  describe('reads in parallel (SQLite read pool)', () => {
+    it('answers a quick read while a slow one is still running', async function () {
+      if (!onSqlite()) this.skip();
+      const user = await createUser();
+      const finished: string[] = [];
+      // A deliberately slow read (counts to three million); one connection would run the
+      // quick read only after it.
+      const slow = context().db.sequelize.query(
+        'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) AS n FROM c',
+        { type: QueryTypes.SELECT },
+      ).then(() => finished.push('slow'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const quick = User.findByPk(user.id).then(() => finished.push('quick'));
+      await Promise.all([slow, quick]);
+      expect(finished).to.deep.equal(['quick', 'slow']);
+    });
+
+    it('never serves a read that misses a write the same request made before it (read-your-writes)', async () => {
+      const users = await Promise.all(Array.from({ length: 40 }, () => createUser()));
+      // Many tenants at once, each reading right after its own write.
+      const seen = await Promise.all(users.map(async (user) => {
+        await User.update({ phone: `+35840${user.id}` }, { where: { id: user.id } });
+        return (await User.findByPk(user.id))?.phone;
+      }));
+      expect(seen).to.deep.equal(users.map((u) => `+35840${u.id}`));
+      // Sequential form, where the answer is exact.
+      for (const user of users) {
+        await User.update({ phone: '+358500000000' }, { where: { id: user.id } });
+        expect((await User.findByPk(user.id))?.phone).to.equal('+358500000000');
+        await context().db.sequelize.transaction(async (transaction) => {
+          await User.update({ phone: '+358511111111' }, { where: { id: user.id }, transaction });
+          // Inside the transaction the read runs on the transaction's own connection.
+          expect((await User.findByPk(user.id, { transaction }))?.phone).to.equal('+358511111111');
+        });
+        expect((await User.findByPk(user.id))?.phone).to.equal('+358511111111');
+      }
+    });
+  });
 });
