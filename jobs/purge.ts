@@ -42,7 +42,7 @@ export interface PurgeDeps {
   now: Date;
   db: Db;
   logger: Logger;
-  config: Pick<Config, 'purge' | 'baseUrl' | 'org'>;
+  config: Pick<Config, 'purge' | 'baseUrl' | 'org' | 'sessionSecret'>;
   mailer: Mailer;
   /** Count what would happen; delete nothing, send nothing. */
   dryRun?: boolean;
@@ -127,7 +127,7 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
         });
         if (page.length === 0) return null;
         const ids = page.filter((u) => isPassive(u.lastLoginAt, now, months)).map((u) => u.id);
-        const count = dryRun || ids.length === 0 ? ids.length : await deleteAccounts(ids, { transaction });
+        const count = dryRun || ids.length === 0 ? ids.length : await deleteAccounts(ids, { transaction, config });
         // The lease and the run's progress are written in the batch's own transaction:
         // one commit per batch instead of three, and a batch never commits after the
         // lock was lost.

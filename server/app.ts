@@ -14,6 +14,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { mountRoutes } from './routes';
 import { isVisitorPage, limitSearches } from './routes/listings';
 import { unreadTotalLocal } from './routes/messages';
+import { markSecondFactor } from './routes/totp';
 import { createServices, type Services } from './services';
 
 // express.static asks the file system about every URL, and a miss (every page) builds
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(absoluteTimeout(deps));
+  app.use(markSecondFactor);
   app.use(noStoreWhenSignedIn);
   app.use(noIndexByDefault);
   app.use(flash);

@@ -12,7 +12,7 @@ declare module 'express-session' {
     /** When the tenant signed in: the absolute timeout counts from here. */
     authAt?: number;
     /** A moderator who has given the right password but not yet the TOTP code. */
-    pendingSecondFactor?: { userId: number; at: number };
+    pendingSecondFactor?: { userId: number; at: number; weakPassword?: boolean };
     flash?: { type: 'success' | 'info' | 'error'; key: string; params?: Record<string, unknown> }[];
     locale?: string;
   }

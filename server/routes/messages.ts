@@ -236,13 +236,24 @@ export function messagesRouter(ctx: RouteContext): Router {
     res.redirect(303, '/account');
   });
 
-  // The one-click link in a notice e-mail. It works without signing in; a link whose
-  // signature does not match changes nothing.
-  router.get('/notifications/unsubscribe', async (req, res) => {
-    const userId = checkUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.sig);
-    if (!userId) return res.status(400).render('messages/unsubscribe', { ok: false });
+  // The link in a notice e-mail works without signing in. GET (what a mail scanner or a
+  // link preview fetches) only shows a confirmation form; POST turns the notices off,
+  // from that form or from the mail program's RFC 8058 one-click button (which POSTs
+  // "List-Unsubscribe=One-Click" to the same URL, without a CSRF token: the signed,
+  // expiring link is the proof). A link that does not check out changes nothing.
+  const linkUser = (req: Request) =>
+    checkUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.e, req.query.sig, ctx.clock());
+
+  router.get('/notifications/unsubscribe', (req, res) => {
+    if (!linkUser(req)) return res.status(400).render('messages/unsubscribe', { ok: false, confirm: false });
+    res.render('messages/unsubscribe', { ok: true, confirm: true, action: req.originalUrl });
+  });
+
+  router.post('/notifications/unsubscribe', async (req, res) => {
+    const userId = linkUser(req);
+    if (!userId) return res.status(400).render('messages/unsubscribe', { ok: false, confirm: false });
     await messages.unsubscribe(userId);
-    res.render('messages/unsubscribe', { ok: true });
+    res.render('messages/unsubscribe', { ok: true, confirm: false });
   });
 
   return router;

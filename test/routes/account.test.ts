@@ -51,26 +51,90 @@ describe('POST /account', () => {
   it('keeps the old address until the new one is verified through the link sent to it', async () => {
     const user = await createUser({ email: 'old@example.fi' });
     const a = await signIn(user);
-    await submit(a, '/account', settings({ email: 'new@example.fi' }), '/account');
+    await submit(a, '/account', settings({ email: 'new@example.fi', current_password: DEFAULT_PASSWORD }), '/account');
     await user.reload();
     expect(user.email).to.equal('old@example.fi');
     expect(user.pendingEmail).to.equal('new@example.fi');
     const mail = context().mailer.last('new@example.fi');
     expect(mail).to.not.equal(undefined);
-    expect(context().mailer.to('old@example.fi')).to.have.length(0);
     await a.get(linkIn(mail!.text, '/verify-email'));
     await user.reload();
     expect(user.email).to.equal('new@example.fi');
     expect(user.pendingEmail).to.equal(null);
   });
 
-  it('refuses an address that belongs to another account, keeping the input', async () => {
-    await createUser({ email: 'taken@example.fi' });
+  it('answers an address of another account exactly as a free one, and mails that account\'s owner', async () => {
+    await createUser({ username: 'owner_of_it', email: 'taken@example.fi', locale: 'fi' });
+    const mailer = context().mailer;
+    const one = await signIn(await createUser({ email: 'one@example.fi' }));
+    const two = await signIn(await createUser({ email: 'two@example.fi' }));
+    mailer.clear();
+    const taken = await submit(one, '/account', settings({ email: 'taken@example.fi', current_password: DEFAULT_PASSWORD }), '/account');
+    const free = await submit(two, '/account', settings({ email: 'free@example.fi', current_password: DEFAULT_PASSWORD }), '/account');
+    expect(taken.status).to.equal(303);
+    expect(free.status).to.equal(303);
+    const strip = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '').replace(/(one|two)@example\.fi/g, 'X').replace(/(taken|free)@example\.fi/g, 'Y').replace(/tenant\d+/g, 'U');
+    expect(strip((await one.get('/account')).text)).to.equal(strip((await two.get('/account')).text));
+    expect(mailer.to('taken@example.fi')).to.have.length(1);
+    expect(mailer.last('taken@example.fi')!.subject).to.equal('Joku yritti käyttää sähköpostiosoitettasi');
+    expect(mailer.last('taken@example.fi')!.text).to.not.contain('/verify-email');
+    expect(mailer.last('free@example.fi')!.text).to.contain('/verify-email');
+  });
+
+  it('needs the current password to change the e-mail address, and saves nothing without it', async () => {
     const user = await createUser({ email: 'me@example.fi' });
-    const res = await submit(await signIn(user), '/account', settings({ email: 'taken@example.fi', phone: '+358401234567' }), '/account');
-    expect(res.status).to.equal(422);
-    expect(res.text).to.match(/id="field-email-error"/);
-    expect(res.text).to.contain('value="+358401234567"');
+    const a = await signIn(user);
+    const missing = await submit(a, '/account', settings({ email: 'thief@example.fi', phone: '+358401234567' }), '/account');
+    expect(missing.status).to.equal(422);
+    expect(missing.text).to.match(/id="field-current_password-error"/);
+    expect(missing.text).to.contain('value="+358401234567"');
+    const wrong = await submit(a, '/account', settings({ email: 'thief@example.fi', current_password: 'not my password at all' }), '/account');
+    expect(wrong.status).to.equal(422);
+    await user.reload();
+    expect(user.pendingEmail).to.equal(null);
+    expect(user.phone).to.equal(null);
+    expect(context().mailer.to('thief@example.fi')).to.have.length(0);
+    // Other settings need no password.
+    expect((await submit(a, '/account', settings({ locale: 'en' }), '/account')).status).to.equal(303);
+  });
+
+  it('tells the old address, in the tenant\'s language, with a link that undoes the change and ends every session', async () => {
+    const user = await createUser({ email: 'old@example.fi', locale: 'en' });
+    const thief = await signIn(user);
+    const owner = await signIn(user);
+    await submit(thief, '/account', settings({ email: 'thief@example.fi', locale: 'en', current_password: DEFAULT_PASSWORD }), '/account');
+    // The thief verifies the new address at once.
+    await thief.get(linkIn(context().mailer.last('thief@example.fi')!.text, '/verify-email'));
+    await user.reload();
+    expect(user.email).to.equal('thief@example.fi');
+    const notice = context().mailer.last('old@example.fi')!;
+    expect(notice.subject).to.equal('The e-mail address of your account is changing');
+    expect(notice.text).to.not.contain('thief@example.fi');
+    const undo = linkIn(notice.text, '/email-change/undo');
+    // GET only asks; a mail scanner following the link changes nothing.
+    const page = await agent().get(undo);
+    expect(page.status).to.equal(200);
+    await user.reload();
+    expect(user.email).to.equal('thief@example.fi');
+    const res = await submit(agent(), undo, {}, undo);
+    expect(res.status).to.equal(303);
+    await user.reload();
+    expect(user.email).to.equal('old@example.fi');
+    expect(user.pendingEmail).to.equal(null);
+    expect(await Session.count({ where: { userId: user.id } })).to.equal(0);
+    expect((await thief.get('/account')).status).to.equal(303);
+    expect((await owner.get('/account')).status).to.equal(303);
+    // Single use, and limited in time.
+    expect((await submit(agent(), undo, {}, '/login')).status).to.equal(400);
+  });
+
+  it('does not accept an undo link after seven days', async () => {
+    const user = await createUser({ email: 'old@example.fi' });
+    const a = await signIn(user);
+    await submit(a, '/account', settings({ email: 'new@example.fi', current_password: DEFAULT_PASSWORD }), '/account');
+    const undo = linkIn(context().mailer.last('old@example.fi')!.text, '/email-change/undo');
+    context().clock.set(new Date(Date.now() + 7 * 24 * 3600 * 1000 + 60_000));
+    expect((await agent().get(undo)).status).to.equal(400);
   });
 
   it('rejects an unknown language and a malformed phone with 422', async () => {
