@@ -32,7 +32,7 @@ export function requireModerator(ctx: RouteContext): RequestHandler {
     }
     if (mustChangePassword(req)) {
       req.flash('info', 'admin:password_change_required', { min: ADMIN_PASSWORD_MIN });
-      return res.redirect(303, '/account#password');
+      return res.redirect(303, '/account#password-title');
     }
     res.locals.adminNav = req.baseUrl + req.path;
     next();
