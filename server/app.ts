@@ -7,7 +7,7 @@ import { csrfLocals, csrfProtection } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
 import { flash } from './middleware/flash';
 import { templateLocals } from './middleware/locals';
-import { noIndexByDefault, noStoreWhenSignedIn, securityHeaders } from './middleware/security';
+import { noIndexByDefault, noStoreWhenSignedIn, refuseBadQuery, refuseNonUtf8Form, securityHeaders } from './middleware/security';
 import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
 import { createPageCache } from './middleware/page-cache';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
@@ -71,11 +71,12 @@ export function createApp(deps: AppDeps): BoardApp {
     });
   }
 
+  app.use(refuseBadQuery);
   // Anonymous search and listing pages from memory, before any session work.
   const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
 
-  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
+  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300, verify: refuseNonUtf8Form }));
   app.use(sessionMiddleware(sessionStore, config));
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());

@@ -12,7 +12,7 @@ import {
   checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED, type ConversationRef,
 } from '../services/messages';
 import type { RouteContext } from '../services';
-import { keepInput, parseForm, text } from '../validation';
+import { hasBadCharacters, keepInput, parseForm, text } from '../validation';
 import { ACCOUNT_SECTIONS } from './account-sections';
 
 // Private messages (SPEC §7, §13): writing to a listing's owner, the inbox, threads,
@@ -21,7 +21,7 @@ import { ACCOUNT_SECTIONS } from './account-sections';
 /** Message text: browsers send line breaks as CRLF; counted as one character each, like the textarea's maxlength. */
 const messageBody = z.preprocess(
   (v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : v),
-  z.string().min(1).max(MESSAGE_MAX_LENGTH),
+  z.string().min(1).max(MESSAGE_MAX_LENGTH).refine((s) => !hasBadCharacters(s), { message: 'errors:field.control_chars' }),
 );
 const messageSchema = z.object({ body: messageBody });
 const reportSchema = z.object({
