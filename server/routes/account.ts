@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LOCALES } from '../../models/user';
 import { isAppError, type FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
+import { setLanguageCookie } from '../middleware/locals';
 import { presentOwnAccount } from '../presenters/user';
 import { loadAccountSections } from './account-sections';
 import { rotateSession } from './auth';
@@ -62,6 +63,8 @@ export function accountRouter(ctx: RouteContext): Router {
         phone: d.phone, showPhone: d.show_phone, locale: d.locale, notifyMessages: d.notify_messages,
         emailsEnabled: 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
       });
+      // The pages follow the saved language at once, whatever the switcher chose before.
+      setLanguageCookie(req, res, d.locale);
       req.flash('success', changed ? 'account:saved_email_pending' : 'account:saved');
       res.redirect(303, '/account');
     } catch (err) {

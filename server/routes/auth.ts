@@ -150,6 +150,8 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
         res.clearCookie(SESSION_COOKIE);
+        // The browser forgets this site's cookies and storage too (a shared computer).
+        res.set('Clear-Site-Data', '"cookies", "storage"');
         ctx.logger.info({ userId }, 'signed out');
         res.redirect(303, '/');
       });

@@ -197,11 +197,17 @@ describe('GET /language', () => {
     expect((await agent().get('/').set('Accept-Language', 'de-DE')).text).to.contain('<html lang="sv">');
   });
 
-  it("saves a signed-in tenant's choice to the account", async () => {
+  it("switches a signed-in tenant's pages but never changes the account's saved language (a GET from any site could)", async () => {
     const user = await createUser({ locale: 'sv' });
     const a = await signIn(user);
     await a.get('/language?lang=fi&return=%2Faccount');
+    expect((await a.get('/account')).text).to.contain('<html lang="fi">');
     await user.reload();
-    expect(user.locale).to.equal('fi');
+    expect(user.locale).to.equal('sv');
+    // The account's language (for e-mails) changes on /account, and the pages follow.
+    await submit(a, '/account', settings({ email: user.email, locale: 'en' }), '/account');
+    await user.reload();
+    expect(user.locale).to.equal('en');
+    expect((await a.get('/account')).text).to.contain('<html lang="en">');
   });
 });

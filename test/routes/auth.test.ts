@@ -277,6 +277,13 @@ describe('POST /login', () => {
 });
 
 describe('POST /logout', () => {
+  it('tells the browser to forget the site\'s cookies and storage', async () => {
+    const a = await signIn(await createUser());
+    const res = await a.post('/logout').type('form').send({ _csrf: await csrfToken(a, '/account') });
+    expect(res.status).to.equal(303);
+    expect(res.headers['clear-site-data']).to.equal('"cookies", "storage"');
+  });
+
   it('destroys the session so the old cookie no longer works', async () => {
     const user = await createUser();
     const a = await signIn(user);
