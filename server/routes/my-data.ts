@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
+import { deleteOutboxMailsTo } from '../mail/outbox';
 import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
@@ -86,9 +87,12 @@ export function myDataRouter(ctx: RouteContext): Router {
       return renderData(req, res, 422, { password: 'data:delete.password_wrong' });
     }
     const userId = user.id;
+    const addresses = [user.email, user.pendingEmail].filter((a): a is string => !!a);
     if ((await eraseOwnAccount(user, config)) === 'last_moderator') {
       return renderData(req, res, 409, { password: 'admin:cli.errors.last_moderator' });
     }
+    // The development outbox keeps no mail to an erased account.
+    if (!config.smtpUrl) deleteOutboxMailsTo(config.outboxDir, addresses);
     // As with the purge: no trace in the SQLite files once the write-ahead log is folded in.
     await db.checkpoint();
     logger.info({ userId }, 'account deleted by its owner');

@@ -190,6 +190,8 @@ export function createAccountService(deps: AppDeps) {
         user.emailVerifiedAt = now;
         await user.save({ transaction });
       });
+      // The old address must not linger in SQLite's write-ahead log.
+      await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail verified');
       return user;
     },
@@ -336,6 +338,7 @@ export function createAccountService(deps: AppDeps) {
       if (owner) await mailAddressOwner(owner);
       else await sendVerification(user, email);
       await sendUndoNotice(user);
+      await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail change requested');
       return true;
     },
@@ -373,13 +376,17 @@ export function createAccountService(deps: AppDeps) {
       input: { phone: string; showPhone: boolean; locale: Locale; notifyMessages: boolean; emailsEnabled?: boolean },
     ): Promise<void> {
       if (input.phone.trim() !== '' && !PHONE_RE.test(input.phone.trim())) throw ValidationFailed({ phone: 'errors:field.phone' });
+      const phone = normalisePhone(input.phone);
+      const phoneChanged = phone !== user.phone;
       await user.update({
-        phone: normalisePhone(input.phone),
+        phone,
         showPhone: input.showPhone,
         locale: input.locale,
         notifyMessages: input.notifyMessages,
         ...(input.emailsEnabled === undefined ? {} : { emailsEnabled: input.emailsEnabled }),
       });
+      // The old number must not linger in SQLite's write-ahead log after it was changed.
+      if (phoneChanged) await db.checkpoint();
     },
   };
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { QueryTypes } from 'sequelize';
 import sqlite3 from 'sqlite3';
 import {
   RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract,
@@ -61,17 +62,10 @@ export function accountLimitKeys(config: Pick<Config, 'sessionSecret'>, userId: 
 
 /** Removes counters whose window has passed (the scheduler runs this). Returns the count. */
 export async function removeExpiredLimits(db: Db, now: Date): Promise<number> {
-  const [, meta] = await db.sequelize.query('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < :now', {
-    replacements: { now: now.getTime() },
+  const removed: unknown = await db.sequelize.query('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < :now', {
+    replacements: { now: now.getTime() }, type: QueryTypes.BULKDELETE,
   });
-  return affected(meta);
-}
-
-function affected(meta: unknown): number {
-  // SQLite reports `changes` on the statement; PostgreSQL a result with rowCount.
-  const m = meta as { changes?: number; rowCount?: number } | number | undefined;
-  if (typeof m === 'number') return m;
-  return m?.changes ?? m?.rowCount ?? 0;
+  return Number(removed) || 0;
 }
 
 type Serial = <T>(task: () => Promise<T>) => Promise<T>;

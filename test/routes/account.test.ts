@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect } from 'chai';
 import { Session } from '../../models/session';
 import { User } from '../../models/user';
@@ -135,6 +136,19 @@ describe('POST /account', () => {
     const undo = linkIn(context().mailer.last('old@example.fi')!.text, '/email-change/undo');
     context().clock.set(new Date(Date.now() + 7 * 24 * 3600 * 1000 + 60_000));
     expect((await agent().get(undo)).status).to.equal(400);
+  });
+
+  it('leaves no trace of a changed phone number in the SQLite files (write-ahead log folded in)', async function () {
+    const { db, config } = context();
+    if (db.dialect !== 'sqlite') this.skip();
+    const user = await createUser({ phone: '+358405550001' });
+    const a = await signIn(user);
+    expect((await submit(a, '/account', settings({ email: user.email, phone: '+358409990002' }), '/account')).status).to.equal(303);
+    const file = config.database.storage!;
+    for (const f of [file, `${file}-wal`]) {
+      const bytes = fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0);
+      expect(bytes.includes(Buffer.from('+358405550001')), f).to.equal(false);
+    }
   });
 
   it('rejects an unknown language and a malformed phone with 422', async () => {
