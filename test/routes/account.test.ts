@@ -177,6 +177,20 @@ describe('POST /account/password', () => {
     expect(await Session.count({ where: { userId: user.id } })).to.equal(1);
   });
 
+  it('gives this device a new session id, so a copied cookie stops working', async () => {
+    const user = await createUser();
+    const a = await signIn(user);
+    const before = (await a.get('/account')).request.cookies;
+    const res = await submit(a, '/account/password', {
+      current_password: DEFAULT_PASSWORD, password: 'a brand new garden path', password_confirm: 'a brand new garden path',
+    }, '/account');
+    expect(String(res.headers['set-cookie'])).to.match(/bb\.sid=/);
+    expect((await a.get('/account')).status).to.equal(200);
+    // Whoever copied the old cookie is signed out.
+    const copy = await agent().get('/account').set('Cookie', before);
+    expect(copy.status).to.equal(303);
+  });
+
   it('asks for the current password', async () => {
     const user = await createUser();
     const a = await signIn(user);

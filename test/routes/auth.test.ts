@@ -298,6 +298,17 @@ describe('POST /logout', () => {
 });
 
 describe('password reset', () => {
+  it('does the same work for an unknown address as for a registered one (counts the same limits)', async () => {
+    await createUser({ email: 'known@example.fi' });
+    const count = async () => Number((await context().db.sequelize.query('SELECT COUNT(*) AS n FROM rate_limits', { plain: true }) as { n: number }).n);
+    await submit(agent(), '/forgot-password', { email: 'known@example.fi' }, '/forgot-password');
+    const afterKnown = await count();
+    await submit(agent(), '/forgot-password', { email: 'unknown@example.fi' }, '/forgot-password');
+    // The per-IP counter exists already; each request adds its own per-address counter.
+    expect((await count()) - afterKnown).to.equal(1);
+    expect(afterKnown).to.equal(2);
+  });
+
   it('answers the same for a registered and an unknown address, and mails only the registered one', async () => {
     await createUser({ email: 'known@example.fi' });
     const known = await submit(agent(), '/forgot-password', { email: 'known@example.fi' }, '/forgot-password');
