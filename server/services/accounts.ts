@@ -146,6 +146,8 @@ export function createAccountService(deps: AppDeps) {
         if (taken?.usernameLower === username.toLowerCase()) fields.username = 'errors:username.taken';
         else if (taken && opts.verified) fields.email = 'errors:email.taken';
         else if (taken) {
+          // The same costly work as a real registration, so the timing does not tell either.
+          await hashPassword(input.password, config);
           const owner = await User.findOne({ where: { email } });
           if (owner) await mailAddressOwner(owner);
           logger.info({ userId: owner?.id }, 'registration with a registered address');
@@ -198,6 +200,10 @@ export function createAccountService(deps: AppDeps) {
 
     async resendVerification(user: User): Promise<void> {
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
+      // A pending address that belongs to another account gets its owner's notice again,
+      // never a verification link (the answer stays the same).
+      const owner = user.pendingEmail ? await User.findOne({ where: { email: user.pendingEmail, id: { [Op.ne]: user.id } } }) : null;
+      if (owner) return mailAddressOwner(owner);
       await sendVerification(user, user.pendingEmail ?? user.email);
     },
 
