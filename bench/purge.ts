@@ -45,7 +45,11 @@ async function seedFresh(config: Config, opts: PurgeBenchOptions): Promise<Db> {
   if (db.dialect === 'postgres') await db.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
   await migrate(db);
   await runSeed(
-    { tenants: opts.accounts, listings: opts.listings, messages: opts.messages, seed: 99, passiveShare: 0.75, benchConversations: 0, matchGraph: false },
+    // force: the database was emptied just above, and the job under test runs as production.
+    {
+      tenants: opts.accounts, listings: opts.listings, messages: opts.messages, seed: 99, passiveShare: 0.75,
+      benchConversations: 0, force: true, matchGraph: false,
+    },
     { db, config, now: NOW },
   );
   return db;

@@ -138,7 +138,8 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
   await migrate(db);
   out(`Seeding ${opts.tenants} tenants, ${opts.listings} listings, ${opts.messages} messages on ${db.dialect}…`);
   const seeded = await runSeed(
-    { tenants: opts.tenants, listings: opts.listings, messages: opts.messages, seed: 42, benchConversations: opts.conversations },
+    // force: the database was emptied just above, and the server under test runs as production.
+    { tenants: opts.tenants, listings: opts.listings, messages: opts.messages, seed: 42, benchConversations: opts.conversations, force: true },
     { db, config },
   );
   out(`  seeded in ${(seeded.ms / 1000).toFixed(1)} s`);

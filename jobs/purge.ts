@@ -3,6 +3,7 @@ import type { Db } from '../models';
 import { PURGE_OUTCOME, PurgeRun, type PurgeOutcome } from '../models/purge-run';
 import { User } from '../models/user';
 import type { Config } from '../server/config';
+import { deleteOutboxMailsTo } from '../server/mail/outbox';
 import type { Logger } from '../server/logger';
 import type { Mailer } from '../server/mail/mailer';
 import { renderMail } from '../server/mail/templates';
@@ -42,7 +43,7 @@ export interface PurgeDeps {
   now: Date;
   db: Db;
   logger: Logger;
-  config: Pick<Config, 'purge' | 'baseUrl' | 'org'>;
+  config: Pick<Config, 'purge' | 'baseUrl' | 'org' | 'sessionSecret' | 'outboxDir' | 'smtpUrl'>;
   mailer: Mailer;
   /** Count what would happen; delete nothing, send nothing. */
   dryRun?: boolean;
@@ -115,7 +116,7 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
     for (let batch = 1; ; batch += 1) {
       const step = await db.sequelize.transaction(async (transaction) => {
         const page = await User.findAll({
-          attributes: ['id', 'lastLoginAt'],
+          attributes: ['id', 'lastLoginAt', 'email'],
           where: { role: { [Op.ne]: 'admin' }, lastLoginAt: { [Op.lt]: possiblyBefore }, id: { [Op.gt]: lastId } },
           order: [['id', 'ASC']],
           limit: batchSize,
@@ -126,17 +127,20 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
           lock: db.dialect === 'postgres' ? Transaction.LOCK.UPDATE : undefined,
         });
         if (page.length === 0) return null;
-        const ids = page.filter((u) => isPassive(u.lastLoginAt, now, months)).map((u) => u.id);
-        const count = dryRun || ids.length === 0 ? ids.length : await deleteAccounts(ids, { transaction });
+        const passive = page.filter((u) => isPassive(u.lastLoginAt, now, months));
+        const ids = passive.map((u) => u.id);
+        const count = dryRun || ids.length === 0 ? ids.length : await deleteAccounts(ids, { transaction, config });
         // The lease and the run's progress are written in the batch's own transaction:
         // one commit per batch instead of three, and a batch never commits after the
         // lock was lost.
         if (!(await lease.renew(transaction))) throw new Error('lost the purge lock during the run');
         if (count > 0) await run!.update({ deletedCount: deleted + count }, { transaction });
         if (!dryRun) await deps.hooks?.beforeCommit?.(batch, ids);
-        return { lastId: page[page.length - 1].id, count };
+        return { lastId: page[page.length - 1].id, count, emails: passive.map((u) => u.email) };
       });
       if (!step) break;
+      // The development outbox keeps no mail of a deleted account (after the commit).
+      if (!dryRun && step.count > 0 && !config.smtpUrl) deleteOutboxMailsTo(config.outboxDir, step.emails);
       lastId = step.lastId;
       deleted += step.count;
       if (step.count > 0) {

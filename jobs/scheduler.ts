@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { AppDeps } from '../server/context';
+import { runCleanup } from './cleanup';
 import { runPurge } from './purge';
 
 // When the purge runs inside the server: PURGE_SCHEDULE (cron, default "30 3 * * *") in
@@ -9,9 +10,17 @@ import { runPurge } from './purge';
 // Returns a function that stops the schedule (used on shutdown).
 export function startScheduler(deps: AppDeps): () => void {
   const { config, logger } = deps;
+  // Expired rate-limit counters and old outbox mails, every hour at :17, always.
+  const cleanup = new Cron(
+    '17 * * * *',
+    { name: 'cleanup', protect: true, catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name } }, 'cleanup failed') },
+    async () => {
+      await runCleanup({ now: deps.clock(), db: deps.db, config, logger });
+    },
+  );
   if (!config.purge.enabled) {
     logger.info('purge schedule disabled (PURGE_ENABLED=false)');
-    return () => undefined;
+    return () => cleanup.stop();
   }
   const job = new Cron(
     config.purge.schedule,
@@ -31,5 +40,8 @@ export function startScheduler(deps: AppDeps): () => void {
     },
   );
   logger.info({ schedule: config.purge.schedule, timezone: config.purge.timezone, next: job.nextRun()?.toISOString() }, 'purge scheduled');
-  return () => job.stop();
+  return () => {
+    job.stop();
+    cleanup.stop();
+  };
 }

@@ -42,7 +42,8 @@ export async function seedCli(argv: string[], out: (line: string) => void = cons
       { db, config, log: (line) => out(`  ${line}`) },
     );
     out(`Demo tenants sign in with the password "${DEMO_PASSWORD}" (demo_bench has ${Math.min(200, result.listings - 1)} conversations).`);
-    out(`Demo moderator: ${result.moderator} / "${DEMO_PASSWORD} moderator", TOTP secret:`);
+    out(`Demo moderator: ${result.moderator}, its own random password (shown only now): ${result.moderatorPassword}`);
+    out('Its TOTP secret, for an authenticator app:');
     out(result.moderatorTotpUri);
     out(`Seeded ${result.tenants} tenants (${result.passive} passive), ${result.listings} listings, ${result.conversations} conversations and ${result.messages} messages in ${(result.ms / 1000).toFixed(1)} s.`);
     return 0;

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Db } from '../models';
 import { User } from '../models/user';
@@ -36,6 +37,8 @@ export interface SeedResult {
   messages: number;
   passive: number;
   moderator: string;
+  /** The demo moderator's password: random on every run, printed once, never a fixed one. */
+  moderatorPassword: string;
   /** The demo moderator's TOTP secret as an otpauth:// URI, for an authenticator app. */
   moderatorTotpUri: string;
   /** Edges written to the match graph (0 when it was not filled). */
@@ -95,12 +98,18 @@ async function insertChunks(db: Db, table: string, rows: Record<string, unknown>
   }
 }
 
-/** Bulk-loads demo data; refuses a database holding real tenants unless forced. */
+/**
+ * Bulk-loads demo data; refuses a database holding real tenants, or a server declared
+ * NODE_ENV=production, unless forced: demo accounts with a known password do not belong there.
+ */
 export async function runSeed(
   opts: SeedOptions,
   { db, config, now = new Date(), log = () => undefined }: { db: Db; config: Config; now?: Date; log?: (line: string) => void },
 ): Promise<SeedResult> {
   const started = Date.now();
+  if (config.declaredEnv === 'production' && !opts.force) {
+    throw new SeedRefused('NODE_ENV is production: demo accounts do not belong there. Pass --force to seed anyway.');
+  }
   const real = await User.count({ where: { email: { [Op.notLike]: `%@${DEMO_DOMAIN}` } } });
   if (real > 0 && !opts.force) {
     throw new SeedRefused(`The database holds ${real} real accounts; pass --force to add demo data anyway.`);
@@ -229,9 +238,11 @@ export async function runSeed(
 
   const moderator = `${prefix}${DEMO_MODERATOR}`;
   const totpSecret = newTotpSecret();
+  // Random, so a seeded board is never open to whoever has read this file.
+  const moderatorPassword = crypto.randomBytes(18).toString('base64url');
   await User.create({
     username: moderator, usernameLower: moderator.toLowerCase(), email: `${moderator}@${DEMO_DOMAIN}`, emailVerifiedAt: now,
-    pendingEmail: null, phone: null, passwordHash: await hashPassword(`${DEMO_PASSWORD} moderator`, config), role: 'admin',
+    pendingEmail: null, phone: null, passwordHash: await hashPassword(moderatorPassword, config), role: 'admin',
     suspendedAt: null, suspendedReason: null, totpSecret, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
   });
   // The rows above bypass the listing service, so the match graph is built in one go.
@@ -248,6 +259,7 @@ export async function runSeed(
   await db.checkpoint();
   return {
     tenants, listings: listingCount, conversations: convRows.length, messages: msgRows.length, passive, moderator,
+    moderatorPassword,
     moderatorTotpUri: totpUri(config, moderator, totpSecret),
     matchEdges,
     ms: Date.now() - started,

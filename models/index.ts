@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Sequelize, type Options, Transaction } from 'sequelize';
 import type { Config } from '../server/config';
 import type { Logger } from '../server/logger';
@@ -216,12 +218,30 @@ function initModels(sequelize: Sequelize): void {
   Report.belongsTo(Message, { foreignKey: 'messageId', as: 'message' });
 }
 
+/**
+ * The database file holds everyone's personal data: it is created readable by the
+ * board's own user only (0600) before SQLite opens it. SQLite gives the -wal and -shm
+ * files it creates the main file's mode; files left from before are tightened too.
+ */
+export function createPrivately(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch {
+      // not there (yet)
+    }
+  }
+}
+
 export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db {
   const { dialect, url, storage } = config.database;
   let closeReaders = async (): Promise<void> => undefined;
   const logging: Options['logging'] = logger && logger.isLevelEnabled('trace') ? (sql) => logger.trace({ sql }) : false;
   let sequelize: Sequelize;
   if (dialect === 'sqlite') {
+    if (storage && storage !== ':memory:') createPrivately(storage);
     sequelize = new Sequelize({
       dialect: 'sqlite',
       storage,

@@ -32,6 +32,11 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare lastLoginAt: Date;
   // The purge deadline for which the 14-day warning was sent, so it goes out once.
   declare purgeWarningFor: Date | null;
+  /**
+   * Not stored: set on each request for the signed-in user, true when this session has
+   * passed the second factor. Moderator powers in the policies need it, not the role alone.
+   */
+  declare secondFactorPassed?: NonAttribute<boolean>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 

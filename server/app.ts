@@ -7,13 +7,14 @@ import { csrfLocals, csrfProtection } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
 import { flash } from './middleware/flash';
 import { templateLocals } from './middleware/locals';
-import { noIndexByDefault, noStoreWhenSignedIn, securityHeaders } from './middleware/security';
+import { noIndexByDefault, noStoreWhenSignedIn, refuseBadQuery, refuseNonUtf8Form, securityHeaders } from './middleware/security';
 import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
 import { createPageCache } from './middleware/page-cache';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { mountRoutes } from './routes';
 import { isVisitorPage, limitSearches } from './routes/listings';
 import { unreadTotalLocal } from './routes/messages';
+import { markSecondFactor } from './routes/totp';
 import { createServices, type Services } from './services';
 
 // express.static asks the file system about every URL, and a miss (every page) builds
@@ -70,16 +71,18 @@ export function createApp(deps: AppDeps): BoardApp {
     });
   }
 
+  app.use(refuseBadQuery);
   // Anonymous search and listing pages from memory, before any session work.
   const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
 
-  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
+  app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300, verify: refuseNonUtf8Form }));
   app.use(sessionMiddleware(sessionStore, config));
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(absoluteTimeout(deps));
+  app.use(markSecondFactor);
   app.use(noStoreWhenSignedIn);
   app.use(noIndexByDefault);
   app.use(flash);

@@ -16,7 +16,8 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
 const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Anything but an explicit `development` or `test` runs as production (safe by default).
+  NODE_ENV: z.string().optional(),
   PORT: int(3000, 0),
   DATABASE_URL: z.string().min(1).default('sqlite:data/bostadsbyte.sqlite'),
   // Read-only SQLite connections that serve reads outside transactions (0: every query on
@@ -62,9 +63,13 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+export type RunMode = 'development' | 'production' | 'test';
 
 export interface Config {
-  readonly env: Env['NODE_ENV'];
+  /** How the board behaves: `production` unless NODE_ENV says development or test. */
+  readonly env: RunMode;
+  /** NODE_ENV as given (undefined when unset): the seeder refuses an explicit `production`. */
+  readonly declaredEnv: string | undefined;
   readonly isProduction: boolean;
   readonly isTest: boolean;
   readonly port: number;
@@ -82,7 +87,11 @@ export interface Config {
   readonly smtpUrl?: string;
   readonly mailFrom: string;
   readonly outboxDir: string;
-  readonly trustProxy: boolean | number | string;
+  readonly trustProxy: false | number | string;
+  /** The session cookie is always Secure (BASE_URL is https://); else Secure only on HTTPS requests. */
+  readonly secureCookie: boolean;
+  /** Things the operator should know at start-up (logged by the server). */
+  readonly warnings: readonly string[];
   readonly purge: {
     readonly schedule: string;
     readonly timezone: string;
@@ -114,11 +123,20 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-function parseTrustProxy(raw: string | undefined): boolean | number | string {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw;
+// `true` would trust every X-Forwarded-For hop, so anyone could pick the address every
+// per-IP limit counts by. A hop count or the proxies' addresses say which hops to trust.
+function parseTrustProxy(raw: string | undefined): false | number | string {
+  const value = raw?.trim();
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') {
+    throw new ConfigError(
+      'TRUST_PROXY=true would trust any X-Forwarded-For header, so per-IP limits could be bypassed. ' +
+        'Give the number of proxies in front of the board (e.g. TRUST_PROXY=1) or their addresses/subnets ' +
+        '(e.g. TRUST_PROXY=10.0.0.0/8,loopback).',
+    );
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 // A secret that was not given is generated once and kept under data/ with mode 0600,
@@ -158,20 +176,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
   const root = ROOT;
   const dataDir = path.resolve(root, e.DATA_DIR);
   const port = e.PORT;
+  const env: RunMode = e.NODE_ENV === 'development' || e.NODE_ENV === 'test' ? e.NODE_ENV : 'production';
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const secureCookie = baseUrl.startsWith('https://');
+  const warnings: string[] = [];
+  if (env === 'production' && !secureCookie && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(baseUrl)) {
+    warnings.push('BASE_URL is plain http:// on a public address: session cookies are not Secure. Use https:// behind a TLS proxy.');
+  }
   const cfg: Config = {
-    env: e.NODE_ENV,
-    isProduction: e.NODE_ENV === 'production',
-    isTest: e.NODE_ENV === 'test',
+    env,
+    declaredEnv: e.NODE_ENV,
+    isProduction: env === 'production',
+    isTest: env === 'test',
     port,
     root,
     dataDir,
     database: { ...parseDatabase(e.DATABASE_URL, root), readConnections: e.SQLITE_READ_CONNECTIONS },
     sessionSecret: e.SESSION_SECRET ?? loadOrCreateSecret(dataDir, 'session-secret'),
-    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    baseUrl,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `Bostadsbytesbörsen <no-reply@localhost>`,
     outboxDir: path.resolve(root, e.MAIL_OUTBOX_DIR),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    secureCookie,
+    warnings,
     purge: {
       schedule: e.PURGE_SCHEDULE,
       timezone: e.PURGE_TIMEZONE,
@@ -180,10 +208,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
       warningDays: e.PURGE_WARNING_DAYS,
       batchSize: e.PURGE_BATCH_SIZE,
     },
-    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logLevel: e.LOG_LEVEL ?? (env === 'test' ? 'silent' : 'info'),
     benchBareRoute: e.BENCH_BARE_ROUTE,
     // On in production; off in development (templates change) and tests unless asked for.
-    pageCacheMs: (e.PAGE_CACHE_SECONDS ?? (e.NODE_ENV === 'production' ? 10 : 0)) * 1000,
+    pageCacheMs: (e.PAGE_CACHE_SECONDS ?? (env === 'production' ? 10 : 0)) * 1000,
     org: {
       name: e.ORG_NAME,
       legalName: e.ORG_LEGAL_NAME,

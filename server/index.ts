@@ -15,6 +15,7 @@ import { createRateLimits } from './services/rate-limits';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
   const db = createDb(config, logger);
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');

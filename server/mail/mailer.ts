@@ -8,6 +8,8 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** Extra headers (the notices' List-Unsubscribe pair). */
+  headers?: Record<string, string>;
 }
 
 export interface Mailer {
@@ -23,7 +25,7 @@ export function createMailer(cfg: Pick<Config, 'smtpUrl' | 'outboxDir' | 'mailFr
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
+      const info = await transport.sendMail({ from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers });
       if (!cfg.smtpUrl) {
         fs.mkdirSync(cfg.outboxDir, { recursive: true, mode: 0o700 });
         const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}.eml`;

@@ -15,7 +15,13 @@ const { csrfSynchronisedProtection, generateToken } = csrfSync({
   },
 });
 
-export const csrfProtection: RequestHandler = csrfSynchronisedProtection;
+// The one exception: the unsubscribe link of a notice e-mail, which mail programs POST
+// to without a session (RFC 8058). Its signed, expiring query is its own proof, and all
+// it can do is turn notices off.
+export const csrfProtection: RequestHandler = (req, res, next) => {
+  if (req.method === 'POST' && req.path === '/notifications/unsubscribe') return next();
+  csrfSynchronisedProtection(req, res, next);
+};
 
 /** Makes `csrfToken()` available to templates; the token is created on first use. */
 export const csrfLocals: RequestHandler = (req, res, next) => {

@@ -35,20 +35,39 @@ export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHa
       logger.error({ err: { name: e?.name ?? 'Error', stack }, route: req.route?.path, userId: req.user?.id }, 'request failed');
     }
     res.status(status);
-    // Errors raised before the locals middleware ran (a body too large, say) still get a full page.
-    if (!res.locals.t) setTemplateLocals(req, res);
-    if (!res.locals.allowIndexing) res.set('X-Robots-Tag', 'noindex, nofollow');
-    const params = isAppError(err) ? err.details.params : undefined;
-    const retryAfterMinutes = isAppError(err) && err.details.retryAfterSeconds ? Math.ceil(err.details.retryAfterSeconds / 60) : undefined;
-    if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
-      res.json({ error: errorId });
-      return;
+    res.set('X-Robots-Tag', 'noindex, nofollow');
+    // The handler itself must never fail: whatever goes wrong while building the page
+    // (locals from a malformed request, a template error) ends in a plain-text answer
+    // with the same status.
+    const plain = () => {
+      if (!res.headersSent) res.type('text/plain');
+      res.end(`${status}\n`);
+    };
+    try {
+      // Errors raised before the locals middleware ran (a body too large, say) still get a full page.
+      if (!res.locals.t) setTemplateLocals(req, res);
+      if (res.locals.allowIndexing) res.removeHeader('X-Robots-Tag');
+      const params = isAppError(err) ? err.details.params : undefined;
+      const retryAfterMinutes = isAppError(err) && err.details.retryAfterSeconds ? Math.ceil(err.details.retryAfterSeconds / 60) : undefined;
+      if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
+        res.json({ error: errorId });
+        return;
+      }
+      res.render('errors/error', {
+        status,
+        errorId,
+        params: { ...params, minutes: retryAfterMinutes },
+        stack: showStack && status >= 500 ? e?.stack : undefined,
+      }, (renderErr: Error | null, html?: string) => {
+        if (renderErr) {
+          logger.error({ err: { name: renderErr.name } }, 'error page failed');
+          return plain();
+        }
+        res.send(html);
+      });
+    } catch (handlerErr) {
+      logger.error({ err: { name: (handlerErr as Error)?.name ?? 'Error' } }, 'error handler failed');
+      plain();
     }
-    res.render('errors/error', {
-      status,
-      errorId,
-      params: { ...params, minutes: retryAfterMinutes },
-      stack: showStack && status >= 500 ? e?.stack : undefined,
-    });
   };
 }

@@ -21,18 +21,29 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    // A malformed value (a stray %) counts as no choice at all, never as an error.
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
 
-// The page's language: the signed-in tenant's saved choice, else the switcher's choice
-// for this visit, else the browser's Accept-Language, else Swedish.
+/** Remembers the language chosen for this visit (the switcher; saving /account sets it too). */
+export function setLanguageCookie(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], lang: Locale): void {
+  res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: req.secure });
+}
+
+// The page's language: the switcher's choice for this visit, else the signed-in tenant's
+// saved language, else the browser's Accept-Language, else Swedish.
 export function resolveLocale(req: Parameters<RequestHandler>[0]): Locale {
-  const saved = req.user instanceof User ? req.user.locale : undefined;
-  if (isLocale(saved)) return saved;
   const chosen = cookieValue(req.headers.cookie, LANG_COOKIE);
   if (isLocale(chosen)) return chosen;
+  const saved = req.user instanceof User ? req.user.locale : undefined;
+  if (isLocale(saved)) return saved;
   return fromAcceptLanguage(req.get('accept-language')) ?? DEFAULT_LOCALE;
 }
 

@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { BadRequest } from '../errors';
+import { hasBadCharacters } from '../validation';
 
 // Everything a page needs is served by the app itself: no CDN, no fonts or analytics from
 // elsewhere. The CSP makes that a rule the browser enforces, and forbids inline script.
@@ -46,3 +48,40 @@ export const noIndexByDefault: RequestHandler = (_req, res, next) => {
   }) as typeof res.render;
   next();
 };
+
+/** Longer than any link the board makes (a search with every district, a token). */
+const QUERY_VALUE_MAX = 2000;
+
+/**
+ * A query string with a NUL or another control character, bytes that are not UTF-8, or
+ * an absurdly long value is answered 400 before any route reads it: no page or query
+ * the board makes holds one, and a NUL would make SQLite refuse the statement (500).
+ */
+export const refuseBadQuery: RequestHandler = (req, _res, next) => {
+  const bad = (v: unknown): boolean =>
+    typeof v === 'string' ? v.length > QUERY_VALUE_MAX || hasBadCharacters(v) : Array.isArray(v) && v.some(bad);
+  const query = req.query as Record<string, unknown>;
+  if (Object.keys(query).some((k) => bad(k) || bad(query[k]))) return next(BadRequest('bad_characters'));
+  next();
+};
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The form parser keeps a %-escape that does not decode as UTF-8 as literal text
+ * ("%FF"), which would then be stored as if typed. Browsers always send UTF-8, so such
+ * a body is refused with 400 (the parser's `verify` hook; it sees the raw body once).
+ */
+export function refuseNonUtf8Form(_req: unknown, _res: unknown, buf: Buffer): void {
+  const raw = buf.toString('latin1');
+  if (!raw.includes('%')) return;
+  for (const part of raw.split(/[&=]/)) {
+    if (!part.includes('%')) continue;
+    const bytes = Buffer.from(part.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    try {
+      strictUtf8.decode(bytes);
+    } catch {
+      throw BadRequest('bad_characters');
+    }
+  }
+}

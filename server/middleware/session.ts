@@ -12,7 +12,7 @@ declare module 'express-session' {
     /** When the tenant signed in: the absolute timeout counts from here. */
     authAt?: number;
     /** A moderator who has given the right password but not yet the TOTP code. */
-    pendingSecondFactor?: { userId: number; at: number };
+    pendingSecondFactor?: { userId: number; at: number; weakPassword?: boolean };
     flash?: { type: 'success' | 'info' | 'error'; key: string; params?: Record<string, unknown> }[];
     locale?: string;
   }
@@ -94,8 +94,8 @@ export function createSessionStore(db: Db, config: Config): BoardStore {
   return store;
 }
 
-export function sessionMiddleware(store: BoardStore, config: Config) {
-  return session({
+export function sessionMiddleware(store: BoardStore, config: Config): RequestHandler {
+  const handler = session({
     name: SESSION_COOKIE,
     secret: config.sessionSecret,
     store,
@@ -107,15 +107,24 @@ export function sessionMiddleware(store: BoardStore, config: Config) {
     // once it has passed, whatever the browser sends.
     rolling: true,
     cookie: {
-      // Not readable from JavaScript; not sent on cross-site POSTs; Secure whenever the
-      // request came in over HTTPS (directly or through a trusted proxy), while plain
-      // http://localhost keeps working for development.
+      // Not readable from JavaScript; not sent on cross-site POSTs. Always Secure when
+      // BASE_URL is https:// (the operator says browsers reach the board over TLS, even
+      // if the proxy in front does not say so); with a plain http:// BASE_URL (a local
+      // try-out, the operator allowing plain HTTP) Secure only on HTTPS requests, so
+      // http://localhost keeps working.
       httpOnly: true,
       sameSite: 'lax',
-      secure: 'auto',
+      secure: config.secureCookie ? true : 'auto',
       maxAge: config.session.idleMs,
     },
   });
+  if (!config.secureCookie) return handler;
+  // express-session sets a Secure cookie only on requests it believes are HTTPS. Behind
+  // a TLS proxy that is every request, whatever TRUST_PROXY says.
+  return (req, res, next) => {
+    Object.defineProperty(req, 'secure', { value: true, configurable: true });
+    handler(req, res, next);
+  };
 }
 
 /**

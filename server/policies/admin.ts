@@ -1,9 +1,10 @@
-import type { Actor, Rule } from './index';
+import type { Rule } from './index';
+import { actsAsModerator } from './moderator';
 
 // Moderators' rules. Targets may be model instances or presented objects: both carry
 // `status`, `id`, `isAdmin`, `isSuspended`, so templates show exactly the buttons the
 // server would accept.
-const isModerator = (actor: Actor): actor is NonNullable<Actor> => !!actor && actor.isAdmin;
+const isModerator = actsAsModerator;
 
 export const adminRules: Record<string, Rule> = {
   'admin.report.handle': (actor, report) => isModerator(actor) && report?.status === 'open',

@@ -11,6 +11,8 @@ export type Actor = User | undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Rule = (actor: Actor, target?: any) => boolean;
 
+export { actsAsModerator } from './moderator';
+
 const RULES: Record<string, Rule> = {
   ...accountRules,
   ...messageRules,

@@ -1,5 +1,6 @@
 import { LISTING_STATUS } from '../../models/listing';
 import type { Actor, Rule } from './index';
+import { actsAsModerator } from './moderator';
 
 /** What the listing rules need: a listing model or a presented listing. */
 interface ListingTarget {
@@ -19,7 +20,7 @@ const isOther = (actor: Actor, l?: ListingTarget) => !!actor && !!l && ownerId(l
 // stays hidden when edited, and a removed one can only be deleted. Saving and reporting
 // are for signed-in tenants other than the owner.
 export const listingRules: Record<string, Rule> = {
-  'listing.view': (actor, l?: ListingTarget) => isActive(l) || isOwner(actor, l) || (!!actor && actor.isAdmin),
+  'listing.view': (actor, l?: ListingTarget) => isActive(l) || isOwner(actor, l) || actsAsModerator(actor),
   // Publishing waits for a verified address (SPEC §5).
   'listing.create': (actor) => !!actor && actor.isVerified && !actor.isSuspended,
   'listing.edit': (actor, l?: ListingTarget) => isOwner(actor, l) && l!.status !== LISTING_STATUS.REMOVED,
@@ -32,7 +33,7 @@ export const listingRules: Record<string, Rule> = {
   // Who posted a listing is for signed-in tenants only; anonymous visitors see the flat.
   'listing.seeUsername': (actor) => !!actor,
   // The phone only when its owner chose to show it, and only to signed-in tenants.
-  'listing.seePhone': (actor, l?: ListingTarget) => !!actor && (actor.isAdmin || !!l?.owner?.showPhone),
+  'listing.seePhone': (actor, l?: ListingTarget) => !!actor && (actsAsModerator(actor) || !!l?.owner?.showPhone),
   // The moderator's reason for hiding and the review request: the owner and moderators.
-  'listing.seeModeration': (actor, l?: ListingTarget) => isOwner(actor, l) || (!!actor && actor.isAdmin),
+  'listing.seeModeration': (actor, l?: ListingTarget) => isOwner(actor, l) || actsAsModerator(actor),
 };

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { LOCALES } from '../../models/user';
 import { isAppError, type FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
+import { setLanguageCookie } from '../middleware/locals';
 import { presentOwnAccount } from '../presenters/user';
 import { loadAccountSections } from './account-sections';
+import { rotateSession } from './auth';
 import type { RouteContext } from '../services';
 import { checkbox, keepInput, parseForm, passwordField, text } from '../validation';
 
@@ -15,6 +17,8 @@ const settingsSchema = z.object({
   locale: z.enum(LOCALES),
   notify_messages: checkbox,
   emails_enabled: checkbox.optional(),
+  // Needed only when the e-mail address changes.
+  current_password: z.string().max(1024).default(''),
 });
 const passwordSchema = z.object({
   current_password: passwordField,
@@ -53,11 +57,14 @@ export function accountRouter(ctx: RouteContext): Router {
     if (!parsed.ok) return render(req, res, 422, { values, errors: parsed.fields });
     try {
       const d = parsed.data;
+      // The address first: a missing or wrong password saves nothing.
+      const changed = await accounts.requestEmailChange(user, d.email, d.current_password);
       await accounts.updateSettings(user, {
         phone: d.phone, showPhone: d.show_phone, locale: d.locale, notifyMessages: d.notify_messages,
         emailsEnabled: 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
       });
-      const changed = await accounts.requestEmailChange(user, d.email);
+      // The pages follow the saved language at once, whatever the switcher chose before.
+      setLanguageCookie(req, res, d.locale);
       req.flash('success', changed ? 'account:saved_email_pending' : 'account:saved');
       res.redirect(303, '/account');
     } catch (err) {
@@ -77,6 +84,7 @@ export function accountRouter(ctx: RouteContext): Router {
       throw err;
     }
     // Every other device is signed out; this one keeps going with a fresh session id.
+    await rotateSession(req);
     await sessions.endAllFor(user.id, req.sessionID);
     req.flash('success', 'account:password_changed');
     res.redirect(303, '/account');

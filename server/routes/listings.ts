@@ -167,8 +167,11 @@ export function listingsRouter(ctx: RouteContext): Router {
     }
   });
 
-  // :id is a listing's number; anything else is simply not found.
+  // :id is a listing's number; anything else is simply not found. A visitor who is not
+  // signed in is sent to sign in by every route but the listing page before anything is
+  // loaded, so the answer does not tell a paused listing (sign in) from a missing one (404).
   router.param('id', async (req: Request, _res: Response, next: NextFunction, value: string) => {
+    if (!req.user && !(req.method === 'GET' && req.path === `/listings/${value}`)) return next();
     try {
       if (!/^\d{1,9}$/.test(value)) throw NotFound();
       const listing = await listings.findById(Number(value));

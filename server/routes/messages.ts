@@ -12,7 +12,7 @@ import {
   checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED, type ConversationRef,
 } from '../services/messages';
 import type { RouteContext } from '../services';
-import { keepInput, parseForm, text } from '../validation';
+import { hasBadCharacters, keepInput, parseForm, text } from '../validation';
 import { ACCOUNT_SECTIONS } from './account-sections';
 
 // Private messages (SPEC §7, §13): writing to a listing's owner, the inbox, threads,
@@ -21,7 +21,7 @@ import { ACCOUNT_SECTIONS } from './account-sections';
 /** Message text: browsers send line breaks as CRLF; counted as one character each, like the textarea's maxlength. */
 const messageBody = z.preprocess(
   (v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : v),
-  z.string().min(1).max(MESSAGE_MAX_LENGTH),
+  z.string().min(1).max(MESSAGE_MAX_LENGTH).refine((s) => !hasBadCharacters(s), { message: 'errors:field.control_chars' }),
 );
 const messageSchema = z.object({ body: messageBody });
 const reportSchema = z.object({
@@ -236,13 +236,24 @@ export function messagesRouter(ctx: RouteContext): Router {
     res.redirect(303, '/account');
   });
 
-  // The one-click link in a notice e-mail. It works without signing in; a link whose
-  // signature does not match changes nothing.
-  router.get('/notifications/unsubscribe', async (req, res) => {
-    const userId = checkUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.sig);
-    if (!userId) return res.status(400).render('messages/unsubscribe', { ok: false });
+  // The link in a notice e-mail works without signing in. GET (what a mail scanner or a
+  // link preview fetches) only shows a confirmation form; POST turns the notices off,
+  // from that form or from the mail program's RFC 8058 one-click button (which POSTs
+  // "List-Unsubscribe=One-Click" to the same URL, without a CSRF token: the signed,
+  // expiring link is the proof). A link that does not check out changes nothing.
+  const linkUser = (req: Request) =>
+    checkUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.e, req.query.sig, ctx.clock());
+
+  router.get('/notifications/unsubscribe', (req, res) => {
+    if (!linkUser(req)) return res.status(400).render('messages/unsubscribe', { ok: false, confirm: false });
+    res.render('messages/unsubscribe', { ok: true, confirm: true, action: req.originalUrl });
+  });
+
+  router.post('/notifications/unsubscribe', async (req, res) => {
+    const userId = linkUser(req);
+    if (!userId) return res.status(400).render('messages/unsubscribe', { ok: false, confirm: false });
     await messages.unsubscribe(userId);
-    res.render('messages/unsubscribe', { ok: true });
+    res.render('messages/unsubscribe', { ok: true, confirm: false });
   });
 
   return router;

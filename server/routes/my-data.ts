@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { verifyPassword } from '../auth/passwords';
 import type { FieldErrors } from '../errors';
 import { requireUser } from '../middleware/auth';
+import { deleteOutboxMailsTo } from '../mail/outbox';
 import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
@@ -36,7 +36,7 @@ ACCOUNT_SECTIONS.push(async (user, ctx) => ({
 
 export function myDataRouter(ctx: RouteContext): Router {
   const router = Router();
-  const { config, db, logger, clock, rateLimits } = ctx;
+  const { config, db, logger, clock } = ctx;
 
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
     const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
@@ -80,17 +80,19 @@ export function myDataRouter(ctx: RouteContext): Router {
     if (!parsed.ok || parsed.data.password === '') {
       return renderData(req, res, 422, { password: 'data:delete.password_missing' });
     }
-    if (!(await verifyPassword(user.passwordHash, parsed.data.password))) {
-      // A wrong password here counts like a failed sign-in, so a session left open on a
-      // shared computer cannot be used to guess the password.
-      await rateLimits.get('loginAccount').consume(`acct:${user.usernameLower}`);
+    // Counted like a sign-in before it is checked, so a session left open on a shared
+    // computer cannot be used to guess the password.
+    if (!(await ctx.services.accounts.checkCurrentPassword(user, parsed.data.password))) {
       logger.info({ userId: user.id }, 'account deletion refused: wrong password');
       return renderData(req, res, 422, { password: 'data:delete.password_wrong' });
     }
     const userId = user.id;
-    if ((await eraseOwnAccount(user)) === 'last_moderator') {
+    const addresses = [user.email, user.pendingEmail].filter((a): a is string => !!a);
+    if ((await eraseOwnAccount(user, config)) === 'last_moderator') {
       return renderData(req, res, 409, { password: 'admin:cli.errors.last_moderator' });
     }
+    // The development outbox keeps no mail to an erased account.
+    if (!config.smtpUrl) deleteOutboxMailsTo(config.outboxDir, addresses);
     // As with the purge: no trace in the SQLite files once the write-ahead log is folded in.
     await db.checkpoint();
     logger.info({ userId }, 'account deleted by its owner');

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { isLocale } from '../i18n';
 import { safeNext } from '../middleware/auth';
-import { LANG_COOKIE } from '../middleware/locals';
+import { setLanguageCookie } from '../middleware/locals';
 import type { RouteContext } from '../services';
 
 export function pagesRouter(ctx: RouteContext): Router {
@@ -22,14 +22,12 @@ export function pagesRouter(ctx: RouteContext): Router {
   });
 
   // The language switcher is a plain link, so it works without JavaScript. The choice is
-  // kept in a cookie for the visit and, for a signed-in tenant, saved to the account.
-  router.get('/language', async (req, res) => {
+  // kept in a cookie for the visit only: a GET that any site can make (a link, an image)
+  // must not change the account. The account's saved language is set on /account.
+  router.get('/language', (req, res) => {
     const lang = req.query.lang;
     const back = safeNext(req.query.return);
-    if (isLocale(lang)) {
-      res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: req.secure });
-      if (req.user && req.user.locale !== lang) await req.user.update({ locale: lang });
-    }
+    if (isLocale(lang)) setLanguageCookie(req, res, lang);
     res.redirect(303, back);
   });
 

@@ -1,11 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { Op } from 'sequelize';
 import { z } from 'zod';
 import { User } from '../../models/user';
 import { isAppError } from '../errors';
 import { safeNext } from '../middleware/auth';
 import type { RouteContext } from '../services';
-import { checkTotp, totpQrDataUrl, totpUri } from '../services/totp';
+import { checkTotp } from '../services/totp';
 import { parseForm, text } from '../validation';
 import { establishSession } from './auth';
 
@@ -13,6 +13,8 @@ declare module 'express-session' {
   interface SessionData {
     /** Set once the signed-in moderator has given a valid TOTP code in this session. */
     secondFactor?: { userId: number; at: number };
+    /** Set to the moderator's id when they signed in with a password shorter than ADMIN_PASSWORD_MIN. */
+    weakModeratorPassword?: number;
   }
 }
 
@@ -25,6 +27,17 @@ const totpSchema = z.object({ totp: text(20), next: text(600).optional() });
 export function hasSecondFactor(req: Request): boolean {
   const done = req.session?.secondFactor;
   return !!req.user && !!done && done.userId === req.user.id;
+}
+
+/** Tells the policies whether this request's moderator passed the second factor. */
+export const markSecondFactor: RequestHandler = (req, _res, next) => {
+  if (req.user) req.user.secondFactorPassed = hasSecondFactor(req);
+  next();
+};
+
+/** A moderator whose password is shorter than the moderators' minimum changes it before /admin opens. */
+export function mustChangePassword(req: Request): boolean {
+  return !!req.user && req.session?.weakModeratorPassword === req.user.id;
 }
 
 // The second step of a moderator's sign-in (SPEC §5). POST /login stops after the
@@ -50,12 +63,10 @@ export function totpRouter(ctx: RouteContext): Router {
   }
 
   async function render(res: Response, user: User, next: string, status = 200, problem: string | null = null, params: Record<string, unknown> = {}) {
-    // Until a first code proves the app holds the secret, the page shows it so it can be added.
-    let enrol: { qr: string; uri: string; secret: string } | null = null;
-    if (user.totpSecret && !user.totpConfirmedAt) {
-      const uri = totpUri(ctx.config, user.username, user.totpSecret);
-      enrol = { qr: await totpQrDataUrl(uri), uri, secret: user.totpSecret };
-    }
+    // The secret is never shown here: whoever reached this page has given a password
+    // only, and that must not be enough to enrol an authenticator. The moderator adds
+    // the secret the operator's CLI printed; until a first code proves it, a note says so.
+    const enrol = !!user.totpSecret && !user.totpConfirmedAt;
     // Without a secret there is nothing to check against: the operator must run `promote`.
     const shown = user.totpSecret ? problem : 'no_secret';
     res.status(status).render('auth/totp', { next, problem: shown, problemParams: params, enrol, hasSecret: !!user.totpSecret });
@@ -79,10 +90,18 @@ export function totpRouter(ctx: RouteContext): Router {
     if (!user) return backToLogin(req, res, next);
     if (!user.totpSecret) return render(res, user, next, 403);
     const key = `user:${user.id}`;
-    const blocked = await limit().isBlocked(key);
-    if (blocked) {
-      res.set('Retry-After', String(blocked));
-      return render(res, user, next, 429, 'locked', { minutes: Math.ceil(blocked / 60) });
+    // The guess is counted before the code is checked, in one atomic step, so a burst of
+    // parallel codes gets no more than TOTP_MAX_FAILURES checked; a right code gives
+    // back its own count only (never a reset that would clear the rest of the burst).
+    try {
+      await limit().consume(key);
+    } catch (err) {
+      if (isAppError(err) && err.status === 429) {
+        const seconds = err.details.retryAfterSeconds ?? 900;
+        res.set('Retry-After', String(seconds));
+        return render(res, user, next, 429, 'locked', { minutes: Math.ceil(seconds / 60) });
+      }
+      throw err;
     }
     const parsed = parseForm(totpSchema, body);
     const now = ctx.clock();
@@ -101,22 +120,14 @@ export function totpRouter(ctx: RouteContext): Router {
       : false;
     if (!check.ok || !claimed) {
       const problem = check.ok ? 'reused' : check.problem;
-      try {
-        await limit().consume(key);
-      } catch (err) {
-        if (isAppError(err) && err.status === 429) {
-          const seconds = err.details.retryAfterSeconds ?? 900;
-          res.set('Retry-After', String(seconds));
-          return render(res, user, next, 429, 'locked', { minutes: Math.ceil(seconds / 60) });
-        }
-        throw err;
-      }
       ctx.logger.info({ userId: user.id, problem }, 'second factor refused');
       return render(res, user, next, 422, problem);
     }
-    await limit().reset(key);
+    await limit().giveBack(key);
+    const weak = req.session.pendingSecondFactor?.weakPassword === true;
     await establishSession(req, user, now);
     req.session.secondFactor = { userId: user.id, at: now.getTime() };
+    if (weak) req.session.weakModeratorPassword = user.id;
     await ctx.services.accounts.recordLogin(user);
     res.redirect(303, next);
   });

@@ -10,6 +10,8 @@ import { Report } from '../../models/report';
 import { Session } from '../../models/session';
 import { Token } from '../../models/token';
 import { User } from '../../models/user';
+import type { Config } from '../config';
+import { accountLimitKeys } from './rate-limits';
 
 /**
  * Erases accounts with the cascade of SPEC §9. Used by the purge job (passive accounts)
@@ -29,7 +31,10 @@ import { User } from '../../models/user';
  *
  * Returns the number of accounts deleted.
  */
-export async function deleteAccounts(userIds: readonly number[], opts: { transaction: Transaction }): Promise<number> {
+export async function deleteAccounts(
+  userIds: readonly number[],
+  opts: { transaction: Transaction; config?: Pick<Config, 'sessionSecret'> },
+): Promise<number> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return 0;
   const { transaction } = opts;
@@ -112,6 +117,11 @@ export async function deleteAccounts(userIds: readonly number[], opts: { transac
   await Block.destroy({ where: { [Op.or]: [{ blockerId: inIds }, { blockedId: inIds }] }, transaction });
   await Session.destroy({ where: { userId: inIds }, transaction });
   await Token.destroy({ where: { userId: inIds }, transaction });
+  // The account's rate-limit counters (keyed by its id) would otherwise outlive it.
+  if (opts.config) {
+    const keys = ids.flatMap((id) => accountLimitKeys(opts.config!, id));
+    await sequelize.query('DELETE FROM rate_limits WHERE key IN (:keys)', { replacements: { keys }, transaction });
+  }
   return User.destroy({ where: { id: inIds }, transaction });
 }
 
@@ -120,13 +130,13 @@ export async function deleteAccounts(userIds: readonly number[], opts: { transac
  * moderator, so the last one cannot delete their account; the check and the deletion
  * share one transaction so two moderators cannot both leave at once.
  */
-export async function eraseOwnAccount(user: User): Promise<'deleted' | 'last_moderator'> {
+export async function eraseOwnAccount(user: User, config: Pick<Config, 'sessionSecret'>): Promise<'deleted' | 'last_moderator'> {
   return User.sequelize!.transaction(async (transaction) => {
     if (user.isAdmin) {
       const others = await User.count({ where: { role: 'admin', id: { [Op.ne]: user.id } }, transaction });
       if (others === 0) return 'last_moderator' as const;
     }
-    await deleteAccounts([user.id], { transaction });
+    await deleteAccounts([user.id], { transaction, config });
     return 'deleted' as const;
   });
 }

@@ -1,15 +1,18 @@
+import crypto from 'node:crypto';
 import { Op, UniqueConstraintError } from 'sequelize';
 import { z } from 'zod';
 import { Token } from '../../models/token';
 import { User, type Locale } from '../../models/user';
 import { hashPassword, passwordProblem, verifyPassword, dummyPasswordHash, ADMIN_PASSWORD_MIN } from '../auth/passwords';
 import type { AppDeps } from '../context';
-import { AppError, ValidationFailed, type FieldErrors } from '../errors';
+import { AppError, isAppError, ValidationFailed, type FieldErrors } from '../errors';
 import { renderMail } from '../mail/templates';
 import { findValidToken, issueToken, useToken } from './tokens';
 
 export const VERIFY_TTL_MS = 7 * 24 * 3600 * 1000;
 export const RESET_TTL_MS = 3600 * 1000;
+/** How long the old address can undo an e-mail change. */
+export const UNDO_EMAIL_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export const USERNAME_RE = /^[\p{L}\p{N}_.-]{3,30}$/u;
 export const PHONE_RE = /^\+?[0-9 ()-]{6,20}$/;
@@ -59,8 +62,70 @@ export function createAccountService(deps: AppDeps) {
     });
   }
 
+  /** The old address learns of a change at once, with a link that undoes it. */
+  async function sendUndoNotice(user: User): Promise<void> {
+    const raw = await issueToken(user.id, 'undo_email', UNDO_EMAIL_TTL_MS, clock(), undefined, user.email);
+    await sendMail('email-changed', user, user.email, {
+      link: `${config.baseUrl}/email-change/undo?token=${encodeURIComponent(raw)}`,
+      username: user.username,
+      days: UNDO_EMAIL_TTL_MS / 86_400_000,
+    });
+  }
+
+  /**
+   * Someone (registering, or changing their address) gave an address that is already an
+   * account's: its owner is told, and the visitor's answer stays "check your inbox".
+   * At most MAIL_MAX_PER_HOUR of these per account, so nobody can flood an inbox.
+   */
+  async function mailAddressOwner(owner: User): Promise<void> {
+    try {
+      await deps.rateLimits.get('mail').consume(`user:${owner.id}`);
+    } catch {
+      return;
+    }
+    await sendMail('address-in-use', owner, owner.email, {
+      username: owner.username,
+      link: `${config.baseUrl}/forgot-password`,
+    });
+  }
+
+  /** Counts one guess; over the limit it throws `errorId` (429) with the wait. */
+  async function countGuess(limit: 'loginIp' | 'loginAccount', key: string, errorId: string): Promise<void> {
+    try {
+      await deps.rateLimits.get(limit).consume(key);
+    } catch (err) {
+      if (isAppError(err) && err.status === 429) {
+        throw new AppError(429, errorId, { retryAfterSeconds: err.details.retryAfterSeconds });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Checks the current password of a signed-in tenant (password change, e-mail change,
+   * deletion): counted against the account's sign-in limit before it is checked, so an
+   * open session cannot be used as an unlimited password oracle. False when wrong.
+   */
+  async function checkCurrentPassword(user: User, password: string): Promise<boolean> {
+    const key = `user:${user.id}`;
+    await countGuess('loginAccount', key, 'login_locked');
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      logger.info({ userId: user.id }, 'current password wrong');
+      return false;
+    }
+    await deps.rateLimits.get('loginAccount').giveBack(key);
+    return true;
+  }
+
   return {
-    async register(input: RegistrationInput, opts: { role?: 'tenant' | 'admin'; verified?: boolean } = {}): Promise<User> {
+    /**
+     * Creates an account and mails the verification link. When the address already
+     * belongs to an account, nothing is created, its owner is mailed instead and null is
+     * returned: the visitor's answer must not tell whether an address is registered.
+     * (The operator's CLI, `verified: true`, is told plainly.) Usernames are public to
+     * signed-in tenants, so a taken one is said next to the field.
+     */
+    async register(input: RegistrationInput, opts: { role?: 'tenant' | 'admin'; verified?: boolean } = {}): Promise<User | null> {
       const fields: FieldErrors = {};
       const username = input.username.trim();
       const email = normaliseEmail(input.email);
@@ -79,9 +144,15 @@ export function createAccountService(deps: AppDeps) {
           attributes: ['usernameLower', 'email'],
         });
         if (taken?.usernameLower === username.toLowerCase()) fields.username = 'errors:username.taken';
-        // Saying that an address is registered tells a stranger who uses the board. The
-        // form says so only in general terms and offers the password reset instead.
-        else if (taken) fields.email = 'errors:email.taken';
+        else if (taken && opts.verified) fields.email = 'errors:email.taken';
+        else if (taken) {
+          // The same costly work as a real registration, so the timing does not tell either.
+          await hashPassword(input.password, config);
+          const owner = await User.findOne({ where: { email } });
+          if (owner) await mailAddressOwner(owner);
+          logger.info({ userId: owner?.id }, 'registration with a registered address');
+          return null;
+        }
       }
       if (Object.keys(fields).length > 0) throw ValidationFailed(fields);
       const now = clock();
@@ -121,45 +192,58 @@ export function createAccountService(deps: AppDeps) {
         user.emailVerifiedAt = now;
         await user.save({ transaction });
       });
+      // The old address must not linger in SQLite's write-ahead log.
+      await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail verified');
       return user;
     },
 
     async resendVerification(user: User): Promise<void> {
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
+      // A pending address that belongs to another account gets its owner's notice again,
+      // never a verification link (the answer stays the same).
+      const owner = user.pendingEmail ? await User.findOne({ where: { email: user.pendingEmail, id: { [Op.ne]: user.id } } }) : null;
+      if (owner) return mailAddressOwner(owner);
       await sendVerification(user, user.pendingEmail ?? user.email);
     },
 
     /**
-     * Checks a username-or-e-mail and password. Returns the user, or null with the same
-     * timing whether the account is missing or the password is wrong. Rate limits are
-     * kept per account and per IP; a locked account stays locked even with the right password.
+     * Checks a username-or-e-mail and password. Returns the user, or throws the same
+     * error with the same work whether the account is missing or the password is wrong.
+     * Each guess is counted per IP and per account *before* the password is checked, in
+     * one atomic step each, so a burst of parallel guesses gets no more than the limit
+     * checked; a right password gives back only its own count. A locked account stays
+     * locked even for the right password. Username and e-mail address share one counter.
      */
     async authenticate(identifier: string, password: string, ip: string): Promise<User> {
       const limits = deps.rateLimits;
       const id = identifier.trim().toLowerCase();
-      const accountKey = `acct:${id}`;
-      const blockedIp = await limits.get('loginIp').isBlocked(ip);
-      const blockedAccount = await limits.get('loginAccount').isBlocked(accountKey);
-      if (blockedIp || blockedAccount) {
-        throw new AppError(429, 'login_locked', { retryAfterSeconds: Math.max(blockedIp || 0, blockedAccount || 0) });
-      }
       const user = id === '' ? null : await User.findOne({ where: id.includes('@') ? { email: id } : { usernameLower: id } });
+      const accountKey = user ? `user:${user.id}` : `acct:${id}`;
+      await countGuess('loginIp', ip, 'login_locked');
+      try {
+        await countGuess('loginAccount', accountKey, 'login_locked');
+      } catch (err) {
+        await limits.get('loginIp').giveBack(ip);
+        throw err;
+      }
       const ok = user
         ? await verifyPassword(user.passwordHash, password)
         : (await verifyPassword(await dummyPasswordHash(config), password), false);
       if (!user || !ok) {
-        // Count the failure against both keys; the error does not say which part was wrong.
-        await Promise.allSettled([limits.get('loginIp').consume(ip), limits.get('loginAccount').consume(accountKey)]);
         logger.info({ userId: user?.id }, 'sign-in failed');
         throw new AppError(401, 'login_failed');
       }
+      // Only this attempt's own counts are given back: failures counted by other
+      // requests of the same burst stay.
+      await Promise.all([limits.get('loginAccount').giveBack(accountKey), limits.get('loginIp').giveBack(ip)]);
       if (user.isSuspended) {
         throw new AppError(403, 'account_suspended', { params: { reason: user.suspendedReason ?? '' } });
       }
-      await limits.get('loginAccount').reset(accountKey);
       return user;
     },
+
+    checkCurrentPassword,
 
     async recordLogin(user: User): Promise<void> {
       // Signing in restarts the three-month retention clock and clears an old purge warning.
@@ -167,23 +251,32 @@ export function createAccountService(deps: AppDeps) {
       logger.info({ userId: user.id }, 'signed in');
     },
 
-    /** Same answer and the same work whether or not the address is registered. */
+    /**
+     * Same answer and the same work whether or not the address is registered: a limit
+     * is counted, a token is made and a mail rendered either way; only the mail to an
+     * address without an account is never handed to the mailer.
+     */
     async requestPasswordReset(emailInput: string, ip: string): Promise<void> {
       await deps.rateLimits.get('forgotIp').consume(ip);
       const email = normaliseEmail(emailInput);
       if (checkEmail(email)) throw ValidationFailed({ email: 'errors:field.email' });
-      const user = await User.findOne({ where: { email } });
-      if (!user || user.isSuspended) return;
+      const found = await User.findOne({ where: { email } });
+      const user = found && !found.isSuspended ? found : null;
       try {
-        await deps.rateLimits.get('mail').consume(`user:${user.id}`);
+        await deps.rateLimits.get('mail').consume(user ? `user:${user.id}` : `email:${email}`);
       } catch {
         return; // over the limit: quietly send nothing, the answer stays the same
       }
-      const raw = await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock());
-      await sendMail('reset-password', user, user.email, {
+      const raw = user
+        ? await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock())
+        : await findValidToken(crypto.randomBytes(32).toString('base64url'), 'reset_password', clock()).then(() => 'x'.repeat(43));
+      const mail = await renderMail('reset-password', email, user?.locale ?? 'sv', {
         link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
-        username: user.username,
-      });
+        username: user?.username ?? '',
+      }, config.org.name);
+      if (!user) return;
+      await mailer.send(mail);
+      logger.info({ userId: user.id, mail: 'reset-password' }, 'mail sent');
     },
 
     async checkResetToken(raw: unknown): Promise<Token> {
@@ -213,7 +306,7 @@ export function createAccountService(deps: AppDeps) {
     },
 
     async changePassword(user: User, current: string, password: string, confirm: string): Promise<void> {
-      if (!(await verifyPassword(user.passwordHash, current))) {
+      if (!(await checkCurrentPassword(user, current))) {
         throw ValidationFailed({ current_password: 'errors:password.current_wrong' });
       }
       const pw = passwordErrorKey(
@@ -225,23 +318,63 @@ export function createAccountService(deps: AppDeps) {
       logger.info({ userId: user.id }, 'password changed');
     },
 
-    /** A new address is kept aside until the link sent to it is followed. */
-    async requestEmailChange(user: User, emailInput: string): Promise<boolean> {
+    /**
+     * A new address is kept aside until the link sent to it is followed. The current
+     * password is needed (a borrowed session must not become a takeover), the old
+     * address is told and gets a link that undoes the change, and the answer is the same
+     * whether or not the new address belongs to someone else: that owner is mailed instead.
+     */
+    async requestEmailChange(user: User, emailInput: string, currentPassword: string): Promise<boolean> {
       const email = normaliseEmail(emailInput);
       if (email === user.email) {
         if (user.pendingEmail) await user.update({ pendingEmail: null });
         return false;
       }
+      if (email === user.pendingEmail) return true;
       const problem = checkEmail(email);
       if (problem) throw ValidationFailed({ email: problem });
-      if ((await User.count({ where: { email, id: { [Op.ne]: user.id } } })) > 0) {
-        throw ValidationFailed({ email: 'errors:email.taken' });
+      if (currentPassword === '') throw ValidationFailed({ current_password: 'account:email_change.password_needed' });
+      if (!(await checkCurrentPassword(user, currentPassword))) {
+        throw ValidationFailed({ current_password: 'errors:password.current_wrong' });
       }
+      // Counted before the address is looked up, so the answer cannot be asked for freely.
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
+      const owner = await User.findOne({ where: { email, id: { [Op.ne]: user.id } } });
       await user.update({ pendingEmail: email });
-      await sendVerification(user, email);
+      if (owner) await mailAddressOwner(owner);
+      else await sendVerification(user, email);
+      await sendUndoNotice(user);
+      await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail change requested');
       return true;
+    },
+
+    /** Finds a valid undo link without using it (GET shows a confirmation page). */
+    async checkUndoEmailToken(raw: unknown): Promise<Token> {
+      const token = await findValidToken(raw, 'undo_email', clock());
+      if (!token || !token.payload) throw new AppError(400, 'token_invalid');
+      return token;
+    },
+
+    /**
+     * Puts the old address back (when nobody has taken it meanwhile), drops a pending
+     * change and its links; the caller ends every session of the account.
+     */
+    async undoEmailChange(raw: unknown): Promise<User> {
+      const token = await this.checkUndoEmailToken(raw);
+      const now = clock();
+      const user = await User.findByPk(token.userId);
+      if (!user) throw new AppError(400, 'token_invalid');
+      await db.sequelize.transaction(async (transaction) => {
+        if (!(await useToken(token, now, transaction))) throw new AppError(400, 'token_invalid');
+        const clash = await User.count({ where: { email: token.payload!, id: { [Op.ne]: user.id } }, transaction });
+        if (clash > 0) throw new AppError(409, 'email_taken');
+        await Token.destroy({ where: { userId: user.id, purpose: ['verify_email', 'reset_password'] }, transaction });
+        await user.update({ email: token.payload!, pendingEmail: null, emailVerifiedAt: user.emailVerifiedAt ?? now }, { transaction });
+      });
+      await db.checkpoint();
+      logger.info({ userId: user.id }, 'e-mail change undone');
+      return user;
     },
 
     async updateSettings(
@@ -249,13 +382,17 @@ export function createAccountService(deps: AppDeps) {
       input: { phone: string; showPhone: boolean; locale: Locale; notifyMessages: boolean; emailsEnabled?: boolean },
     ): Promise<void> {
       if (input.phone.trim() !== '' && !PHONE_RE.test(input.phone.trim())) throw ValidationFailed({ phone: 'errors:field.phone' });
+      const phone = normalisePhone(input.phone);
+      const phoneChanged = phone !== user.phone;
       await user.update({
-        phone: normalisePhone(input.phone),
+        phone,
         showPhone: input.showPhone,
         locale: input.locale,
         notifyMessages: input.notifyMessages,
         ...(input.emailsEnabled === undefined ? {} : { emailsEnabled: input.emailsEnabled }),
       });
+      // The old number must not linger in SQLite's write-ahead log after it was changed.
+      if (phoneChanged) await db.checkpoint();
     },
   };
 }

@@ -50,18 +50,28 @@ export interface ThreadMessage {
 export const CLOSED = 'conversation_closed'; // the other tenant blocked me, or left the board
 export const YOU_BLOCKED = 'conversation_you_blocked'; // I blocked the other tenant
 
-// The one-click "turn off message notices" link in the notice e-mail. The signature is
-// an HMAC of the user id (with a purpose prefix, so it can never double as another
-// signature made with the same secret); it only ever turns notices off.
-export function unsubscribeSignature(secret: string, userId: number): string {
-  return crypto.createHmac('sha256', secret).update(`notify-messages-off:${userId}`).digest('base64url');
+// The "turn off message notices" link in the notice e-mail. The signature is an HMAC of
+// the user id and the link's expiry (with a purpose prefix, so it can never double as
+// another signature made with the same secret); it only ever turns notices off, and
+// only until it expires.
+export const UNSUBSCRIBE_TTL_MS = 60 * 24 * 3600 * 1000;
+
+export function unsubscribeSignature(secret: string, userId: number, expires: number): string {
+  return crypto.createHmac('sha256', secret).update(`notify-messages-off:${userId}:${expires}`).digest('base64url');
 }
 
-/** The user id of a genuine unsubscribe link, or null (compared in constant time). */
-export function checkUnsubscribe(secret: string, u: unknown, sig: unknown): number | null {
+/** The link's query: user id, expiry (seconds since 1970) and signature. */
+export function unsubscribeQuery(secret: string, userId: number, now: Date): string {
+  const expires = Math.floor((now.getTime() + UNSUBSCRIBE_TTL_MS) / 1000);
+  return `u=${userId}&e=${expires}&sig=${unsubscribeSignature(secret, userId, expires)}`;
+}
+
+/** The user id of a genuine, unexpired unsubscribe link, or null (compared in constant time). */
+export function checkUnsubscribe(secret: string, u: unknown, e: unknown, sig: unknown, now: Date): number | null {
   if (typeof u !== 'string' || !/^[1-9][0-9]{0,9}$/.test(u) || typeof sig !== 'string' || sig.length > 100) return null;
+  if (typeof e !== 'string' || !/^[1-9][0-9]{0,11}$/.test(e) || Number(e) * 1000 <= now.getTime()) return null;
   const userId = Number(u);
-  const expected = Buffer.from(unsubscribeSignature(secret, userId));
+  const expected = Buffer.from(unsubscribeSignature(secret, userId, Number(e)));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
   return userId;
@@ -129,6 +139,7 @@ export function createMessageService(deps: AppDeps) {
       );
       if (claimed === 0) return;
       try {
+        const unsubscribeLink = `${config.baseUrl}/notifications/unsubscribe?${unsubscribeQuery(config.sessionSecret, recipient.id, clock())}`;
         const mail = await renderMail(
           'new-message',
           recipient.email,
@@ -136,14 +147,16 @@ export function createMessageService(deps: AppDeps) {
           {
             username: recipient.username,
             link: `${config.baseUrl}/messages/${conversationId}`,
-            unsubscribeLink:
-              `${config.baseUrl}/notifications/unsubscribe?u=${recipient.id}` +
-              `&sig=${unsubscribeSignature(config.sessionSecret, recipient.id)}`,
+            unsubscribeLink,
           },
           config.org.name,
           { subjectKey: 'messages:email.subject' },
         );
-        await mailer.send(mail);
+        // RFC 8058 one-click unsubscribe: mail programs offer a button that POSTs to the link.
+        await mailer.send({
+          ...mail,
+          headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        });
         logger.info({ userId: recipient.id, mail: 'new-message' }, 'mail sent');
       } catch (err) {
         // Not sent: the next message may try again.

@@ -358,10 +358,11 @@ export function createModerationService(
 
     /** A new, verified moderator with a fresh TOTP secret. Validation is the registration's, with a 15-character minimum. */
     async createModerator(input: { username: string; email: string; password: string }) {
-      const user = await accounts.register(
+      // The operator's registration (verified) is told of a taken address, never given null.
+      const user = (await accounts.register(
         { username: input.username, email: input.email, phone: '', password: input.password, passwordConfirm: input.password, locale: 'sv' },
         { role: 'admin', verified: true },
-      );
+      ))!;
       const secret = newTotpSecret();
       await db.sequelize.transaction(async (transaction) => {
         await audit(null, AUDIT_ACTIONS.CREATE_MODERATOR, { type: 'user', id: user.id }, {}, transaction);
@@ -379,6 +380,9 @@ export function createModerationService(
     async promote(user: User) {
       if (user.isSuspended) throw new AppError(409, 'admin:cli.errors.suspended');
       const { secret } = await setRole(user, 'admin', AUDIT_ACTIONS.PROMOTE_MODERATOR);
+      // Sessions signed in before the promotion must not carry the new powers (nor, for
+      // a lost phone, outlive the old secret): the moderator signs in again with a code.
+      await sessions.endAllFor(user.id);
       return { user, uri: totpUri(deps.config, user.username, secret!) };
     },
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { QueryTypes } from 'sequelize';
 import sqlite3 from 'sqlite3';
 import {
   RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract,
@@ -10,15 +11,22 @@ import { TooManyRequests } from '../errors';
 // Counters live in the database (rate-limiter-flexible's SQLite and PostgreSQL stores),
 // so limits hold across restarts and across every app process sharing PostgreSQL; only
 // the one-minute search limit is kept in memory (PROCESS_MEMORY below).
-// Keys are hashed: the table never holds a username, e-mail or IP address in clear.
+// Keys are HMACs with a secret derived from the session secret: the table never holds
+// a username, e-mail or IP address in clear, and a copy of the table alone cannot be
+// reversed by hashing every IPv4 address or a list of usernames.
 
 export type LimitName =
   | 'loginAccount' | 'loginIp' | 'register' | 'mail' | 'forgotIp' | 'search' | 'newConversation' | 'message' | 'totp'
   | 'report';
 
 export interface Limit {
-  /** Counts one attempt; throws TooManyRequests when the allowance is used up. */
+  /**
+   * Counts one attempt; throws TooManyRequests when the allowance is used up. The count
+   * is one atomic step, so of N requests racing only the allowance gets through.
+   */
   consume(key: string | number, points?: number): Promise<void>;
+  /** Gives back points this request consumed (a guess that turned out right). */
+  giveBack(key: string | number, points?: number): Promise<void>;
   /** True when no attempt is left (without counting one). */
   isBlocked(key: string | number): Promise<number | false>;
   reset(key: string | number): Promise<void>;
@@ -31,8 +39,33 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
-function hashKey(key: string | number): string {
-  return crypto.createHash('sha256').update(String(key).toLowerCase()).digest('base64url').slice(0, 32);
+/** The secret the keys are HMAC'd with: derived from the session secret, never stored. */
+function keySecret(config: Pick<Config, 'sessionSecret'>): Buffer {
+  return crypto.createHmac('sha256', config.sessionSecret).update('rate-limit keys').digest();
+}
+
+function hashKeyWith(secret: Buffer, key: string | number): string {
+  return crypto.createHmac('sha256', secret).update(String(key).toLowerCase()).digest('base64url').slice(0, 32);
+}
+
+/** Every limit that is counted per account under the key `user:<id>`. */
+const PER_ACCOUNT: readonly LimitName[] = ['loginAccount', 'mail', 'newConversation', 'message', 'totp', 'report'];
+
+/**
+ * The stored keys (`<limit>:<hmac>`) of an account's counters, so they can be deleted
+ * with the account (purge and erasure).
+ */
+export function accountLimitKeys(config: Pick<Config, 'sessionSecret'>, userId: number): string[] {
+  const secret = keySecret(config);
+  return PER_ACCOUNT.map((name) => `${name}:${hashKeyWith(secret, `user:${userId}`)}`);
+}
+
+/** Removes counters whose window has passed (the scheduler runs this). Returns the count. */
+export async function removeExpiredLimits(db: Db, now: Date): Promise<number> {
+  const removed: unknown = await db.sequelize.query('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < :now', {
+    replacements: { now: now.getTime() }, type: QueryTypes.BULKDELETE,
+  });
+  return Number(removed) || 0;
 }
 
 type Serial = <T>(task: () => Promise<T>) => Promise<T>;
@@ -51,7 +84,8 @@ function oneAtATime(): Serial {
   };
 }
 
-function wrap(limiter: RateLimiterAbstract, id: string, serial: Serial): Limit {
+function wrap(limiter: RateLimiterAbstract, id: string, serial: Serial, secret: Buffer): Limit {
+  const hashKey = (key: string | number) => hashKeyWith(secret, key);
   return {
     async consume(key, points = 1) {
       try {
@@ -60,6 +94,9 @@ function wrap(limiter: RateLimiterAbstract, id: string, serial: Serial): Limit {
         if (err instanceof RateLimiterRes) throw TooManyRequests(Math.ceil(err.msBeforeNext / 1000), `rate_limited.${id}`);
         throw err;
       }
+    },
+    async giveBack(key, points = 1) {
+      await serial(() => limiter.reward(hashKey(key), points));
     },
     async isBlocked(key) {
       const res = await serial(() => limiter.get(hashKey(key)));
@@ -130,13 +167,14 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
       } as ConstructorParameters<typeof RateLimiterPostgres>[0]);
   }
   const cache = new Map<LimitName, Limit>();
+  const secret = keySecret(config);
   return {
     get(name) {
       let limit = cache.get(name);
       if (!limit) {
         limit = PROCESS_MEMORY.has(name)
-          ? wrap(new RateLimiterMemory({ keyPrefix: name, ...specs[name] }), name, direct)
-          : wrap(make(name), name, serial);
+          ? wrap(new RateLimiterMemory({ keyPrefix: name, ...specs[name] }), name, direct, secret)
+          : wrap(make(name), name, serial, secret);
         cache.set(name, limit);
       }
       return limit;

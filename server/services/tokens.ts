@@ -8,13 +8,13 @@ export function hashToken(raw: string): string {
 
 /** Creates a single-use token and returns the raw value for the link; only its hash is kept. */
 export async function issueToken(
-  userId: number, purpose: TokenPurpose, ttlMs: number, now: Date, transaction?: Transaction,
+  userId: number, purpose: TokenPurpose, ttlMs: number, now: Date, transaction?: Transaction, payload: string | null = null,
 ): Promise<string> {
   const raw = crypto.randomBytes(32).toString('base64url');
   // A new link replaces the old ones of the same kind.
   await Token.destroy({ where: { userId, purpose }, transaction });
   await Token.create(
-    { userId, purpose, tokenHash: hashToken(raw), expiresAt: new Date(now.getTime() + ttlMs), usedAt: null },
+    { userId, purpose, tokenHash: hashToken(raw), expiresAt: new Date(now.getTime() + ttlMs), usedAt: null, payload },
     { transaction },
   );
   return raw;

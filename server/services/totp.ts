@@ -1,11 +1,10 @@
 import { generate, generateSecret, generateURI, verify } from 'otplib';
-import QRCode from 'qrcode';
 import type { Config } from '../config';
 
 // Moderators' second factor: RFC 6238 TOTP (6 digits, 30-second steps, SHA-1 — what
 // every authenticator app understands), computed by otplib. The secret never leaves the
-// server except once, to the moderator: printed by the CLI and shown as a QR code on the
-// first sign-in until a code has proved the app holds it.
+// server except once, to the operator: printed by the CLI (npm run admin) for the
+// moderator's app. The web pages never show it: a password alone must not enrol a phone.
 
 export const TOTP_PERIOD_SECONDS = 30;
 // One step either side, so a phone whose clock is a little off still works.
@@ -24,11 +23,6 @@ export function newTotpSecret(): string {
 /** otpauth://totp/<issuer>:<username>?secret=…&issuer=… — what a QR code carries. */
 export function totpUri(config: Pick<Config, 'org'>, username: string, secret: string): string {
   return generateURI({ issuer: totpIssuer(config), label: username, secret, period: TOTP_PERIOD_SECONDS, digits: 6 });
-}
-
-/** The QR code as a data: URL (the CSP allows img-src data:), drawn here, never by a web service. */
-export function totpQrDataUrl(uri: string): Promise<string> {
-  return QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, scale: 5 });
 }
 
 /** Spaces and dashes some apps show inside the code are ignored. */

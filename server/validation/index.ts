@@ -29,11 +29,22 @@ export function parseForm<S extends z.ZodTypeAny>(schema: S, input: unknown): Pa
   return { ok: false, fields };
 }
 
+/**
+ * Control characters (NUL and the rest of C0 but tab and line breaks, DEL) and U+FFFD,
+ * which is what bytes that are not UTF-8 decode to. Neither belongs in anything a person
+ * types, and a NUL makes SQLite refuse the whole statement.
+ */
+// eslint-disable-next-line no-control-regex
+export const BAD_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
+export const hasBadCharacters = (s: string) => BAD_CHARACTERS.test(s);
+const noBadCharacters = (s: string) => !hasBadCharacters(s);
+const BAD_MESSAGE = { message: 'errors:field.control_chars' };
+
 /** A single text field from a form: trimmed; anything but a string counts as missing. */
 export const text = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().max(max));
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().max(max).refine(noBadCharacters, BAD_MESSAGE));
 export const requiredText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1).max(max));
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1).max(max).refine(noBadCharacters, BAD_MESSAGE));
 /** A password is taken exactly as typed (no trimming). */
 export const passwordField = z.string().min(1).max(1024);
 /** A checkbox: present and "on"/"1"/"true" means ticked. */

@@ -3,7 +3,7 @@ import { BUILDING_TYPES, type BuildingType } from '../../models/listing';
 import { REPORT_REASONS } from '../../models/report';
 import { isDistrictCode } from '../services/districts';
 import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
-import { parseForm, type ParseResult } from './index';
+import { hasBadCharacters, parseForm, type ParseResult } from './index';
 
 // The listing form and the search query string. Form errors are i18n keys shown next
 // to the field; the search query never fails: whatever cannot be read is ignored, so a
@@ -41,7 +41,8 @@ function integer(min: number, max: number, message: string, required: boolean) {
 function freeText(message: string) {
   return z.unknown().transform((v, ctx) => {
     const s = multiline(v);
-    if (length(s) > LIMITS.text) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    if (hasBadCharacters(s)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:field.control_chars' });
+    else if (length(s) > LIMITS.text) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
     return s;
   });
 }

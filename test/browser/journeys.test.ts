@@ -38,13 +38,16 @@ describe('in a real browser: the main journey', function () {
     const page = await context.newPage();
     await fillAndSubmit(page, '/register', { username: name, email: `${name}@example.fi`, password: PASSWORD, password_confirm: PASSWORD });
     expect(await page.getAttribute('html', 'lang')).to.equal(lang);
-    expect(new URL(page.url()).pathname).to.equal('/account');
+    // The same answer whether or not the address was free: check your inbox, then sign in.
+    expect(new URL(page.url()).pathname).to.equal('/login');
     expect(await mainText(page)).to.contain(t('auth:register.done'));
 
     // Opened from the e-mail, as the tenant would.
     const mail = lastMailTo(server.outboxDir, `${name}@example.fi`);
     await page.goto(linkFrom(mail, '/verify-email'));
     expect(await mainText(page)).to.contain(t('auth:verify.done'));
+    await fillAndSubmit(page, '/login', { username: name, password: PASSWORD });
+    expect(new URL(page.url()).pathname, `${name} signed in`).to.not.match(/^\/login/);
     return page;
   }
 

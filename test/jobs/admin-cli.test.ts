@@ -5,7 +5,7 @@ import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
 import { createUser } from '../helpers/factories';
-import { agent, submit } from '../helpers/http';
+import { agent, signIn, submit } from '../helpers/http';
 import { createModerator, sendCode, signInModerator } from '../helpers/moderation-factories';
 import { totpCodeAt } from '../../server/services/totp';
 
@@ -120,6 +120,15 @@ describe('npm run admin -- promote', () => {
     expect(tenant.emailVerifiedAt).to.not.equal(null);
     expect(tenant.totpSecret).to.equal(match![2]);
     expect((await AuditLog.findAll())[0].action).to.equal('promote_moderator');
+  });
+
+  it('ends the sessions the account had, so none carries the new powers without a code', async () => {
+    const tenant = await createUser({ username: 'kaisa' });
+    const a = await signIn(tenant);
+    expect((await a.get('/account')).status).to.equal(200);
+    expect((await run(['promote', 'kaisa'])).code).to.equal(0);
+    expect(await Session.count({ where: { userId: tenant.id } })).to.equal(0);
+    expect((await a.get('/account')).status).to.equal(303);
   });
 
   it('gives an existing moderator a new secret: the old one stops working', async () => {

@@ -23,10 +23,13 @@ describe('jobs/scheduler', () => {
     expect(scheduledJobs.find((j) => j.name === 'purge')).to.equal(undefined);
   });
 
-  it('schedules nothing when PURGE_ENABLED=false', () => {
+  it('schedules no purge when PURGE_ENABLED=false, but still the hourly cleanup', () => {
     const stop = startScheduler(depsWith({ enabled: false }));
     expect(scheduledJobs.find((j) => j.name === 'purge')).to.equal(undefined);
+    const cleanup = scheduledJobs.find((j) => j.name === 'cleanup');
+    expect(cleanup!.nextRun(new Date('2027-01-10T12:20:00Z'))!.toISOString()).to.equal('2027-01-10T13:17:00.000Z');
     stop();
+    expect(scheduledJobs.find((j) => j.name === 'cleanup')).to.equal(undefined);
     expect(context().logs.text()).to.contain('purge schedule disabled');
   });
 });

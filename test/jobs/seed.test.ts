@@ -6,7 +6,7 @@ import { Listing } from '../../models/listing';
 import { Message } from '../../models/message';
 import { User } from '../../models/user';
 import { DEMO_DOMAIN, DEMO_PASSWORD, runSeed, SeedRefused } from '../../jobs/seed';
-import { context, truncateAll } from '../helpers/context';
+import { context, testConfig, truncateAll } from '../helpers/context';
 import { createUser } from '../helpers/factories';
 import { submit, agent } from '../helpers/http';
 
@@ -68,6 +68,38 @@ describe('the demo seeder', () => {
     expect(await User.count()).to.equal(1);
     await seed({ force: true });
     expect(await User.count()).to.equal(62);
+  });
+
+  it('gives the demo moderator a random password, not one written in the code', async () => {
+    const first = await seed({ tenants: 2, listings: 1, messages: 0, benchConversations: 0 });
+    await truncateAll(context().db);
+    const second = await seed({ tenants: 2, listings: 1, messages: 0, benchConversations: 0 });
+    expect(first.moderatorPassword).to.have.length.at.least(15);
+    expect(first.moderatorPassword).to.not.equal(second.moderatorPassword);
+    expect(first.moderatorPassword).to.not.contain(DEMO_PASSWORD);
+    const old = await submit(agent(), '/login', { username: 'demo_moderator', password: `${DEMO_PASSWORD} moderator` });
+    expect(old.status).to.equal(401);
+    const res = await submit(agent(), '/login', { username: 'demo_moderator', password: second.moderatorPassword });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.match(/^\/login\/totp/);
+  });
+
+  it('refuses to run when NODE_ENV=production unless forced', async () => {
+    const { db, config } = context();
+    const production = testConfig(context().tmpDir, { NODE_ENV: 'production' });
+    const opts = { tenants: 2, listings: 1, messages: 0, benchConversations: 0 };
+    let refused: unknown;
+    try {
+      await runSeed(opts, { db, config: production });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).to.be.instanceOf(SeedRefused);
+    expect((refused as Error).message).to.contain('--force');
+    expect(await User.count()).to.equal(0);
+    await runSeed({ ...opts, force: true }, { db, config: production });
+    expect(await User.count()).to.equal(3);
+    expect(config.env).to.equal('test');
   });
 
   it('creates tenants who can sign in with the demo password', async () => {

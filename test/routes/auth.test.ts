@@ -12,11 +12,12 @@ import { createModerator } from '../helpers/moderation-factories';
 const GOOD = { username: 'kallio_kaisa', email: 'kaisa@example.fi', phone: '', password: 'a long walk by the sea', password_confirm: 'a long walk by the sea' };
 
 describe('POST /register', () => {
-  it('creates the account, signs the tenant in and e-mails a verification link', async () => {
+  it('creates the account, says "check your inbox" and e-mails a verification link; the tenant signs in', async () => {
     const a = agent();
     const res = await submit(a, '/register', GOOD, '/register');
     expect(res.status).to.equal(303);
-    expect(res.headers.location).to.equal('/account');
+    expect(res.headers.location).to.equal('/login');
+    expect((await a.get('/login')).text).to.contain('Kolla din inkorg');
     const user = await User.findOne({ where: { usernameLower: 'kallio_kaisa' } });
     expect(user).to.not.equal(null);
     expect(user!.emailVerifiedAt).to.equal(null);
@@ -24,6 +25,7 @@ describe('POST /register', () => {
     expect(user!.lastLoginAt.getTime()).to.be.closeTo(Date.now(), 5000);
     const mail = context().mailer.last('kaisa@example.fi');
     expect(mail?.subject).to.equal('Bekräfta din e-postadress');
+    await signIn('kallio_kaisa', GOOD.password, a);
     const account = await a.get('/account');
     expect(account.status).to.equal(200);
     expect(account.text).to.contain('kallio_kaisa');
@@ -74,11 +76,24 @@ describe('POST /register', () => {
     expect(res.text).to.contain('Användarnamnet är redan upptaget');
   });
 
-  it('refuses an address already registered without saying whose it is', async () => {
+  it('answers a registered address exactly as a new one, and mails the address\'s owner instead', async () => {
     await createUser({ username: 'someone', email: 'kaisa@example.fi' });
-    const res = await submit(agent(), '/register', GOOD, '/register');
-    expect(res.status).to.equal(422);
-    expect(res.text).to.not.contain('someone');
+    const mailer = context().mailer;
+    mailer.clear();
+    const a = agent();
+    const taken = await submit(a, '/register', GOOD, '/register');
+    const b = agent();
+    const fresh = await submit(b, '/register', { ...GOOD, username: 'other_name', email: 'fresh@example.fi' }, '/register');
+    expect(taken.status).to.equal(fresh.status);
+    expect(taken.headers.location).to.equal(fresh.headers.location);
+    const [takenPage, freshPage] = [await a.get('/login'), await b.get('/login')];
+    expect(takenPage.text.replace(/name="_csrf" value="[^"]+"/, '')).to.equal(freshPage.text.replace(/name="_csrf" value="[^"]+"/, ''));
+    // No second account; the owner hears of the attempt, in their language, with no link to act on.
+    expect(await User.count({ where: { usernameLower: 'kallio_kaisa' } })).to.equal(0);
+    const notice = mailer.last('kaisa@example.fi')!;
+    expect(notice.subject).to.equal('Någon försökte använda din e-postadress');
+    expect(notice.text).to.contain('Hej someone!');
+    expect(notice.text).to.not.contain('/verify-email');
   });
 
   it('rejects a malformed e-mail and a malformed phone number', async () => {
@@ -262,6 +277,13 @@ describe('POST /login', () => {
 });
 
 describe('POST /logout', () => {
+  it('tells the browser to forget the site\'s cookies and storage', async () => {
+    const a = await signIn(await createUser());
+    const res = await a.post('/logout').type('form').send({ _csrf: await csrfToken(a, '/account') });
+    expect(res.status).to.equal(303);
+    expect(res.headers['clear-site-data']).to.equal('"cookies", "storage"');
+  });
+
   it('destroys the session so the old cookie no longer works', async () => {
     const user = await createUser();
     const a = await signIn(user);
@@ -276,6 +298,17 @@ describe('POST /logout', () => {
 });
 
 describe('password reset', () => {
+  it('does the same work for an unknown address as for a registered one (counts the same limits)', async () => {
+    await createUser({ email: 'known@example.fi' });
+    const count = async () => Number((await context().db.sequelize.query('SELECT COUNT(*) AS n FROM rate_limits', { plain: true }) as { n: number }).n);
+    await submit(agent(), '/forgot-password', { email: 'known@example.fi' }, '/forgot-password');
+    const afterKnown = await count();
+    await submit(agent(), '/forgot-password', { email: 'unknown@example.fi' }, '/forgot-password');
+    // The per-IP counter exists already; each request adds its own per-address counter.
+    expect((await count()) - afterKnown).to.equal(1);
+    expect(afterKnown).to.equal(2);
+  });
+
   it('answers the same for a registered and an unknown address, and mails only the registered one', async () => {
     await createUser({ email: 'known@example.fi' });
     const known = await submit(agent(), '/forgot-password', { email: 'known@example.fi' }, '/forgot-password');

@@ -269,9 +269,11 @@ describe('GET /listings/:id (who sees what)', () => {
     });
   }
 
-  it('lets a moderator see a listing in any state', async () => {
+  it('lets a moderator see a listing in any state, once their session has passed the second factor', async () => {
     const { listing } = await tenantWithListing({}, { status: 'hidden', hiddenReason: 'Spam' });
     const mod = await createUser({ role: 'admin' });
+    expect(can(mod, 'listing.view', listing)).to.equal(false);
+    mod.secondFactorPassed = true;
     expect(can(mod, 'listing.view', listing)).to.equal(true);
     expect(can(await createUser(), 'listing.view', listing)).to.equal(false);
   });
@@ -401,6 +403,15 @@ describe('owner-only actions', () => {
       expect(await Listing.count()).to.equal(2);
     });
   }
+
+  it('answers an anonymous visitor the same for a paused listing and a missing one (sign in first)', async () => {
+    const { listing } = await tenantWithListing({}, { status: 'paused' });
+    for (const path of [`/listings/${listing.id}/edit`, '/listings/999999/edit']) {
+      const res = await agent().get(path);
+      expect(res.status, path).to.equal(303);
+      expect(res.headers.location, path).to.equal(`/login?next=${encodeURIComponent(path)}`);
+    }
+  });
 
   it('sends anonymous visitors to sign in instead of acting', async () => {
     const { listing } = await tenantWithListing();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { agent, linkIn, submit } from '../helpers/http';
+import { agent, linkIn, signIn, submit } from '../helpers/http';
 
 describe('logs', () => {
   it('identify users by id only through registration, verification, sign-in, failed sign-in and password reset', async () => {
@@ -11,6 +11,7 @@ describe('logs', () => {
     await submit(a, '/register', { ...secret, password_confirm: secret.password }, '/register');
     const verifyLink = linkIn(ctx.mailer.last(secret.email)!.text, '/verify-email');
     await a.get(verifyLink);
+    await signIn(secret.username, secret.password, a);
     await submit(a, '/logout', {}, '/account');
     await submit(agent(), '/login', { username: secret.username, password: 'a wrong password guess' });
     await submit(agent(), '/login', { username: secret.email, password: secret.password });

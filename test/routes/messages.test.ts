@@ -600,6 +600,39 @@ describe('e-mail notices of new messages', () => {
     expect(context().logs.text()).to.not.contain('Hemligt');
   });
 
+  it('turns notices off only on POST: GET and HEAD (mail scanners) show a confirmation form', async () => {
+    const owner = await createUser({ email: 'scan@example.fi', notifyMessages: true });
+    const listing = await createListing(owner);
+    await submit(await signIn(await createUser()), `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
+    const mail = context().mailer.last('scan@example.fi')!;
+    const link = /http:\/\/board\.test(\/notifications\/unsubscribe\?\S+)/.exec(mail.text)![1];
+    // RFC 8058: the mail program's one-click button POSTs to the same link.
+    expect(mail.headers?.['List-Unsubscribe']).to.equal(`<http://board.test${link}>`);
+    expect(mail.headers?.['List-Unsubscribe-Post']).to.equal('List-Unsubscribe=One-Click');
+    expect((await agent().head(link)).status).to.equal(200);
+    const page = await agent().get(link);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain('method="post"');
+    await owner.reload();
+    expect(owner.notifyMessages).to.equal(true);
+    // The one-click POST carries no session and no CSRF token: the signed link is the proof.
+    const click = await agent().post(link).type('form').send('List-Unsubscribe=One-Click');
+    expect(click.status).to.equal(200);
+    await owner.reload();
+    expect(owner.notifyMessages).to.equal(false);
+  });
+
+  it('does not accept an unsubscribe link after it has expired', async () => {
+    const owner = await createUser({ email: 'old.link@example.fi', notifyMessages: true });
+    const listing = await createListing(owner);
+    await submit(await signIn(await createUser()), `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
+    const link = /http:\/\/board\.test(\/notifications\/unsubscribe\?\S+)/.exec(context().mailer.last('old.link@example.fi')!.text)![1];
+    context().clock.set(new Date(Date.now() + 61 * 24 * 3600 * 1000));
+    expect((await agent().post(link).type('form').send('List-Unsubscribe=One-Click')).status).to.equal(400);
+    await owner.reload();
+    expect(owner.notifyMessages).to.equal(true);
+  });
+
   it('turns notices off from the one-click link, and a forged link changes nothing', async () => {
     const owner = await createUser({ email: 'stop@example.fi', notifyMessages: true });
     const listing = await createListing(owner);
@@ -608,7 +641,7 @@ describe('e-mail notices of new messages', () => {
 
     const other = await createUser({ notifyMessages: true });
     const forged = link.replace(`u=${owner.id}`, `u=${other.id}`);
-    const bad = await agent().get(forged);
+    const bad = await agent().post(forged).type('form').send('List-Unsubscribe=One-Click');
     expect(bad.status).to.equal(400);
     expect(bad.text).to.contain('Länken är inte giltig');
     expect((await agent().get('/notifications/unsubscribe?u=1&sig=')).status).to.equal(400);
@@ -616,7 +649,7 @@ describe('e-mail notices of new messages', () => {
     await other.reload();
     expect(other.notifyMessages).to.equal(true);
 
-    const res = await agent().get(link);
+    const res = await agent().post(link).type('form').send('List-Unsubscribe=One-Click');
     expect(res.status).to.equal(200);
     expect(res.text).to.contain('E-postaviseringar avstängda');
     await owner.reload();

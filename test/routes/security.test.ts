@@ -3,8 +3,8 @@ import request from 'supertest';
 import { Session } from '../../models/session';
 import { createApp } from '../../server/app';
 import { context, testConfig } from '../helpers/context';
-import { createUser } from '../helpers/factories';
-import { agent, csrfToken, signIn } from '../helpers/http';
+import { createUser, DEFAULT_PASSWORD } from '../helpers/factories';
+import { agent, csrfFrom, csrfToken, signIn } from '../helpers/http';
 
 describe('security baseline', () => {
   it('answers GET /healthz with {"status":"ok"}', async () => {
@@ -61,6 +61,35 @@ describe('security baseline', () => {
     try {
       const res = await request(board.app).get('/login').set('X-Forwarded-Proto', 'https');
       expect(String(res.headers['set-cookie'])).to.contain('Secure');
+    } finally {
+      board.close();
+    }
+  });
+
+  it('marks the cookie Secure behind a TLS proxy with an https:// BASE_URL, even without TRUST_PROXY', async () => {
+    const ctx = context();
+    const config = testConfig(ctx.tmpDir, { BASE_URL: 'https://board.example.fi' });
+    const board = createApp({ ...ctx.deps, config });
+    try {
+      const res = await request(board.app).get('/login');
+      expect(String(res.headers['set-cookie'])).to.match(/bb\.sid=.*; Secure/);
+    } finally {
+      board.close();
+    }
+  });
+
+  it('signs in over plain HTTP with a plain-http BASE_URL and TRUST_PROXY=1 (the operator allows plain HTTP)', async () => {
+    const ctx = context();
+    const user = await createUser();
+    const config = testConfig(ctx.tmpDir, { BASE_URL: 'http://127.0.0.1:3999', TRUST_PROXY: '1', NODE_ENV: 'production' });
+    const board = createApp({ ...ctx.deps, config });
+    try {
+      const a = request.agent(board.app);
+      const page = await a.get('/login');
+      expect(String(page.headers['set-cookie'])).to.not.contain('Secure');
+      const res = await a.post('/login').type('form').send({ username: user.username, password: DEFAULT_PASSWORD, _csrf: csrfFrom(page.text) });
+      expect(res.status).to.equal(303);
+      expect((await a.get('/account')).status).to.equal(200);
     } finally {
       board.close();
     }

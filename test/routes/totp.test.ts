@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createUser } from '../helpers/factories';
-import { agent, csrfFrom, signIn } from '../helpers/http';
+import { createListing, createUser } from '../helpers/factories';
+import { agent, csrfFrom, signIn, submit } from '../helpers/http';
 import { createModerator, currentCode, passwordStep, sendCode, signInModerator } from '../helpers/moderation-factories';
 
 describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
@@ -124,12 +124,15 @@ describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
     expect(post.headers.location).to.equal('/login');
   });
 
-  it('shows a new moderator the secret as a locally drawn QR code and otpauth URI until the first code', async () => {
+  it('never shows the secret to someone who passed the password step: enrolment is with the CLI\'s secret', async () => {
     const mod = await createModerator({ username: 'mod_new', confirmed: false });
     const a = await passwordStep(mod);
     const page = await a.get('/login/totp');
-    expect(page.text).to.match(/<img class="totp-qr" src="data:image\/png;base64,[A-Za-z0-9+/=]+"/);
-    expect(page.text).to.contain(`otpauth://totp/Heka%20Bostadsbytesb%C3%B6rsen:mod_new?secret=${mod.totpSecret}`);
+    expect(page.text).to.not.contain('data:image/png');
+    expect(page.text).to.not.contain(mod.totpSecret!);
+    expect(page.text).to.not.contain('otpauth://totp/Heka');
+    expect(page.text).to.contain('npm run admin');
+    // The moderator's app holds the secret the CLI printed: its code confirms the enrolment.
     expect((await sendCode(a, await currentCode(mod))).status).to.equal(303);
     await mod.reload();
     expect(mod.totpConfirmedAt).to.not.equal(null);
@@ -164,6 +167,42 @@ describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
     const done = await sendCode(a, await currentCode(tenant), '/admin/users');
     expect(done.status).to.equal(303);
     expect((await a.get('/admin/users')).status).to.equal(200);
+  });
+
+  it('grants no moderator power outside /admin (a paused listing, a hidden phone) before the code', async () => {
+    const owner = await createUser({ phone: '+358401112223', showPhone: false });
+    const paused = await createListing(owner, { status: 'paused' });
+    const active = await createListing(await createUser({ phone: '+358409998887', showPhone: false }));
+    const tenant = await createUser();
+    const a = await signIn(tenant);
+    const mod = await createModerator({ username: 'other_mod2' });
+    await User.update({ role: 'admin', totpSecret: mod.totpSecret }, { where: { id: tenant.id } });
+    // The role alone: a tenant's view.
+    expect((await a.get(`/listings/${paused.id}`)).status).to.equal(404);
+    expect((await a.get(`/listings/${active.id}`)).text).to.not.contain('+358409998887');
+    // With the second factor: a moderator's view.
+    await tenant.reload();
+    await a.get('/admin');
+    expect((await sendCode(a, await currentCode(tenant))).status).to.equal(303);
+    expect((await a.get(`/listings/${paused.id}`)).status).to.equal(200);
+    expect((await a.get(`/listings/${active.id}`)).text).to.contain('+358409998887');
+  });
+
+  it('makes a moderator whose password is under 15 characters change it before /admin opens', async () => {
+    const mod = await createModerator({ password: 'twelve chars' });
+    const a = agent();
+    expect((await submit(a, '/login', { username: mod.username, password: 'twelve chars' })).status).to.equal(303);
+    expect((await sendCode(a, await currentCode(mod))).status).to.equal(303);
+    const admin = await a.get('/admin');
+    expect(admin.status).to.equal(303);
+    expect(admin.headers.location).to.equal('/account#password-title');
+    expect((await a.get('/account')).text).to.contain('kortare än moderatorernas minst 15 tecken');
+    const page = await a.get('/account');
+    const changed = await a.post('/account/password').type('form').send({
+      current_password: 'twelve chars', password: 'a much longer moderator passphrase', password_confirm: 'a much longer moderator passphrase', _csrf: csrfFrom(page.text),
+    });
+    expect(changed.status).to.equal(303);
+    expect((await a.get('/admin')).status).to.equal(200);
   });
 
   it('ends the moderator session on sign-out like any other', async () => {

@@ -45,6 +45,29 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATA_DIR: dir, PURGE_ENABLED: 'maybe' })).to.throw(ConfigError, /PURGE_ENABLED/);
   });
 
+  it('runs as production unless NODE_ENV says development or test', () => {
+    expect(loadConfig({ DATA_DIR: dir }).env).to.equal('production');
+    expect(loadConfig({ DATA_DIR: dir }).isProduction).to.equal(true);
+    expect(loadConfig({ DATA_DIR: dir, NODE_ENV: 'staging' }).env).to.equal('production');
+    expect(loadConfig({ DATA_DIR: dir, NODE_ENV: 'development' }).env).to.equal('development');
+    expect(loadConfig({ DATA_DIR: dir, NODE_ENV: 'test' }).isTest).to.equal(true);
+    expect(loadConfig({ DATA_DIR: dir }).declaredEnv).to.equal(undefined);
+  });
+
+  it('refuses TRUST_PROXY=true, naming the hop count or subnet list to give instead', () => {
+    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' })).to.throw(ConfigError, /TRUST_PROXY.*(number of proxies|subnets)/s);
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).to.equal('10.0.0.0/8, loopback');
+    expect(loadConfig({ DATA_DIR: dir }).trustProxy).to.equal(false);
+  });
+
+  it('makes the session cookie always Secure for an https:// BASE_URL, and warns of a public plain-http one', () => {
+    expect(loadConfig({ DATA_DIR: dir, BASE_URL: 'https://bostadsbyte.example.fi' }).secureCookie).to.equal(true);
+    expect(loadConfig({ DATA_DIR: dir }).secureCookie).to.equal(false);
+    expect(loadConfig({ DATA_DIR: dir }).warnings).to.deep.equal([]);
+    expect(loadConfig({ DATA_DIR: dir, BASE_URL: 'http://bostadsbyte.example.fi' }).warnings.join()).to.contain('Secure');
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({ DATA_DIR: dir });
     expect(Object.isFrozen(config)).to.equal(true);

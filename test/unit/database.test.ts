@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
+import sqlite3 from 'sqlite3';
+import { createPrivately } from '../../models';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { Token } from '../../models/token';
 import { User } from '../../models/user';
@@ -24,6 +29,26 @@ describe('the database connection', () => {
       };
       if (check) await sequelize.transaction((t) => run(t));
       else await run();
+    }
+  });
+
+  it('creates a SQLite file and its write-ahead log readable by the owner only (0600)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-mode-'));
+    const storage = path.join(dir, 'sub', 'board.sqlite');
+    try {
+      // What createDb does before Sequelize opens the file; then SQLite as it runs here.
+      createPrivately(storage);
+      const conn = new sqlite3.Database(storage);
+      const run = (sql: string) => new Promise<void>((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));
+      await run('PRAGMA journal_mode = WAL');
+      await run('CREATE TABLE t (x TEXT)');
+      await run("INSERT INTO t VALUES ('personal data')");
+      for (const file of [storage, `${storage}-wal`, `${storage}-shm`]) {
+        expect(fs.statSync(file).mode & 0o777, file).to.equal(0o600);
+      }
+      await new Promise<void>((resolve) => conn.close(() => resolve()));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,8 +1,9 @@
 import { Router, type RequestHandler } from 'express';
+import { ADMIN_PASSWORD_MIN } from '../../auth/passwords';
 import { Forbidden } from '../../errors';
 import { can } from '../../policies';
 import type { RouteContext } from '../../services';
-import { hasSecondFactor } from '../totp';
+import { hasSecondFactor, mustChangePassword } from '../totp';
 import { auditRouter } from './audit';
 import { dashboardRouter } from './dashboard';
 import { listingsRouter } from './listings';
@@ -28,6 +29,10 @@ export function requireModerator(ctx: RouteContext): RequestHandler {
       // Signed in with a password only (e.g. promoted while signed in as a tenant).
       req.session.pendingSecondFactor = { userId: req.user.id, at: ctx.clock().getTime() };
       return res.redirect(303, `/login/totp?next=${encodeURIComponent(target)}`);
+    }
+    if (mustChangePassword(req)) {
+      req.flash('info', 'admin:password_change_required', { min: ADMIN_PASSWORD_MIN });
+      return res.redirect(303, '/account#password-title');
     }
     res.locals.adminNav = req.baseUrl + req.path;
     next();
