@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createDb } from '../models';
+import { createDb, type Db } from '../models';
 import { migrate } from '../models/migrate';
 import { loadConfig } from '../server/config';
 import { rebuildMatchGraph } from '../server/services/match-graph';
@@ -10,7 +10,9 @@ import { rebuildMatchGraph } from '../server/services/match-graph';
 // loaded into the tables by hand. It holds the database's write lock while it runs (on
 // SQLite about 20 s per 10 million edges on a 2-core machine); readers keep seeing the
 // old graph until it commits. Exits 0 when done, 1 on failure, 2 on bad arguments.
-export async function matchesCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+export async function matchesCli(
+  argv: string[], out: (line: string) => void = console.log, deps: { db?: Db } = {},
+): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: { rebuild: { type: 'boolean', default: false } } }));
@@ -22,10 +24,10 @@ export async function matchesCli(argv: string[], out: (line: string) => void = c
     out('usage: npm run matches -- --rebuild');
     return 2;
   }
-  const config = loadConfig();
-  const db = createDb(config);
+  // The tests pass the suite's database; the command line opens the configured one.
+  const db = deps.db ?? createDb(loadConfig());
   try {
-    await migrate(db);
+    if (!deps.db) await migrate(db);
     const started = Date.now();
     const edges = await rebuildMatchGraph(db.sequelize);
     await db.optimize();
@@ -35,7 +37,7 @@ export async function matchesCli(argv: string[], out: (line: string) => void = c
     out(`matches: ${(err as Error).stack ?? String(err)}`);
     return 1;
   } finally {
-    await db.close();
+    if (!deps.db) await db.close();
   }
 }
 
