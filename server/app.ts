@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): BoardApp {
   }
 
   // Anonymous search and listing pages from memory, before any session work.
-  const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`);
+  const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`, deps.cacheBus);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));

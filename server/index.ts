@@ -6,6 +6,7 @@ import http from 'node:http';
 import { createDb } from '../models';
 import { migrate } from '../models/migrate';
 import { createApp } from './app';
+import { createCacheBus } from './cache-bus';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { createMailer } from './mail/mailer';
@@ -21,7 +22,11 @@ async function main(): Promise<void> {
   await db.optimize();
   const rateLimits = await createRateLimits(db, config);
   const mailer = createMailer(config);
-  const deps = { config, db, logger, mailer, rateLimits, clock: () => new Date() };
+  // On PostgreSQL other processes may share the database: their changes empty this
+  // process's page cache and ours theirs.
+  const cacheBus = db.dialect === 'postgres' ? createCacheBus(config.database.url, logger) : undefined;
+  await cacheBus?.ready();
+  const deps = { config, db, logger, mailer, rateLimits, cacheBus, clock: () => new Date() };
   const board = createApp(deps);
   const stopScheduler = await startSchedulerIfPresent(deps);
 
@@ -38,7 +43,7 @@ async function main(): Promise<void> {
     stopScheduler();
     server.close(() => {
       board.close();
-      void rateLimits.close().then(() => db.close()).then(() => process.exit(0));
+      void rateLimits.close().then(() => cacheBus?.close()).then(() => db.close()).then(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import type { Sequelize } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
+import type { CacheBus } from '../cache-bus';
 import { resolveLocale } from './locals';
 import { SESSION_COOKIE, sessionHoldsData } from './session';
 
@@ -10,8 +11,10 @@ import { SESSION_COOKIE, sessionHoldsData } from './session';
 // from it or fill it, so no page that shows anything about a signed-in tenant, a flash
 // message or a CSRF token is ever shared. Any write to the tables these pages show
 // (listings, their wanted districts, users) empties the cache at once, and again when
-// that write's transaction commits; a write by another process (a CLI) shows after at
-// most the lifetime.
+// that write's transaction commits. With several processes on PostgreSQL, the commit is
+// also announced on the cache bus (cache-bus.ts) and every process empties its cache; a
+// process that has lost the bus serves nothing from memory until it is back. On SQLite
+// (one process) a write by a CLI shows after at most the lifetime.
 
 const MAX_ENTRIES = 200;
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|ALTER|DROP)\b/i;
@@ -48,21 +51,51 @@ function cacheable(req: Request): boolean {
 
 const keyOf = (req: Request) => `${resolveLocale(req)}\n${req.originalUrl}`;
 
-export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: string): PageCache {
+/**
+ * Calls `onWrite` after every statement that writes to a table the visitors' pages show,
+ * and `onCommitted` once that write is committed: at once outside a transaction, else
+ * once per transaction when it commits (the commit waits for it). Returns the remover.
+ */
+export function watchShownWrites(
+  sequelize: Sequelize, hookName: string, onWrite: () => void, onCommitted: () => Promise<void> | void,
+): () => void {
+  const registered = new WeakSet<Transaction>();
+  sequelize.addHook('afterQuery', hookName, (options, query) => {
+    const sql = (query as unknown as { sql?: unknown } | undefined)?.sql;
+    if (typeof sql !== 'string' || !WRITE.test(sql) || !SHOWN_TABLES.test(sql)) return;
+    onWrite();
+    const transaction = options?.transaction;
+    if (!transaction) return onCommitted();
+    if (registered.has(transaction)) return;
+    registered.add(transaction);
+    transaction.afterCommit(() => onCommitted());
+  });
+  return () => sequelize.removeHook('afterQuery', hookName);
+}
+
+export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: string, bus?: CacheBus): PageCache {
   const entries = new Map<string, Entry>();
-  const clear = () => entries.clear();
+  // A page rendered from reads made before a clear must not be kept after it.
+  let generation = 0;
+  const clear = () => {
+    entries.clear();
+    generation++;
+  };
   const on = ttlMs > 0;
-  if (on) {
-    sequelize.addHook('afterQuery', hookName, (options, query) => {
-      const sql = (query as unknown as { sql?: unknown } | undefined)?.sql;
-      if (typeof sql !== 'string' || !WRITE.test(sql) || !SHOWN_TABLES.test(sql)) return;
+  const usable = () => on && (!bus || bus.connected);
+  let unwatch = (): void => undefined;
+  let unsubscribe = (): void => undefined;
+  // A process with its cache off still tells the others about its writes.
+  if (on || bus) {
+    unwatch = watchShownWrites(sequelize, hookName, clear, () => {
       clear();
-      options?.transaction?.afterCommit(clear);
+      return bus?.publish();
     });
+    if (bus) unsubscribe = bus.subscribe(clear);
   }
 
   const serve: PageCache['serve'] = (isPage, beforeHit) => async (req, res, next) => {
-    if (!on || !isPage(req.path) || !cacheable(req)) return next();
+    if (!usable() || !isPage(req.path) || !cacheable(req)) return next();
     const key = keyOf(req);
     const hit = entries.get(key);
     if (!hit) return next();
@@ -76,15 +109,16 @@ export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: s
   };
 
   const fill: RequestHandler = (req, res, next) => {
-    if (!on || req.user || !cacheable(req)) return next();
+    if (!usable() || req.user || !cacheable(req)) return next();
     const key = keyOf(req);
     const started = Date.now();
+    const filledIn = generation;
     const send = res.send.bind(res);
     res.send = ((body: unknown) => {
       const keep = res.statusCode === 200 && typeof body === 'string' && !sessionHoldsData(req.session);
       const result = send(body);
       // Read after sending: express has set the content type and ETag by now.
-      if (keep && !res.getHeader('set-cookie')) {
+      if (keep && !res.getHeader('set-cookie') && filledIn === generation && usable()) {
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
         const headers: [string, string][] = [];
         for (const name of KEPT_HEADERS) {
@@ -103,7 +137,8 @@ export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: s
     fill,
     clear,
     close: () => {
-      if (on) sequelize.removeHook('afterQuery', hookName);
+      unwatch();
+      unsubscribe();
       clear();
     },
   };
