@@ -35,7 +35,7 @@ interface Proc {
   output: () => string;
 }
 
-async function start(tmpDir: string, name: string): Promise<Proc> {
+async function start(tmpDir: string, name: string, entry = 'index.ts', extraEnv: NodeJS.ProcessEnv = {}): Promise<Proc> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -55,9 +55,9 @@ async function start(tmpDir: string, name: string): Promise<Proc> {
     // Each test is its own visitor (X-Forwarded-For), so one test's limit does not
     // spill into the next.
     TRUST_PROXY: 'loopback',
-  });
+  }, extraEnv);
   let output = '';
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'index.ts')], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', entry)], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -202,5 +202,44 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
     await tenant.post(`/listings/${listing.id}/pause`).set('X-Forwarded-For', visitor).type('form')
       .send({ _csrf: csrfFrom(page.text) });
     expect((await visit(b, '/listings')).text).to.not.contain(`href="/listings/${listing.id}"`);
+  });
+});
+
+describe('npm run start:cluster', function () {
+  this.timeout(60_000);
+  let tmpDir: string;
+  before(() => {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-cluster-'));
+  });
+  after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
+
+  it('refuses SQLite, which stays one process, with a message saying what to run', () => {
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'cluster.ts')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tmpDir, WORKERS: '2',
+        DATABASE_URL: `sqlite:${path.join(tmpDir, 'board.sqlite')}`,
+      },
+    });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain('needs PostgreSQL');
+  });
+
+  it('serves from two workers on one port and stops them on SIGTERM (PostgreSQL only)', async function () {
+    if (!POSTGRES) this.skip();
+    const proc = await start(tmpDir, 'cluster', 'cluster.ts', { WORKERS: '2', LOG_LEVEL: 'info' });
+    try {
+      expect((await request(proc.url).get('/listings').set('X-Forwarded-For', '198.51.100.1')).status).to.equal(200);
+      const deadline = Date.now() + 30_000;
+      while ((proc.output().match(/board listening/g) ?? []).length < 2) {
+        if (Date.now() > deadline) throw new Error(`two workers did not start:\n${proc.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
+      proc.child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    }
   });
 });
