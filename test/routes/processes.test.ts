@@ -203,9 +203,25 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
       .send({ _csrf: csrfFrom(page.text) });
     expect((await visit(b, '/listings')).text).to.not.contain(`href="/listings/${listing.id}"`);
   });
+
+  it('serves from two workers on one port and stops them on SIGTERM (npm run start:cluster)', async () => {
+    const proc = await start(tmpDir, 'cluster', 'cluster.ts', { WORKERS: '2', LOG_LEVEL: 'info' });
+    try {
+      expect((await request(proc.url).get('/listings').set('X-Forwarded-For', '198.51.100.1')).status).to.equal(200);
+      const deadline = Date.now() + 30_000;
+      while ((proc.output().match(/board listening/g) ?? []).length < 2) {
+        if (Date.now() > deadline) throw new Error(`two workers did not start:\n${proc.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
+      proc.child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    }
+  });
 });
 
-describe('npm run start:cluster', function () {
+describe('npm run start:cluster on SQLite', function () {
   this.timeout(60_000);
   let tmpDir: string;
   before(() => {
@@ -224,22 +240,5 @@ describe('npm run start:cluster', function () {
     });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('needs PostgreSQL');
-  });
-
-  it('serves from two workers on one port and stops them on SIGTERM (PostgreSQL only)', async function () {
-    if (!POSTGRES) this.skip();
-    const proc = await start(tmpDir, 'cluster', 'cluster.ts', { WORKERS: '2', LOG_LEVEL: 'info' });
-    try {
-      expect((await request(proc.url).get('/listings').set('X-Forwarded-For', '198.51.100.1')).status).to.equal(200);
-      const deadline = Date.now() + 30_000;
-      while ((proc.output().match(/board listening/g) ?? []).length < 2) {
-        if (Date.now() > deadline) throw new Error(`two workers did not start:\n${proc.output()}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
-      proc.child.kill('SIGTERM');
-      expect(await exited).to.equal(0);
-    }
   });
 });
