@@ -1,5 +1,7 @@
+import zlib from 'node:zlib';
 import type { Request, RequestHandler } from 'express';
 import type { Sequelize, Transaction } from 'sequelize';
+import { preferredEncoding } from '../assets';
 import type { CacheBus } from '../cache-bus';
 import { resolveLocale } from './locals';
 import { SESSION_COOKIE, sessionHoldsData } from './session';
@@ -17,6 +19,7 @@ import { SESSION_COOKIE, sessionHoldsData } from './session';
 // (one process) a write by a CLI shows after at most the lifetime.
 
 const MAX_ENTRIES = 200;
+const COMPRESS_FROM = 1024;
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|ALTER|DROP)\b/i;
 const SHOWN_TABLES = /\b(listings|listing_wanted_districts|users)\b/i;
 const SESSION_COOKIE_RE = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE.replace(/[.]/g, '\\.')}=`);
@@ -24,6 +27,8 @@ const KEPT_HEADERS = ['content-type', 'etag', 'x-robots-tag', 'cache-control', '
 
 interface Entry {
   body: Buffer;
+  br?: Buffer;
+  gzip?: Buffer;
   headers: [string, string][];
   expires: number;
 }
@@ -47,6 +52,13 @@ function cacheable(req: Request): boolean {
   // Anyone carrying a session (signed in, a flash message, a form in progress) is
   // served fresh pages.
   return !SESSION_COOKIE_RE.test(req.headers.cookie ?? '');
+}
+
+function compress(encoding: 'br' | 'gzip', body: Buffer): Buffer {
+  if (encoding === 'gzip') return zlib.gzipSync(body);
+  return zlib.brotliCompressSync(body, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+  });
 }
 
 const keyOf = (req: Request) => `${resolveLocale(req)}\n${req.originalUrl}`;
@@ -105,7 +117,16 @@ export function createPageCache(sequelize: Sequelize, ttlMs: number, hookName: s
     }
     await beforeHit(req);
     for (const [name, value] of hit.headers) res.setHeader(name, value);
-    res.send(hit.body);
+    res.setHeader('Vary', 'Accept-Encoding');
+    // Compressed once per page and encoding, not once per visitor (the compression
+    // middleware passes an encoded body through).
+    const encoding = hit.body.length >= COMPRESS_FROM ? preferredEncoding(req) : 'identity';
+    if (encoding !== 'identity') {
+      res.setHeader('Content-Encoding', encoding);
+      res.send((hit[encoding] ??= compress(encoding, hit.body)));
+    } else {
+      res.send(hit.body);
+    }
   };
 
   const fill: RequestHandler = (req, res, next) => {

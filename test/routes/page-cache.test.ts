@@ -57,6 +57,18 @@ describe('the page cache for visitors', () => {
     expect(queries).to.equal(0);
   });
 
+  it('sends a page from memory compressed as the browser accepts', async () => {
+    const listing = await createListing();
+    const fresh = await visit('/listings').set('Accept-Encoding', 'gzip');
+    for (const encoding of ['br', 'gzip']) {
+      const hit = await visit('/listings').set('Accept-Encoding', encoding);
+      expect(hit.headers['content-encoding']).to.equal(encoding);
+      expect(hit.headers.vary).to.contain('Accept-Encoding');
+      expect(hit.text).to.equal(fresh.text); // supertest decompresses it
+      expect(hit.text).to.contain(`href="/listings/${listing.id}"`);
+    }
+  });
+
   it('keeps one page per language', async () => {
     await createListing();
     expect((await visit('/listings', 'sv')).text).to.match(/<html lang="sv"/);
