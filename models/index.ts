@@ -12,6 +12,7 @@ import { Listing } from './listing';
 import { ListingWantedDistrict } from './listing-wanted-district';
 import { Message } from './message';
 import { PurgeRun } from './purge-run';
+import { skipQueryStackTraces } from './query-stacks';
 import { Report } from './report';
 import { Session } from './session';
 import { Token } from './token';
@@ -143,7 +144,7 @@ function initModels(sequelize: Sequelize): void {
   Report.belongsTo(Message, { foreignKey: 'messageId', as: 'message' });
 }
 
-export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db {
+export function createDb(config: Pick<Config, 'database'> & Partial<Pick<Config, 'env'>>, logger?: Logger): Db {
   const { dialect, url, storage } = config.database;
   const logging: Options['logging'] = logger && logger.isLevelEnabled('trace') ? (sql) => logger.trace({ sql }) : false;
   let sequelize: Sequelize;
@@ -169,6 +170,7 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
     });
   }
   initModels(sequelize);
+  if (config.env !== 'development') skipQueryStackTraces(sequelize);
   return {
     sequelize,
     dialect,

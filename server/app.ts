@@ -16,6 +16,7 @@ import { mountRoutes } from './routes';
 import { isVisitorPage, limitSearches } from './routes/listings';
 import { unreadTotalLocal } from './routes/messages';
 import { createServices, type Services } from './services';
+import { createViewEngine } from './view-engine';
 
 /** Names each app's database hook, so an app can remove its own (tests build many). */
 let appCount = 0;
@@ -39,9 +40,10 @@ export function createApp(deps: AppDeps): BoardApp {
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  // Templates are compiled, and their includes found, once outside development.
+  app.engine('ejs', createViewEngine({ cache: config.env !== 'development' }));
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
-  // Compiled templates are cached outside development.
   app.set('view cache', config.env !== 'development');
   app.set('query parser', 'simple');
 
