@@ -34,7 +34,9 @@ async function primary(): Promise<void> {
   // Run the entry next to this file: dist/server/index.js when built, index.ts under tsx.
   cluster.setupPrimary({ exec: path.join(__dirname, `index${path.extname(__filename)}`) });
   let stopping = false;
-  const fork = () => cluster.fork();
+  // glibc keeps a thread's large blocks (argon2's 19 MiB) after they are freed unless
+  // blocks that size are mapped and unmapped on their own (README, "Memory").
+  const fork = () => cluster.fork({ MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '1048576' });
   cluster.on('exit', (worker: Worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
