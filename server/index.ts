@@ -24,8 +24,9 @@ async function main(): Promise<void> {
   const mailer = createMailer(config);
   // On PostgreSQL other processes may share the database: their changes empty this
   // process's page cache and ours theirs.
+  // Until it listens the page cache serves nothing, so start-up need not wait for it long.
   const cacheBus = db.dialect === 'postgres' ? createCacheBus(config.database.url, logger) : undefined;
-  await cacheBus?.ready();
+  if (cacheBus) await Promise.race([cacheBus.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   const deps = { config, db, logger, mailer, rateLimits, cacheBus, clock: () => new Date() };
   const board = createApp(deps);
   const stopScheduler = await startSchedulerIfPresent(deps);
