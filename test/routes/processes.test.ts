@@ -5,10 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
+import { createApp } from '../../server/app';
+import { createCacheBus } from '../../server/cache-bus';
 import { ROOT } from '../../server/paths';
 import { context } from '../helpers/context';
 import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { csrfFrom } from '../helpers/http';
+
+// A plain pg connection: a write Sequelize in this process does not see.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Client } = require('pg') as {
+  Client: new (o: { connectionString: string }) => { connect(): Promise<void>; query(sql: string, values?: unknown[]): Promise<unknown>; end(): Promise<void> };
+};
 
 // Two real app processes (server/index.ts, as `npm start` runs it) on the suite's one
 // PostgreSQL database, the way an operator runs several behind a proxy. What a visitor
@@ -202,6 +210,37 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
     await tenant.post(`/listings/${listing.id}/pause`).set('X-Forwarded-For', visitor).type('form')
       .send({ _csrf: csrfFrom(page.text) });
     expect((await visit(b, '/listings')).text).to.not.contain(`href="/listings/${listing.id}"`);
+  });
+
+  it('serves visitors fresh pages while a process cannot hear the others', async () => {
+    const { deps, db } = context();
+    const bus = createCacheBus(process.env.TEST_DATABASE_URL!, deps.logger, { retryMs: 60_000 });
+    await bus.ready();
+    const config = { ...deps.config, pageCacheMs: 60_000 };
+    const board = createApp({ ...deps, config, cacheBus: bus });
+    try {
+      const listing = await createListing(undefined, { district: 'kallio' });
+      const look = () => request(board.app).get('/listings').set('Accept-Language', 'sv');
+      expect((await look()).text).to.contain(`href="/listings/${listing.id}"`);
+      // Cut this process's listening connection; it will not retry for a minute.
+      await db.sequelize.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'board-page-cache'`);
+      const deadline = Date.now() + 10_000;
+      while (bus.connected) {
+        if (Date.now() > deadline) throw new Error('the bus did not notice');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Pages rendered meanwhile are not kept either: another process now pauses the
+      // listing, and its notice cannot reach this one.
+      expect((await look()).text).to.contain(`href="/listings/${listing.id}"`);
+      const other = new Client({ connectionString: process.env.TEST_DATABASE_URL! });
+      await other.connect();
+      await other.query(`UPDATE listings SET status = 'paused' WHERE id = $1`, [listing.id]);
+      await other.end();
+      expect((await look()).text).to.not.contain(`href="/listings/${listing.id}"`);
+    } finally {
+      board.close();
+      await bus.close();
+    }
   });
 
   it('serves from two workers on one port and stops them on SIGTERM (npm run start:cluster)', async () => {
