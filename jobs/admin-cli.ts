@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createDb } from '../models';
 import { migrate } from '../models/migrate';
 import { ADMIN_PASSWORD_MIN } from '../server/auth/passwords';
+import { announceWrites } from '../server/cache-bus';
 import { loadConfig } from '../server/config';
 import type { AppDeps } from '../server/context';
 import { isAppError } from '../server/errors';
@@ -198,9 +199,12 @@ async function main(): Promise<void> {
     await migrate(db);
     const rateLimits = await createRateLimits(db, config, { memory: true });
     const deps: AppDeps = { config, db, logger, mailer: createMailer(config), rateLimits, clock: () => new Date() };
+    // Hiding a listing or suspending a tenant shows on the visitors' pages at once.
+    const stopAnnouncing = await announceWrites(db, config, logger);
     process.exitCode = await runAdminCli(process.argv.slice(2), {
       deps, stdout: process.stdout, stderr: process.stderr, prompt: terminalPrompt(), env: process.env,
     });
+    await stopAnnouncing();
     await rateLimits.close();
   } finally {
     await db.close();

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createDb, type Db } from '../models';
 import { migrate } from '../models/migrate';
+import { announceWrites } from '../server/cache-bus';
 import { loadConfig, type Config } from '../server/config';
 import { createLogger, type Logger } from '../server/logger';
 import { createMailer, type Mailer } from '../server/mail/mailer';
@@ -95,6 +96,7 @@ export async function purgeCli(argv: string[], io: CliIo, injected?: CliDeps): P
 
   let deps = injected;
   let opened: Db | undefined;
+  let stopAnnouncing = async (): Promise<void> => undefined;
   try {
     if (!deps) {
       const config = loadConfig();
@@ -102,6 +104,8 @@ export async function purgeCli(argv: string[], io: CliIo, injected?: CliDeps): P
       const logger = createLogger(config.logLevel, pino.destination(2));
       opened = createDb(config, logger);
       await migrate(opened);
+      // Deleted accounts' listings leave the visitors' pages of running app processes at once.
+      stopAnnouncing = await announceWrites(opened, config, logger);
       deps = { config, db: opened, logger, mailer: createMailer(config) };
     }
     const clock = deps.clock ?? (() => new Date());
@@ -115,6 +119,7 @@ export async function purgeCli(argv: string[], io: CliIo, injected?: CliDeps): P
     io.out(`Failed: ${(err as Error)?.message ?? String(err)}. Deleted 0 accounts.`);
     return 1;
   } finally {
+    await stopAnnouncing();
     if (opened) await opened.close();
   }
 }

@@ -14,6 +14,7 @@ import { Listing } from './listing';
 import { ListingWantedDistrict } from './listing-wanted-district';
 import { Message } from './message';
 import { PurgeRun } from './purge-run';
+import { skipQueryStackTraces } from './query-stacks';
 import { Report } from './report';
 import { Session } from './session';
 import { Token } from './token';
@@ -235,7 +236,7 @@ export function createPrivately(file: string): void {
   }
 }
 
-export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db {
+export function createDb(config: Pick<Config, 'database'> & Partial<Pick<Config, 'env'>>, logger?: Logger): Db {
   const { dialect, url, storage } = config.database;
   let closeReaders = async (): Promise<void> => undefined;
   const logging: Options['logging'] = logger && logger.isLevelEnabled('trace') ? (sql) => logger.trace({ sql }) : false;
@@ -267,6 +268,7 @@ export function createDb(config: Pick<Config, 'database'>, logger?: Logger): Db 
     });
   }
   initModels(sequelize);
+  if (config.env !== 'development') skipQueryStackTraces(sequelize);
   return {
     sequelize,
     dialect,

@@ -1,5 +1,6 @@
-import fs from 'node:fs';
-import express, { type Express, type RequestHandler } from 'express';
+import compression from 'compression';
+import express, { type Express } from 'express';
+import { createAssets } from './assets';
 import { configurePassport } from './auth/passport';
 import type { AppDeps } from './context';
 import { absoluteTimeout } from './middleware/auth';
@@ -16,19 +17,7 @@ import { isVisitorPage, limitSearches } from './routes/listings';
 import { unreadTotalLocal } from './routes/messages';
 import { markSecondFactor } from './routes/totp';
 import { createServices, type Services } from './services';
-
-// express.static asks the file system about every URL, and a miss (every page) builds
-// an Error with a stack trace. Only paths under public/'s own top-level entries (css/,
-// js/, img/) are handed to it; everything else goes straight on to the pages.
-function publicFiles(isProduction: boolean): RequestHandler {
-  const serve = express.static(PUBLIC_DIR, { index: false, maxAge: isProduction ? '7d' : 0, fallthrough: true });
-  const entries = new Set(fs.readdirSync(PUBLIC_DIR));
-  return (req, res, next) => {
-    const first = req.path.split('/', 2)[1];
-    if (!first || !entries.has(first)) return next();
-    serve(req, res, next);
-  };
-}
+import { createViewEngine } from './view-engine';
 
 /** Names each app's database hook, so an app can remove its own (tests build many). */
 let appCount = 0;
@@ -52,14 +41,20 @@ export function createApp(deps: AppDeps): BoardApp {
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  // Templates are compiled, and their includes found, once outside development.
+  app.engine('ejs', createViewEngine({ cache: config.env !== 'development' }));
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
-  // Compiled templates are cached outside development.
   app.set('view cache', config.env !== 'development');
   app.set('query parser', 'simple');
 
   app.use(securityHeaders());
-  app.use(publicFiles(config.isProduction));
+  // gzip or brotli for pages and anything else compressible; the files under public/
+  // and the page cache's pages come compressed in advance and are passed through.
+  app.use(compression());
+  const assets = createAssets(PUBLIC_DIR, { development: config.env === 'development' });
+  app.locals.asset = assets.url;
+  app.use(assets.serve);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -73,7 +68,7 @@ export function createApp(deps: AppDeps): BoardApp {
 
   app.use(refuseBadQuery);
   // Anonymous search and listing pages from memory, before any session work.
-  const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`);
+  const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`, deps.cacheBus);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300, verify: refuseNonUtf8Form }));

@@ -57,9 +57,12 @@ const EnvSchema = z.object({
   TOTP_MAX_FAILURES: int(5, 1),
   BENCH_BARE_ROUTE: bool(false),
   // Seconds an anonymous search or listing page may be served from memory (0: never).
-  // Any write to listings or users empties the cache at once; the lifetime only bounds
-  // how long a change made by another process (a CLI) can take to show.
+  // Any write to listings or users empties the cache at once, in every process sharing
+  // PostgreSQL (server/cache-bus.ts); on SQLite the lifetime bounds how long a change
+  // made by another process (a CLI) can take to show.
   PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
+  // App processes `npm run start:cluster` forks (PostgreSQL only); 0: one per CPU core.
+  WORKERS: int(0, 0),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -105,6 +108,8 @@ export interface Config {
   readonly benchBareRoute: boolean;
   /** How long anonymous search and listing pages are kept in memory, in ms (0: off). */
   readonly pageCacheMs: number;
+  /** Processes server/cluster.ts forks (0: one per CPU core). */
+  readonly workers: number;
   readonly org: { readonly name: string; readonly legalName: string; readonly privacyContact: string; readonly accessibilityContact: string };
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
@@ -212,6 +217,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     benchBareRoute: e.BENCH_BARE_ROUTE,
     // On in production; off in development (templates change) and tests unless asked for.
     pageCacheMs: (e.PAGE_CACHE_SECONDS ?? (env === 'production' ? 10 : 0)) * 1000,
+    workers: e.WORKERS,
     org: {
       name: e.ORG_NAME,
       legalName: e.ORG_LEGAL_NAME,

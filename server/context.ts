@@ -1,4 +1,5 @@
 import type { Db } from '../models';
+import type { CacheBus } from './cache-bus';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
@@ -13,4 +14,6 @@ export interface AppDeps {
   rateLimits: RateLimits;
   /** The current time; injected so retention and session rules can be tested. */
   clock: () => Date;
+  /** With several processes on PostgreSQL: tells the others to empty their page caches. */
+  cacheBus?: CacheBus;
 }

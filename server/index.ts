@@ -6,6 +6,7 @@ import http from 'node:http';
 import { createDb } from '../models';
 import { migrate } from '../models/migrate';
 import { createApp } from './app';
+import { createCacheBus } from './cache-bus';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { createMailer } from './mail/mailer';
@@ -22,7 +23,12 @@ async function main(): Promise<void> {
   await db.optimize();
   const rateLimits = await createRateLimits(db, config);
   const mailer = createMailer(config);
-  const deps = { config, db, logger, mailer, rateLimits, clock: () => new Date() };
+  // On PostgreSQL other processes may share the database: their changes empty this
+  // process's page cache and ours theirs.
+  // Until it listens the page cache serves nothing, so start-up need not wait for it long.
+  const cacheBus = db.dialect === 'postgres' ? createCacheBus(config.database.url, logger) : undefined;
+  if (cacheBus) await Promise.race([cacheBus.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  const deps = { config, db, logger, mailer, rateLimits, cacheBus, clock: () => new Date() };
   const board = createApp(deps);
   const stopScheduler = await startSchedulerIfPresent(deps);
 
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     stopScheduler();
     server.close(() => {
       board.close();
-      void rateLimits.close().then(() => db.close()).then(() => process.exit(0));
+      void rateLimits.close().then(() => cacheBus?.close()).then(() => db.close()).then(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

@@ -10,7 +10,7 @@ import { TooManyRequests } from '../errors';
 
 // Counters live in the database (rate-limiter-flexible's SQLite and PostgreSQL stores),
 // so limits hold across restarts and across every app process sharing PostgreSQL; only
-// the one-minute search limit is kept in memory (PROCESS_MEMORY below).
+// on SQLite is the one-minute search limit kept in memory (PROCESS_MEMORY below).
 // Keys are HMACs with a secret derived from the session secret: the table never holds
 // a username, e-mail or IP address in clear, and a copy of the table alone cannot be
 // reversed by hashing every IPv4 address or a list of usernames.
@@ -109,12 +109,14 @@ function wrap(limiter: RateLimiterAbstract, id: string, serial: Serial, secret: 
   };
 }
 
-// The search limit is counted in this process's memory. It is asked on every anonymous
-// search and listing page, and in the database it cost a write transaction per page
-// view (on SQLite all of them queued behind one another). Its window is one minute, so
-// surviving a restart buys nothing; with several app processes behind one address the
-// limit applies per process. The limits on logins, registration, mail and messages,
-// whose windows are long, stay in the database.
+// On SQLite the search limit is counted in this process's memory. It is asked on every
+// anonymous search and listing page, and in the database it cost a write transaction
+// per page view, all of them queued behind one another; SQLite means one app process,
+// and the window is one minute, so surviving a restart buys nothing. On PostgreSQL
+// several processes may serve one address, and a visitor must not get N times the
+// allowance by being spread over them: there the search limit is in the database like
+// the others (one upsert per page view, which PostgreSQL runs side by side), and an IP
+// that has used its allowance is refused from memory until its minute is over.
 const PROCESS_MEMORY: ReadonlySet<LimitName> = new Set<LimitName>(['search']);
 
 function sqliteConnection(file: string): Promise<sqlite3.Database> {
@@ -164,15 +166,17 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
       new RateLimiterPostgres({
         storeClient: db.sequelize, storeType: 'sequelize', tableName: 'rate_limits', tableCreated: true, keyPrefix: name,
         clearExpiredByTimeout: false, ...specs[name],
+        ...(PROCESS_MEMORY.has(name) ? { inMemoryBlockOnConsumed: specs[name].points } : {}),
       } as ConstructorParameters<typeof RateLimiterPostgres>[0]);
   }
+  const inMemory = (name: LimitName) => PROCESS_MEMORY.has(name) && db.dialect === 'sqlite';
   const cache = new Map<LimitName, Limit>();
   const secret = keySecret(config);
   return {
     get(name) {
       let limit = cache.get(name);
       if (!limit) {
-        limit = PROCESS_MEMORY.has(name)
+        limit = inMemory(name)
           ? wrap(new RateLimiterMemory({ keyPrefix: name, ...specs[name] }), name, direct, secret)
           : wrap(make(name), name, serial, secret);
         cache.set(name, limit);

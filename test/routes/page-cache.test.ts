@@ -39,6 +39,36 @@ describe('the page cache for visitors', () => {
     expect((await visit('/listings')).text).to.not.contain(`href="/listings/${second.id}"`);
   });
 
+  it('answers a visitor\'s second look at a page without asking the database', async () => {
+    const { db } = context();
+    const listing = await createListing();
+    await visit('/listings');
+    await visit(`/listings/${listing.id}`);
+    let queries = 0;
+    db.sequelize.addHook('afterQuery', 'countForPageCacheTest', () => {
+      queries++;
+    });
+    try {
+      expect((await visit('/listings')).text).to.contain(`href="/listings/${listing.id}"`);
+      expect((await visit(`/listings/${listing.id}`)).status).to.equal(200);
+    } finally {
+      db.sequelize.removeHook('afterQuery', 'countForPageCacheTest');
+    }
+    expect(queries).to.equal(0);
+  });
+
+  it('sends a page from memory compressed as the browser accepts', async () => {
+    const listing = await createListing();
+    const fresh = await visit('/listings').set('Accept-Encoding', 'gzip');
+    for (const encoding of ['br', 'gzip']) {
+      const hit = await visit('/listings').set('Accept-Encoding', encoding);
+      expect(hit.headers['content-encoding']).to.equal(encoding);
+      expect(hit.headers.vary).to.contain('Accept-Encoding');
+      expect(hit.text).to.equal(fresh.text); // supertest decompresses it
+      expect(hit.text).to.contain(`href="/listings/${listing.id}"`);
+    }
+  });
+
   it('keeps one page per language', async () => {
     await createListing();
     expect((await visit('/listings', 'sv')).text).to.match(/<html lang="sv"/);

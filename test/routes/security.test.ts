@@ -116,6 +116,23 @@ describe('security baseline', () => {
     expect(res.text).to.contain('Formuläret har gått ut');
   });
 
+  it('puts different CSRF bytes in every page of a session (pages are compressed), and accepts each', async () => {
+    const user = await createUser();
+    const a = agent();
+    const first = await csrfToken(a, '/login');
+    const second = await csrfToken(a, '/login');
+    expect(first).to.not.equal(second);
+    // The older page's token still works: it is the same session token under another pad.
+    const res = await a.post('/login').type('form').send({ _csrf: first, username: user.username, password: DEFAULT_PASSWORD });
+    expect(res.status).to.equal(303);
+    // A token whose pad was tampered with is refused.
+    const other = await csrfToken(a, '/account');
+    const bytes = Buffer.from(other, 'base64url');
+    bytes[0] ^= 1;
+    const forged = await a.post('/logout').type('form').send({ _csrf: bytes.toString('base64url') });
+    expect(forged.status).to.equal(403);
+  });
+
   it('answers a body over the size limit with 413, not 500', async () => {
     const a = agent();
     const token = await csrfToken(a, '/register');

@@ -1,5 +1,6 @@
+import argon2 from 'argon2';
 import { expect } from 'chai';
-import { passwordProblem, hashPassword, verifyPassword } from '../../server/auth/passwords';
+import { ARGON2_AT_ONCE, passwordProblem, hashPassword, verifyPassword } from '../../server/auth/passwords';
 import { context } from '../helpers/context';
 
 describe('password rules', () => {
@@ -37,5 +38,29 @@ describe('password rules', () => {
     expect(await verifyPassword(hash, 'the cat sat on the warm mat')).to.equal(true);
     expect(await verifyPassword(hash, 'the cat sat on the cold mat')).to.equal(false);
     expect(await verifyPassword('garbage', 'x')).to.equal(false);
+  });
+});
+
+describe('password hashing under a burst of sign-ins', () => {
+  it('runs no more argon2 calls at once than there are cores, and answers every one', async () => {
+    const original = argon2.verify;
+    let now = 0;
+    let most = 0;
+    (argon2 as { verify: typeof argon2.verify }).verify = async (hash: string, password: string | Buffer) => {
+      now++;
+      most = Math.max(most, now);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      now--;
+      return hash === `hash-of-${String(password)}`;
+    };
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 4 * ARGON2_AT_ONCE + 3 }, (_, i) => verifyPassword('hash-of-right', i % 2 ? 'right' : 'wrong')),
+      );
+      expect(answers.filter(Boolean)).to.have.length(Math.floor(answers.length / 2));
+    } finally {
+      (argon2 as { verify: typeof argon2.verify }).verify = original;
+    }
+    expect(most).to.equal(ARGON2_AT_ONCE);
   });
 });
