@@ -29,6 +29,7 @@ describe('in a real browser: every page in every language', function () {
   let server: BrowserServer & { seedOutput: string };
   let demoPassword: string;
   let moderatorSecret: string;
+  let moderatorPassword: string;
 
   before(async function () {
     browserTestsWanted(this);
@@ -38,6 +39,8 @@ describe('in a real browser: every page in every language', function () {
     });
     demoPassword = /password "([^"]+)"/.exec(server.seedOutput)![1];
     moderatorSecret = /secret=([A-Z2-7]+)/.exec(server.seedOutput)![1];
+    // The seed gives the demo moderator a random password of its own on every run.
+    moderatorPassword = /random password \(shown only now\): (\S+)/.exec(server.seedOutput)![1];
     // demo_bench opens up their wishes (every district, no minimums), as a tenant keen
     // to move would, so the matches page has swaps that fit both ways to show.
     const context = await server.newContext();
@@ -183,7 +186,7 @@ describe('in a real browser: every page in every language', function () {
       await tenant.close();
       // Signed in once: each TOTP code works only once.
       context = await server.newContext();
-      page = await signInWithForm(context, 'demo_moderator', `${demoPassword} moderator`, moderatorSecret);
+      page = await signInWithForm(context, 'demo_moderator', moderatorPassword, moderatorSecret);
     });
 
     after(async () => {
