@@ -6,6 +6,7 @@ import { Favourite } from '../../models/favourite';
 import { Listing } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { Message } from '../../models/message';
+import { QueuedMail } from '../../models/queued-mail';
 import { Report } from '../../models/report';
 import { Session } from '../../models/session';
 import { Token } from '../../models/token';
@@ -20,7 +21,7 @@ import { User } from '../../models/user';
  * steps are spelt out anyway so the cascade does not depend on PRAGMA foreign_keys, is
  * readable in one place, and keeps the other tenant's unread count right.
  *
- * Deleted: the account, its sessions and pending tokens, its listing (with wanted
+ * Deleted: the account, its sessions, pending tokens and queued mail, its listing (with wanted
  * districts and other tenants' favourites of it), its favourites, blocks it made and
  * blocks of it, every message it wrote, its participation in conversations.
  * Kept without the person: reports it filed (reporter NULL), conversations that still
@@ -109,6 +110,8 @@ export async function deleteAccounts(userIds: readonly number[], opts: { transac
   await Block.destroy({ where: { [Op.or]: [{ blockerId: inIds }, { blockedId: inIds }] }, transaction });
   await Session.destroy({ where: { userId: inIds }, transaction });
   await Token.destroy({ where: { userId: inIds }, transaction });
+  // Mail still waiting holds the address and links: it goes with the account, unsent.
+  await QueuedMail.destroy({ where: { userId: inIds }, transaction });
   return User.destroy({ where: { id: inIds }, transaction });
 }
 

@@ -1,10 +1,11 @@
-import { Op, UniqueConstraintError } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import { Token } from '../../models/token';
 import { User, type Locale } from '../../models/user';
 import { hashPassword, passwordProblem, verifyPassword, dummyPasswordHash, ADMIN_PASSWORD_MIN } from '../auth/passwords';
 import type { AppDeps } from '../context';
 import { AppError, ValidationFailed, type FieldErrors } from '../errors';
+import { enqueueMail } from '../mail/queue';
 import { renderMail } from '../mail/templates';
 import { findValidToken, issueToken, useToken } from './tokens';
 
@@ -43,20 +44,23 @@ export interface RegistrationInput {
 
 /** Account rules shared by the web, the CLI and the tests. */
 export function createAccountService(deps: AppDeps) {
-  const { config, mailer, clock, logger, db } = deps;
+  const { config, clock, logger, db } = deps;
 
-  async function sendMail(name: string, user: User, to: string, data: Record<string, unknown>) {
+  // Mail is queued, never sent here (server/mail/queue.ts): in the caller's transaction,
+  // so the action and its mail commit together, and the mail server's state cannot fail
+  // or slow the request.
+  async function sendMail(name: string, user: User, to: string, data: Record<string, unknown>, transaction?: Transaction) {
     const mail = await renderMail(name, to, user.locale, data, config.org.name);
-    await mailer.send(mail);
-    logger.info({ userId: user.id, mail: name }, 'mail sent');
+    await enqueueMail(mail, { userId: user.id, purpose: name, now: clock(), transaction });
+    logger.info({ userId: user.id, mail: name }, 'mail queued');
   }
 
-  async function sendVerification(user: User, address: string): Promise<void> {
-    const raw = await issueToken(user.id, 'verify_email', VERIFY_TTL_MS, clock());
+  async function sendVerification(user: User, address: string, transaction?: Transaction): Promise<void> {
+    const raw = await issueToken(user.id, 'verify_email', VERIFY_TTL_MS, clock(), transaction);
     await sendMail('verify-email', user, address, {
       link: `${config.baseUrl}/verify-email?token=${encodeURIComponent(raw)}`,
       username: user.username,
-    });
+    }, transaction);
   }
 
   return {
@@ -85,21 +89,26 @@ export function createAccountService(deps: AppDeps) {
       }
       if (Object.keys(fields).length > 0) throw ValidationFailed(fields);
       const now = clock();
+      const passwordHash = await hashPassword(input.password, config);
       let user: User;
       try {
-        user = await User.create({
-          username, usernameLower: username.toLowerCase(), email, phone,
-          passwordHash: await hashPassword(input.password, config),
-          role: opts.role ?? 'tenant', locale: input.locale,
-          emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
-          totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
+        // The account and its verification mail commit together.
+        user = await db.sequelize.transaction(async (transaction) => {
+          const created = await User.create({
+            username, usernameLower: username.toLowerCase(), email, phone,
+            passwordHash,
+            role: opts.role ?? 'tenant', locale: input.locale,
+            emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
+            totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
+          }, { transaction });
+          if (!opts.verified) await sendVerification(created, email, transaction);
+          return created;
         });
       } catch (err) {
         if (err instanceof UniqueConstraintError) throw ValidationFailed({ username: 'errors:username.taken' });
         throw err;
       }
       logger.info({ userId: user.id }, 'account registered');
-      if (!opts.verified) await sendVerification(user, email);
       return user;
     },
 
@@ -127,7 +136,7 @@ export function createAccountService(deps: AppDeps) {
 
     async resendVerification(user: User): Promise<void> {
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
-      await sendVerification(user, user.pendingEmail ?? user.email);
+      await db.sequelize.transaction((transaction) => sendVerification(user, user.pendingEmail ?? user.email, transaction));
     },
 
     /**
@@ -179,10 +188,12 @@ export function createAccountService(deps: AppDeps) {
       } catch {
         return; // over the limit: quietly send nothing, the answer stays the same
       }
-      const raw = await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock());
-      await sendMail('reset-password', user, user.email, {
-        link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
-        username: user.username,
+      await db.sequelize.transaction(async (transaction) => {
+        const raw = await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock(), transaction);
+        await sendMail('reset-password', user, user.email, {
+          link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
+          username: user.username,
+        }, transaction);
       });
     },
 
@@ -238,8 +249,10 @@ export function createAccountService(deps: AppDeps) {
         throw ValidationFailed({ email: 'errors:email.taken' });
       }
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
-      await user.update({ pendingEmail: email });
-      await sendVerification(user, email);
+      await db.sequelize.transaction(async (transaction) => {
+        await user.update({ pendingEmail: email }, { transaction });
+        await sendVerification(user, email, transaction);
+      });
       logger.info({ userId: user.id }, 'e-mail change requested');
       return true;
     },
