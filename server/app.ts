@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import express, { type Express, type RequestHandler } from 'express';
 import { configurePassport } from './auth/passport';
 import type { AppDeps } from './context';
+import { DatabaseUnavailable } from './errors';
+import { createDatabaseHealth, type DatabaseHealth } from './health';
 import { absoluteTimeout } from './middleware/auth';
 import { csrfLocals, csrfProtection } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
@@ -36,6 +38,7 @@ export interface BoardApp {
   app: Express;
   services: Services;
   sessionStore: BoardStore;
+  health: DatabaseHealth;
   /** Stops timers and hooks the app started (session sweeper, page cache); the database is the caller's. */
   close(): void;
 }
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): BoardApp {
   const sessionStore = createSessionStore(deps.db, config);
   const services = createServices(deps, sessionStore);
   const passport = configurePassport(services.accounts);
+  const health = deps.health ?? createDatabaseHealth(deps.db, logger, config.database.storage);
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -59,8 +63,14 @@ export function createApp(deps: AppDeps): BoardApp {
 
   app.use(securityHeaders());
   app.use(publicFiles(config.isProduction));
+  // Liveness: the process answers (never touches the database, so a database outage does
+  // not get a healthy process restarted). Readiness: the database answers too.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', ready: health.ready });
+  });
+  app.get('/healthz/ready', async (_req, res) => {
+    const ready = health.ready || (await health.probe());
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: ready ? 'ok' : 'unavailable' });
   });
   if (config.benchBareRoute) {
     // The benchmark's ceiling: the cheapest answer this process can give, behind the
@@ -73,6 +83,10 @@ export function createApp(deps: AppDeps): BoardApp {
   // Anonymous search and listing pages from memory, before any session work.
   const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
+  // With the database away, answer 503 at once instead of queueing behind it.
+  app.use((_req, _res, next) => {
+    next(health.ready ? undefined : DatabaseUnavailable());
+  });
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300 }));
   app.use(sessionMiddleware(sessionStore, config));
@@ -102,13 +116,14 @@ export function createApp(deps: AppDeps): BoardApp {
   mountRoutes(app, { ...deps, services, pageCache }, passport);
 
   app.use(notFound);
-  app.use(errorHandler(logger, config.env === 'development'));
+  app.use(errorHandler(logger, config.env === 'development', health));
 
   return {
-    app, services, sessionStore,
+    app, services, sessionStore, health,
     close: () => {
       sessionStore.stopExpiringSessions();
       pageCache.close();
+      void health.stop();
     },
   };
 }

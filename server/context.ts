@@ -1,5 +1,6 @@
 import type { Db } from '../models';
 import type { Config } from './config';
+import type { DatabaseHealth } from './health';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import type { RateLimits } from './services/rate-limits';
@@ -13,4 +14,6 @@ export interface AppDeps {
   rateLimits: RateLimits;
   /** The current time; injected so retention and session rules can be tested. */
   clock: () => Date;
+  /** Whether the database answers; createApp makes one when none is given. */
+  health?: DatabaseHealth;
 }

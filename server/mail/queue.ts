@@ -212,7 +212,11 @@ export async function deliverDue(opts: DeliverOptions): Promise<DeliverResult> {
   });
   await Promise.all(lanes);
 
-  await QueuedMail.destroy({ where: { state: MAIL_STATE.FAILED, failedAt: { [Op.lt]: new Date(now.getTime() - FAILED_KEPT_MS) } } });
+  // Looked for before deleting: an empty pass stays read-only (no write lock taken).
+  const expired = await QueuedMail.findAll({
+    attributes: ['id'], where: { state: MAIL_STATE.FAILED, failedAt: { [Op.lt]: new Date(now.getTime() - FAILED_KEPT_MS) } }, limit: 1000, raw: true,
+  });
+  if (expired.length > 0) await QueuedMail.destroy({ where: { id: { [Op.in]: expired.map((r) => r.id) } } });
   return result;
 }
 

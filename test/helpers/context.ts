@@ -52,6 +52,8 @@ export interface TestContext {
   board: BoardApp;
   deps: AppDeps;
   tmpDir: string;
+  /** Hold each response until queued mail is delivered (true unless a test turns it off). */
+  deliverBeforeResponse: boolean;
 }
 
 let ctx: TestContext | undefined;
@@ -97,7 +99,7 @@ export async function setupContext(): Promise<TestContext> {
   const deps: AppDeps = { config, db, logger, mailer, rateLimits, clock: clock.now };
   const board = createApp(deps);
   deliverBeforeEachResponse(board);
-  ctx = { config, db, mailer, clock, logs, rateLimits, board, deps, tmpDir };
+  ctx = { config, db, mailer, clock, logs, rateLimits, board, deps, tmpDir, deliverBeforeResponse: true };
   return ctx;
 }
 
@@ -124,6 +126,7 @@ function deliverBeforeEachResponse(board: BoardApp): void {
   const handle = app.handle.bind(app);
   app.handle = (req, res, next) => {
     const end = res.end.bind(res);
+    if (!ctx?.deliverBeforeResponse) return handle(req, res, next);
     res.end = (...args: unknown[]) => {
       void deliverQueuedMail().catch(() => undefined).finally(() => end(...args));
       return res;

@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { createDb } from '../models';
+import { migrate } from '../models/migrate';
+import { loadConfig } from '../server/config';
+import { createLogger } from '../server/logger';
+import { mailQueueStatus } from '../server/mail/queue';
+
+// `npm run mail -- --status`: the mail queue's counts by state (queued, being sent, given
+// up) and the age of the oldest mail waiting. Counts only: never an address. Exit codes:
+// 0 done, 1 failed, 2 bad arguments.
+export const USAGE = 'Usage: npm run mail -- --status';
+
+export async function mailCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  let values: { status?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { status: { type: 'boolean' } }, strict: true }));
+  } catch (e) {
+    err((e as Error).message);
+    err(USAGE);
+    return 2;
+  }
+  if (!values.status) {
+    err(USAGE);
+    return 2;
+  }
+  const config = loadConfig();
+  const db = createDb(config, createLogger(config.logLevel, pino.destination(2)));
+  try {
+    await migrate(db);
+    const s = await mailQueueStatus();
+    const age = s.oldestQueuedAt ? `${Math.round((Date.now() - s.oldestQueuedAt.getTime()) / 60_000)} min` : '-';
+    out(`queued: ${s.queued}`);
+    out(`sending: ${s.sending}`);
+    out(`failed: ${s.failed}`);
+    out(`oldest waiting: ${age}`);
+    return 0;
+  } catch (e) {
+    err(`Failed: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module) {
+  mailCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l)).then((code) => {
+    process.exitCode = code;
+  });
+}
