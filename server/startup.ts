@@ -35,6 +35,7 @@ const REASONS: Record<string, string> = {
   ENOSPC: 'the disk is full',
   ENOTDIR: 'a part of the path is not a folder',
   ENOENT: 'no such file or folder',
+  EEXIST: 'a file stands where its folder should be',
   SQLITE_CANTOPEN: 'the file cannot be opened',
   SQLITE_FULL: 'the disk is full',
   SQLITE_NOTADB: 'the file is not an SQLite database',
