@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { expect } from 'chai';
 import { AuditLog } from '../../models/audit-log';
 import { Block } from '../../models/block';
@@ -295,6 +296,15 @@ describe('jobs/purge', () => {
       expect(takeover.outcome).to.equal('ok');
       expect(takeover.deleted).to.equal(1);
       expect(await other!.renew(), 'the old holder learns it lost the lease').to.equal(false);
+    });
+
+    it('takes over at once from a holder on this machine whose process has died', async () => {
+      const dead = `${os.hostname().slice(0, 40)}:999999999:abc`;
+      const alive = `${os.hostname().slice(0, 40)}:${process.ppid}:abc`;
+      expect(await acquireLock('stale', { ttlMs: 600_000, holder: alive })).to.not.equal(null);
+      expect(await acquireLock('stale', { ttlMs: 600_000 }), 'a live holder keeps its lease').to.equal(null);
+      await JobLock.update({ holder: dead }, { where: { name: 'stale' } });
+      expect(await acquireLock('stale', { ttlMs: 600_000 }), 'a dead one does not').to.not.equal(null);
     });
 
     it('gives the lease to exactly one of many contenders', async () => {
