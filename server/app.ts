@@ -64,9 +64,10 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(securityHeaders());
   app.use(publicFiles(config.isProduction));
   // Liveness: the process answers (never touches the database, so a database outage does
-  // not get a healthy process restarted). Readiness: the database answers too.
+  // not get a healthy process restarted); {"status":"ok"} exactly when all is well, with
+  // "database":"unavailable" added while it is away. Readiness: the database answers too.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', ready: health.ready });
+    res.json(health.ready ? { status: 'ok' } : { status: 'ok', database: 'unavailable' });
   });
   app.get('/healthz/ready', async (_req, res) => {
     const ready = health.ready || (await health.probe());

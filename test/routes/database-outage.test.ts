@@ -56,7 +56,7 @@ describe('when the database goes away', () => {
 
           const live = await request(board.app).get('/healthz');
           expect(live.status).to.equal(200);
-          expect(live.body).to.deep.equal({ status: 'ok', ready: false });
+          expect(live.body).to.deep.equal({ status: 'ok', database: 'unavailable' });
           const ready = await request(board.app).get('/healthz/ready');
           expect(ready.status).to.equal(503);
           expect(ready.body).to.deep.equal({ status: 'unavailable', database: 'unavailable' });
