@@ -88,8 +88,11 @@ async function main(): Promise<void> {
       logger.warn('requests still running at the shutdown limit: closing their connections');
       server.closeAllConnections();
     }
-    await mailWorker.stop();
+    // Closing the transport first ends a send that hangs on the mail server; that mail goes
+    // back to the queue for the next start.
+    const workerStopped = mailWorker.stop();
     mailer.close?.();
+    await workerStopped;
     board.close();
     await health.stop();
     await rateLimits.close();

@@ -207,6 +207,22 @@ describe('jobs/purge', () => {
       expect(await User.count()).to.equal(1);
     });
 
+    it('stops after the batch in progress has committed when the server shuts down, and the next run finishes', async () => {
+      for (let i = 0; i < 5; i += 1) await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') });
+      const shutdown = new AbortController();
+      const stopped = await purge('2026-06-01T00:00:00Z', {
+        config: withBatchSize(2),
+        signal: shutdown.signal,
+        // SIGTERM arrives while the first batch is being deleted.
+        hooks: { beforeCommit: () => shutdown.abort() },
+      });
+      expect(stopped).to.include({ outcome: 'failed', deleted: 2 });
+      expect(stopped.error).to.contain('stopped by shutdown');
+      expect(await User.count(), 'the batch in progress committed whole').to.equal(3);
+      const next = await purge('2026-06-01T00:00:00Z', { config: withBatchSize(2) });
+      expect(next).to.include({ outcome: 'ok', deleted: 3 });
+    });
+
     it('keeps the committed batches when a later batch fails, records the failure, and the next run finishes', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 5; i += 1) ids.push((await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') })).id);

@@ -156,6 +156,44 @@ describe('the server process', function () {
     });
   });
 
+  it('answers a registration as fast as ever while the SMTP server hangs, keeping the mail queued', async () => {
+    const dir = tmp();
+    // An SMTP server that accepts connections and never says a word.
+    const held = new Set<net.Socket>();
+    const hanging = net.createServer((socket) => {
+      held.add(socket);
+      socket.on('error', () => undefined);
+    });
+    const smtpPort = await new Promise<number>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve((hanging.address() as net.AddressInfo).port)));
+    const server = await startServer(sqliteEnv(dir, await freePort(), { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }));
+    try {
+      const timings: number[] = [];
+      for (const name of ['smtp_sara', 'smtp_sami']) {
+        const { cookie, token } = await registrationForm(server.url);
+        const started = Date.now();
+        const res = await fetch(`${server.url}/register`, {
+          method: 'POST', redirect: 'manual',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            username: name, email: `${name}@example.fi`, phone: '', password: 'a long and unusual passphrase 7',
+            password_confirm: 'a long and unusual passphrase 7', _csrf: token,
+          }).toString(),
+        });
+        timings.push(Date.now() - started);
+        expect(res.status).to.equal(303);
+      }
+      expect(Math.max(...timings), 'no request waits for the mail server').to.be.below(3000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(held.size, 'the worker is trying to deliver').to.be.at.least(1);
+      expect(await count(path.join(dir, 'board.sqlite'), "SELECT count(*) AS n FROM mail_queue WHERE purpose = 'verify-email'")).to.equal(2);
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited, 'shuts down cleanly with a hanging mail server').to.equal(0);
+      for (const s of held) s.destroy();
+      hanging.close();
+    }
+  });
+
   it('delivers queued mail through the development transport (.eml files in MAIL_OUTBOX_DIR)', async () => {
     const dir = tmp();
     const server = await startServer(sqliteEnv(dir, await freePort()));
