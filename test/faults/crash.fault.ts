@@ -36,11 +36,11 @@ function freePort(): Promise<number> {
   });
 }
 
-function boardEnv(dir: string, port: number): NodeJS.ProcessEnv {
+function boardEnv(dir: string, port: number, databaseUrl: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH, TZ: 'UTC', NODE_ENV: 'production', LOG_LEVEL: 'warn',
     PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dir,
-    DATABASE_URL: `sqlite:${path.join(dir, 'board.sqlite')}`, MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+    DATABASE_URL: databaseUrl, MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
     SESSION_SECRET: 'fault-secret-fault-secret-fault-secret-12', PURGE_ENABLED: 'false', PAGE_CACHE_SECONDS: '0',
     // The load is one address writing fast: the limits would stop it, not the crash.
     REGISTRATIONS_PER_IP_PER_HOUR: '1000000', MESSAGES_PER_HOUR: '1000000', NEW_CONVERSATIONS_PER_DAY: '1000000',
@@ -49,8 +49,35 @@ function boardEnv(dir: string, port: number): NodeJS.ProcessEnv {
   };
 }
 
-/** A database connection of the checker's own, opened after the crash (it recovers the WAL). */
-async function withDb<T>(file: string, fn: (q: Query) => Promise<T>): Promise<T> {
+// The pg driver (no type declarations are installed): just what the checker uses.
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pg = require('pg') as {
+  Client: new (o: { connectionString: string }) => PgClient;
+  types: { setTypeParser(oid: number, parse: (v: string) => unknown): void };
+};
+// COUNT(*) and SUM() come back from PostgreSQL as strings; numbers here, as on SQLite.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * A database connection of the checker's own, opened after the crash (on SQLite it
+ * recovers the WAL). `target` is the SQLite file or the PostgreSQL URL.
+ */
+async function withDb<T>(target: string, fn: (q: Query) => Promise<T>): Promise<T> {
+  if (target.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: target });
+    await client.connect();
+    try {
+      return await fn(async <R>(sql: string) => (await client.query(sql)).rows as R[]);
+    } finally {
+      await client.end();
+    }
+  }
+  const file = target;
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
     const d = new sqlite3.Database(file, (e) => (e ? reject(e) : resolve(d)));
   });
@@ -139,23 +166,49 @@ function kill(proc: ChildProcess): Promise<void> {
   });
 }
 
-/** What a crash may not break: the files, the foreign keys, the invariants. */
-async function checkDatabase(q: Query): Promise<void> {
-  const [integrity] = await q<{ integrity_check: string }>('PRAGMA integrity_check');
-  expect(integrity.integrity_check, 'PRAGMA integrity_check').to.equal('ok');
-  expect(await q('PRAGMA foreign_key_check'), 'PRAGMA foreign_key_check').to.deep.equal([]);
+/**
+ * What a crash may not break: the files, the foreign keys, the invariants. PostgreSQL
+ * enforces foreign keys on every statement; there its B-tree indexes are checked with
+ * amcheck (bt_index_check) instead of SQLite's integrity_check.
+ */
+async function checkDatabase(q: Query, target: string): Promise<void> {
+  if (target.startsWith('postgres')) {
+    await q('CREATE EXTENSION IF NOT EXISTS amcheck');
+    const indexes = await q<{ name: string }>(`SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.amname = 'btree' AND n.nspname = 'public'`);
+    for (const { name } of indexes) await q(`SELECT bt_index_check('public.${name}'::regclass)`);
+    const unvalidated = await q("SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated");
+    expect(unvalidated, 'foreign keys not validated').to.deep.equal([]);
+  } else {
+    const [integrity] = await q<{ integrity_check: string }>('PRAGMA integrity_check');
+    expect(integrity.integrity_check, 'PRAGMA integrity_check').to.equal('ok');
+    expect(await q('PRAGMA foreign_key_check'), 'PRAGMA foreign_key_check').to.deep.equal([]);
+  }
   expect(await checkInvariants(q), 'invariants').to.deep.equal([]);
 }
 
-describe('crash safety (SIGKILL at random moments)', function () {
+/** Empties a PostgreSQL database (the fault test's own: FAULT_DATABASE_URL). */
+async function resetPostgres(url: string): Promise<void> {
+  await withDb(url, (q) => q('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;'));
+}
+
+// SQLite always; PostgreSQL too when FAULT_DATABASE_URL names a database it may empty.
+const TARGETS: { name: string; url: (dir: string) => string }[] = [
+  { name: 'SQLite', url: (dir) => path.join(dir, 'board.sqlite') },
+  ...(process.env.FAULT_DATABASE_URL ? [{ name: 'PostgreSQL', url: () => process.env.FAULT_DATABASE_URL! }] : []),
+];
+const asDatabaseUrl = (target: string) => (target.startsWith('postgres') ? target : `sqlite:${target}`);
+
+for (const { name: dialect, url: targetIn } of TARGETS) describe(`crash safety (SIGKILL at random moments) on ${dialect}`, function () {
   this.timeout(600_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-faults-'));
-  const file = path.join(dir, 'board.sqlite');
+  const file = targetIn(dir);
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it(`loses no acknowledged write and breaks no invariant over ${KILLS} kills of the server under load`, async () => {
     const port = await freePort();
-    const env = boardEnv(dir, port);
+    if (file.startsWith('postgres')) await resetPostgres(file);
+    const env = boardEnv(dir, port, asDatabaseUrl(file));
     const base = `http://127.0.0.1:${port}`;
     runNode([...entry('jobs/seed-cli'), '--tenants', '40', '--listings', '20', '--messages', '60', '--seed', '7'], env);
     const tenants = await withDb(file, (q) => q<{ username: string; has_listing: number }>(
@@ -163,7 +216,7 @@ describe('crash safety (SIGKILL at random moments)', function () {
          FROM users u WHERE u.role = 'tenant' AND u.email_verified_at IS NOT NULL AND u.suspended_at IS NULL
          ORDER BY u.id`));
     // Three tenants who will post a listing, three who have one.
-    const writers = [...tenants.filter((t) => !t.has_listing).slice(0, 3), ...tenants.filter((t) => t.has_listing).slice(0, 3)].map((t) => ({ username: t.username, hasListing: t.has_listing > 0, client: new Client(base), signedIn: false }));
+    const writers = [...tenants.filter((t) => !Number(t.has_listing)).slice(0, 3), ...tenants.filter((t) => t.has_listing).slice(0, 3)].map((t) => ({ username: t.username, hasListing: Number(t.has_listing) > 0, client: new Client(base), signedIn: false }));
     const acked: Acknowledged = { registrations: [], listings: [], favourites: [], messages: [] };
     let writes = 0;
     const statuses: string[] = [];
@@ -229,7 +282,7 @@ describe('crash safety (SIGKILL at random moments)', function () {
       await Promise.allSettled(load);
 
       await withDb(file, async (q) => {
-        await checkDatabase(q);
+        await checkDatabase(q, file);
         const users = new Set((await q<{ username: string }>('SELECT username FROM users')).map((u) => u.username));
         for (const r of acked.registrations) expect(users.has(r.username), `registration ${r.username} (round ${round})`).to.equal(true);
         const listings = new Map((await q<{ id: number; username: string }>(
@@ -264,8 +317,9 @@ describe('crash safety (SIGKILL at random moments)', function () {
 
   it('the purge killed mid-run: nothing half-deleted, and the next run finishes the job', async () => {
     const purgeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-faults-purge-'));
-    const purgeFile = path.join(purgeDir, 'board.sqlite');
-    const env = { ...boardEnv(purgeDir, await freePort()), PURGE_BATCH_SIZE: '25' };
+    const purgeFile = targetIn(purgeDir);
+    if (purgeFile.startsWith('postgres')) await resetPostgres(purgeFile);
+    const env = { ...boardEnv(purgeDir, await freePort(), asDatabaseUrl(purgeFile)), PURGE_BATCH_SIZE: '25' };
     try {
       runNode([...entry('jobs/seed-cli'), '--tenants', '1500', '--listings', '600', '--messages', '3000', '--seed', '3'], env);
       const tenantsBefore = await withDb(purgeFile, async (q) => (await q<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'tenant'"))[0].n);
@@ -287,7 +341,7 @@ describe('crash safety (SIGKILL at random moments)', function () {
         await kill(proc);
         kills += 1;
         await withDb(purgeFile, async (q) => {
-          await checkDatabase(q);
+          await checkDatabase(q, purgeFile);
           // Whole accounts only: no listing, message, session or mail of an account that is gone.
           const orphans = await q(`SELECT 'listing' AS what, id FROM listings WHERE user_id NOT IN (SELECT id FROM users)
             UNION ALL SELECT 'message', id FROM messages WHERE sender_id IS NOT NULL AND sender_id NOT IN (SELECT id FROM users)
@@ -303,7 +357,7 @@ describe('crash safety (SIGKILL at random moments)', function () {
       const last = runNode(args, env).trim().split('\n').pop();
       expect(last).to.match(/^Deleted \d+ accounts?\.$/);
       await withDb(purgeFile, async (q) => {
-        await checkDatabase(q);
+        await checkDatabase(q, purgeFile);
         expect((await q<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'tenant'"))[0].n, 'no passive tenant left').to.equal(0);
         const runs = await q<{ outcome: string; error: string | null }>('SELECT outcome, error FROM purge_runs ORDER BY id');
         expect(runs.pop()!.outcome).to.equal('ok');
