@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { createDb } from '../models';
+import { createDb, type Db } from '../models';
 import { migrate } from '../models/migrate';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
@@ -11,7 +11,10 @@ import { mailQueueStatus } from '../server/mail/queue';
 // 0 done, 1 failed, 2 bad arguments.
 export const USAGE = 'Usage: npm run mail -- --status';
 
-export async function mailCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+/** The whole CLI as a function; tests pass the suite's database. */
+export async function mailCli(
+  argv: string[], out: (line: string) => void, err: (line: string) => void, injected?: { db: Db; now?: Date },
+): Promise<number> {
   let values: { status?: boolean };
   try {
     ({ values } = parseArgs({ args: argv, options: { status: { type: 'boolean' } }, strict: true }));
@@ -24,12 +27,17 @@ export async function mailCli(argv: string[], out: (line: string) => void, err: 
     err(USAGE);
     return 2;
   }
-  const config = loadConfig();
-  const db = createDb(config, createLogger(config.logLevel, pino.destination(2)));
+  let db = injected?.db;
+  const opened = !db;
   try {
-    await migrate(db);
+    if (!db) {
+      const config = loadConfig();
+      db = createDb(config, createLogger(config.logLevel, pino.destination(2)));
+      await migrate(db);
+    }
     const s = await mailQueueStatus();
-    const age = s.oldestQueuedAt ? `${Math.round((Date.now() - s.oldestQueuedAt.getTime()) / 60_000)} min` : '-';
+    const now = injected?.now ?? new Date();
+    const age = s.oldestQueuedAt ? `${Math.round((now.getTime() - s.oldestQueuedAt.getTime()) / 60_000)} min` : '-';
     out(`queued: ${s.queued}`);
     out(`sending: ${s.sending}`);
     out(`failed: ${s.failed}`);
@@ -39,7 +47,7 @@ export async function mailCli(argv: string[], out: (line: string) => void, err: 
     err(`Failed: ${(e as Error).message}`);
     return 1;
   } finally {
-    await db.close();
+    if (opened) await db?.close();
   }
 }
 

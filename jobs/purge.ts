@@ -62,7 +62,7 @@ export interface PurgeResult {
   asOf: Date;
   /** Accounts deleted (or, in a dry run, that would be deleted). */
   deleted: number;
-  /** Warning e-mails sent (or, in a dry run, that would be sent). */
+  /** Warning e-mails queued (or, in a dry run, that would be). */
   warned: number;
   error: string | null;
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { QueuedMail } from '../../models/queued-mail';
 import { User } from '../../models/user';
 import type { Mailer, OutgoingMail } from '../../server/mail/mailer';
+import { mailCli } from '../../jobs/mail-cli';
 import { deliverDue, enqueueMail, mailQueueStatus } from '../../server/mail/queue';
 import { eraseOwnAccount } from '../../server/services/account-deletion';
 import { context } from '../helpers/context';
@@ -177,3 +178,18 @@ async function deliverBypass<T>(fn: () => Promise<T>): Promise<T> {
     c.deliverBeforeResponse = true;
   }
 }
+
+describe('npm run mail -- --status (jobs/mail-cli.ts)', () => {
+  it('prints the counts by state and the age of the oldest mail waiting, never an address', async () => {
+    const user = await createUser();
+    const t0 = new Date('2027-01-01T00:00:00Z');
+    for (const to of ['a@example.fi', 'b@example.fi']) await enqueueMail(mail(to), { userId: user.id, purpose: 'test', now: t0 });
+    await enqueueMail(mail('c@example.fi'), { userId: user.id, purpose: 'test', now: t0 });
+    await QueuedMail.update({ state: 'failed', recipient: '', subject: '', textBody: '', failedAt: t0 }, { where: { recipient: 'c@example.fi' } });
+    const lines: string[] = [];
+    const code = await mailCli(['--status'], (l) => lines.push(l), (l) => lines.push(l), { db: context().db, now: new Date('2027-01-01T00:42:00Z') });
+    expect(code).to.equal(0);
+    expect(lines).to.deep.equal(['queued: 2', 'sending: 0', 'failed: 1', 'oldest waiting: 42 min']);
+    expect(await mailCli([], () => undefined, () => undefined)).to.equal(2);
+  });
+});
