@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { formatMailTable, runMailBench } from './mail';
 import { formatPurgeTable, runPurgeBench } from './purge';
 import { formatWebTable, runWebBench } from './web';
 
-// npm run bench [-- purge] [--seconds N] [--tenants N] …
+// npm run bench [-- purge | -- mail [--mails N]] [--seconds N] [--tenants N] …
 // Uses DATABASE_URL when it points to PostgreSQL (that database is emptied!), else a
 // fresh SQLite file in a temporary folder.
 async function main(): Promise<number> {
@@ -16,6 +17,7 @@ async function main(): Promise<number> {
       listings: { type: 'string' },
       messages: { type: 'string' },
       accounts: { type: 'string' },
+      mails: { type: 'string' },
       conversations: { type: 'string', default: '200' },
       'from-source': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -29,6 +31,12 @@ async function main(): Promise<number> {
   const pg = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
   console.log(`Machine: ${machine}`);
+  if (positionals[0] === 'mail') {
+    const result = await runMailBench({ mails: Number(values.mails ?? 10_000), databaseUrl: pg });
+    console.log('\n' + formatMailTable(result));
+    emit(result);
+    return result.pass ? 0 : 1;
+  }
   if (positionals[0] === 'purge') {
     const result = await runPurgeBench({
       accounts: Number(values.accounts ?? 1_000_000),

@@ -2,7 +2,6 @@ import { createDb } from '../models';
 import { runPurge } from '../jobs/purge';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
-import { MemoryMailer } from '../server/mail/mailer';
 
 // Runs the purge job alone in this process so its peak RSS is the job's own, and times
 // every transaction it opens (the longest one is how long the site would wait).
@@ -22,7 +21,7 @@ async function main() {
     }
   };
   const started = Date.now();
-  const result = await runPurge({ now, db, logger: createLogger('warn'), config, mailer: new MemoryMailer() });
+  const result = await runPurge({ now, db, logger: createLogger('warn'), config });
   const wallMs = Date.now() - started;
   await db.close();
   const maxRssMb = process.resourceUsage().maxRSS / 1024;

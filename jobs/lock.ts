@@ -14,7 +14,9 @@ import { JobLock } from '../models/job-lock';
 // - renew: push locked_until forward, only while we are still the holder.
 // - release: delete the row, only if we are still the holder.
 // A holder that crashes leaves its row behind; the lease simply runs out after `ttlMs`
-// and the next run takes over. Times here are wall-clock times, never a job's as-of time.
+// and the next run takes over — at once when the holder was a process on this machine
+// that no longer exists (a killed CLI or server need not block the job for the whole
+// lease). Times here are wall-clock times, never a job's as-of time.
 
 export interface Lease {
   readonly name: string;
@@ -35,6 +37,19 @@ export function newHolderId(): string {
   return `${os.hostname().slice(0, 40)}:${process.pid}:${crypto.randomBytes(6).toString('hex')}`.slice(0, 80);
 }
 
+/** True when a holder id names a process on this machine that has died. */
+function holderIsDeadHere(holder: string): boolean {
+  const [host, pidText] = holder.split(':');
+  const pid = Number(pidText);
+  if (host !== os.hostname().slice(0, 40) || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'ESRCH';
+  }
+}
+
 export async function acquireLock(name: string, opts: LockOptions): Promise<Lease | null> {
   const clock = opts.clock ?? (() => new Date());
   const holder = opts.holder ?? newHolderId();
@@ -50,6 +65,13 @@ export async function acquireLock(name: string, opts: LockOptions): Promise<Leas
       { where: { name, lockedUntil: { [Op.lt]: clock() } } },
     );
     acquired = count === 1;
+    if (!acquired) {
+      const row = await JobLock.findByPk(name);
+      if (row && holderIsDeadHere(row.holder)) {
+        const [taken] = await JobLock.update({ holder, lockedUntil: until() }, { where: { name, holder: row.holder } });
+        acquired = taken === 1;
+      }
+    }
   }
   if (!acquired) return null;
   return {

@@ -6,6 +6,7 @@ import { announceWrites } from '../server/cache-bus';
 import { loadConfig, type Config } from '../server/config';
 import { createLogger, type Logger } from '../server/logger';
 import { createMailer, type Mailer } from '../server/mail/mailer';
+import { deliverDue } from '../server/mail/queue';
 import { runPurge, type PurgeResult } from './purge';
 
 // `npm run purge -- [--dry-run] [--now ISO-8601]`: runs the purge job once, now.
@@ -55,7 +56,7 @@ export function summarise(result: PurgeResult): string[] {
     lines.push(`Skipped: another run holds the lock. Deleted 0 accounts.`);
     return lines;
   }
-  lines.push(result.dryRun ? `Warning e-mails that would be sent: ${result.warned}` : `Warning e-mails sent: ${result.warned}`);
+  lines.push(result.dryRun ? `Warning e-mails that would be sent: ${result.warned}` : `Warning e-mails queued: ${result.warned}`);
   if (result.error && result.outcome === 'ok') lines.push(`Note: ${result.error}`);
   if (result.outcome === 'failed') {
     lines.push(`Failed: ${result.error}. Deleted ${plural(result.deleted)} before the failure; the next run finishes the job.`);
@@ -110,9 +111,19 @@ export async function purgeCli(argv: string[], io: CliIo, injected?: CliDeps): P
     }
     const clock = deps.clock ?? (() => new Date());
     const result = await runPurge({
-      now: asOf ?? clock(), db: deps.db, logger: deps.logger, config: deps.config, mailer: deps.mailer,
+      now: asOf ?? clock(), db: deps.db, logger: deps.logger, config: deps.config,
       dryRun: values['dry-run'] ?? false, clock,
     });
+    // The warnings are in the mail queue; deliver them now rather than wait for a running
+    // server's worker (the claims keep the two from sending one twice). What the mail
+    // server refuses now stays queued for the server's retries.
+    if (result.warned > 0 && !result.dryRun) {
+      for (let pass = 0; pass < 1000; pass += 1) {
+        const r = await deliverDue({ now: clock(), mailer: deps.mailer, logger: deps.logger });
+        if (r.claimed === 0 || r.sent === 0) break;
+      }
+      deps.mailer.close?.();
+    }
     for (const line of summarise(result)) io.out(line);
     return result.outcome === 'failed' ? 1 : 0;
   } catch (err) {

@@ -5,7 +5,7 @@ import { User } from '../models/user';
 import type { Config } from '../server/config';
 import { deleteOutboxMailsTo } from '../server/mail/outbox';
 import type { Logger } from '../server/logger';
-import type { Mailer } from '../server/mail/mailer';
+import { enqueueMail } from '../server/mail/queue';
 import { renderMail } from '../server/mail/templates';
 import { deleteAccounts } from '../server/services/account-deletion';
 import { isPassive, isWarningDue, passiveBounds, purgeDeadline, warningBounds } from '../server/services/retention';
@@ -36,6 +36,8 @@ export const PURGE_LOCK_TTL_MS = 10 * 60 * 1000;
 export interface PurgeHooks {
   /** Called inside each deletion batch's transaction before it commits (tests inject failures here). */
   beforeCommit?(batch: number, userIds: number[]): void | Promise<void>;
+  /** Called after each deletion batch has committed, outside any transaction. */
+  afterBatch?(batch: number): void | Promise<void>;
 }
 
 export interface PurgeDeps {
@@ -44,13 +46,14 @@ export interface PurgeDeps {
   db: Db;
   logger: Logger;
   config: Pick<Config, 'purge' | 'baseUrl' | 'org' | 'sessionSecret' | 'outboxDir' | 'smtpUrl'>;
-  mailer: Mailer;
   /** Count what would happen; delete nothing, send nothing. */
   dryRun?: boolean;
   /** Wall clock for the run's start/end times and the lease (defaults to real time). */
   clock?: () => Date;
   hooks?: PurgeHooks;
   lockTtlMs?: number;
+  /** Shutdown: the batch in progress commits, then the run stops (the next run finishes the job). */
+  signal?: AbortSignal;
 }
 
 export interface PurgeResult {
@@ -60,7 +63,7 @@ export interface PurgeResult {
   asOf: Date;
   /** Accounts deleted (or, in a dry run, that would be deleted). */
   deleted: number;
-  /** Warning e-mails sent (or, in a dry run, that would be sent). */
+  /** Warning e-mails queued (or, in a dry run, that would be). */
   warned: number;
   error: string | null;
 }
@@ -107,8 +110,7 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
     });
     logger.info({ runId: run.id, asOf: now.toISOString(), dryRun }, 'purge started');
 
-    const warnings = await sendWarnings(deps, lease, dryRun);
-    warned = warnings.sent;
+    warned = await queueWarnings(deps, lease, dryRun);
     await run.update({ warnedCount: warned });
 
     const { possiblyBefore } = passiveBounds(now, months);
@@ -146,13 +148,14 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
       if (step.count > 0) {
         logger.info({ runId: run.id, batch, count: step.count, dryRun }, dryRun ? 'purge batch counted' : 'purge batch deleted');
       }
+      await deps.hooks?.afterBatch?.(batch);
+      if (deps.signal?.aborted) throw new Error('stopped by shutdown after a committed batch');
     }
 
     if (deleted > 0 && !dryRun) await db.checkpoint();
-    const error = warnings.failed > 0 ? `${warnings.failed} warning e-mail(s) could not be sent` : null;
-    await run.update({ finishedAt: clock(), outcome: PURGE_OUTCOME.OK, deletedCount: deleted, warnedCount: warned, error });
+    await run.update({ finishedAt: clock(), outcome: PURGE_OUTCOME.OK, deletedCount: deleted, warnedCount: warned, error: null });
     logger.info({ runId: run.id, deleted, warned, dryRun }, 'purge finished');
-    return { runId: run.id, outcome: PURGE_OUTCOME.OK, dryRun, asOf: now, deleted, warned, error };
+    return { runId: run.id, outcome: PURGE_OUTCOME.OK, dryRun, asOf: now, deleted, warned, error: null };
   } catch (err) {
     const error = describeError(err);
     // The message goes to purge_runs redacted (describeError); the log gets the kind and the
@@ -173,19 +176,20 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
  * E-mails every tenant whose deadline is at most warningDays away (and not yet passed),
  * once per deadline: users.purge_warning_for records the deadline the e-mail was sent
  * for, and signing in clears it (accounts.recordLogin), so a new deadline gets a new
- * e-mail. The row is claimed with a conditional UPDATE before sending and released again
- * if sending fails, so the next run retries.
+ * e-mail. The row is claimed with a conditional UPDATE and the mail queued in the same
+ * transaction (server/mail/queue.ts retries a mail server that is down), so a warning is
+ * recorded exactly when its mail is queued.
  *
  * Sent even when the tenant turned all e-mail off (emails_enabled = false): this is the
  * legally required notice that their personal data is about to be erased, not a
  * notification they opted out of.
  */
-async function sendWarnings(deps: PurgeDeps, lease: Lease, dryRun: boolean): Promise<{ sent: number; failed: number }> {
-  const { now, logger, config, mailer } = deps;
+async function queueWarnings(deps: PurgeDeps, lease: Lease, dryRun: boolean): Promise<number> {
+  const { now, logger, config, db } = deps;
+  const clock = deps.clock ?? (() => new Date());
   const { retentionMonths: months, warningDays, batchSize } = config.purge;
   const { from, before } = warningBounds(now, months, warningDays);
   let sent = 0;
-  let failed = 0;
   let lastId = 0;
   for (;;) {
     const page = await User.findAll({
@@ -204,28 +208,25 @@ async function sendWarnings(deps: PurgeDeps, lease: Lease, dryRun: boolean): Pro
         sent += 1;
         continue;
       }
-      const previous = user.purgeWarningFor;
-      const [claimed] = await User.update(
-        { purgeWarningFor: deadline },
-        { where: { id: user.id, lastLoginAt: user.lastLoginAt, purgeWarningFor: previous } },
-      );
-      if (claimed !== 1) continue; // signed in meanwhile
-      try {
-        const mail = await renderMail('purge-warning', user.email, user.locale, {
-          username: user.username, deadline, months, link: `${config.baseUrl}/login`,
-        }, config.org.name);
-        await mailer.send(mail);
-        sent += 1;
-        logger.info({ userId: user.id, mail: 'purge-warning' }, 'mail sent');
-      } catch (err) {
-        failed += 1;
-        await User.update({ purgeWarningFor: previous }, { where: { id: user.id, purgeWarningFor: deadline } });
-        logger.error({ userId: user.id, err: { name: (err as Error)?.name } }, 'purge warning could not be sent');
-      }
+      const mail = await renderMail('purge-warning', user.email, user.locale, {
+        username: user.username, deadline, months, link: `${config.baseUrl}/login`,
+      }, config.org.name);
+      const queued = await db.sequelize.transaction(async (transaction) => {
+        const [claimed] = await User.update(
+          { purgeWarningFor: deadline },
+          { where: { id: user.id, lastLoginAt: user.lastLoginAt, purgeWarningFor: user.purgeWarningFor }, transaction },
+        );
+        if (claimed !== 1) return false; // signed in meanwhile
+        await enqueueMail(mail, { userId: user.id, purpose: 'purge-warning', now: clock(), transaction });
+        return true;
+      });
+      if (!queued) continue;
+      sent += 1;
+      logger.info({ userId: user.id, mail: 'purge-warning' }, 'mail queued');
     }
     if (!(await lease.renew())) throw new Error('lost the purge lock during the run');
   }
-  return { sent, failed };
+  return sent;
 }
 
 /** The latest runs, newest first, for the moderators' dashboard. */

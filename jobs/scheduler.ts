@@ -7,8 +7,9 @@ import { runPurge } from './purge';
 // PURGE_TIMEZONE (default Europe/Helsinki), unless PURGE_ENABLED=false. Started by
 // server/index.ts, never by the tests. With several app servers every one of them fires;
 // the lease in job_locks lets one run and records the others as "skipped".
-// Returns a function that stops the schedule (used on shutdown).
-export function startScheduler(deps: AppDeps): () => void {
+// Returns a function that stops the schedule (used on shutdown): a run in progress lets
+// its current batch commit and stops; the next run finishes the job.
+export function startScheduler(deps: AppDeps): () => Promise<void> {
   const { config, logger } = deps;
   // Expired rate-limit counters and old outbox mails, every hour at :17, always.
   const cleanup = new Cron(
@@ -20,8 +21,12 @@ export function startScheduler(deps: AppDeps): () => void {
   );
   if (!config.purge.enabled) {
     logger.info('purge schedule disabled (PURGE_ENABLED=false)');
-    return () => cleanup.stop();
+    return async () => {
+      cleanup.stop();
+    };
   }
+  const stopping = new AbortController();
+  let running: Promise<unknown> | undefined;
   const job = new Cron(
     config.purge.schedule,
     {
@@ -34,14 +39,17 @@ export function startScheduler(deps: AppDeps): () => void {
       catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name } }, 'scheduled purge failed'),
     },
     async () => {
-      await runPurge({
-        now: deps.clock(), db: deps.db, logger, config, mailer: deps.mailer, clock: deps.clock,
+      running = runPurge({
+        now: deps.clock(), db: deps.db, logger, config, clock: deps.clock, signal: stopping.signal,
       });
+      await running;
     },
   );
   logger.info({ schedule: config.purge.schedule, timezone: config.purge.timezone, next: job.nextRun()?.toISOString() }, 'purge scheduled');
-  return () => {
+  return async () => {
     job.stop();
     cleanup.stop();
+    stopping.abort();
+    await running?.catch(() => undefined);
   };
 }

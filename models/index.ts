@@ -15,6 +15,7 @@ import { ListingWantedDistrict } from './listing-wanted-district';
 import { Message } from './message';
 import { PurgeRun } from './purge-run';
 import { skipQueryStackTraces } from './query-stacks';
+import { QueuedMail } from './queued-mail';
 import { Report } from './report';
 import { Session } from './session';
 import { Token } from './token';
@@ -22,7 +23,7 @@ import { User } from './user';
 
 export {
   AuditLog, Block, Conversation, ConversationParticipant, Favourite, JobLock, Listing, ListingWantedDistrict, Message,
-  PurgeRun, Report, Session, Token, User,
+  PurgeRun, QueuedMail, Report, Session, Token, User,
 };
 
 export interface Db {
@@ -200,7 +201,7 @@ function queueTransactions(sequelize: Sequelize): void {
 function initModels(sequelize: Sequelize): void {
   for (const model of [
     User, Session, Token, Listing, ListingWantedDistrict, Favourite, Report, Conversation, ConversationParticipant,
-    Message, Block, AuditLog, PurgeRun, JobLock,
+    Message, Block, AuditLog, PurgeRun, JobLock, QueuedMail,
   ]) {
     model.initModel(sequelize);
   }

@@ -3,6 +3,8 @@ import express, { type Express } from 'express';
 import { createAssets } from './assets';
 import { configurePassport } from './auth/passport';
 import type { AppDeps } from './context';
+import { DatabaseUnavailable } from './errors';
+import { createDatabaseHealth, type DatabaseHealth } from './health';
 import { absoluteTimeout } from './middleware/auth';
 import { csrfLocals, csrfProtection } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
@@ -26,6 +28,7 @@ export interface BoardApp {
   app: Express;
   services: Services;
   sessionStore: BoardStore;
+  health: DatabaseHealth;
   /** Stops timers and hooks the app started (session sweeper, page cache); the database is the caller's. */
   close(): void;
 }
@@ -38,6 +41,7 @@ export function createApp(deps: AppDeps): BoardApp {
   const sessionStore = createSessionStore(deps.db, config);
   const services = createServices(deps, sessionStore);
   const passport = configurePassport(services.accounts);
+  const health = deps.health ?? createDatabaseHealth(deps.db, logger, config.database.storage);
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -55,8 +59,15 @@ export function createApp(deps: AppDeps): BoardApp {
   const assets = createAssets(PUBLIC_DIR, { development: config.env === 'development' });
   app.locals.asset = assets.url;
   app.use(assets.serve);
+  // Liveness: the process answers (never touches the database, so a database outage does
+  // not get a healthy process restarted); {"status":"ok"} exactly when all is well, with
+  // "database":"unavailable" added while it is away. Readiness: the database answers too.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json(health.ready ? { status: 'ok' } : { status: 'ok', database: 'unavailable' });
+  });
+  app.get('/healthz/ready', async (_req, res) => {
+    const ready = health.ready || (await health.probe());
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: ready ? 'ok' : 'unavailable' });
   });
   if (config.benchBareRoute) {
     // The benchmark's ceiling: the cheapest answer this process can give, behind the
@@ -70,6 +81,10 @@ export function createApp(deps: AppDeps): BoardApp {
   // Anonymous search and listing pages from memory, before any session work.
   const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`, deps.cacheBus);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
+  // With the database away, answer 503 at once instead of queueing behind it.
+  app.use((_req, _res, next) => {
+    next(health.ready ? undefined : DatabaseUnavailable());
+  });
 
   app.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 300, verify: refuseNonUtf8Form }));
   app.use(sessionMiddleware(sessionStore, config));
@@ -100,13 +115,14 @@ export function createApp(deps: AppDeps): BoardApp {
   mountRoutes(app, { ...deps, services, pageCache }, passport);
 
   app.use(notFound);
-  app.use(errorHandler(logger, config.env === 'development'));
+  app.use(errorHandler(logger, config.env === 'development', health));
 
   return {
-    app, services, sessionStore,
+    app, services, sessionStore, health,
     close: () => {
       sessionStore.stopExpiringSessions();
       pageCache.close();
+      void health.stop();
     },
   };
 }

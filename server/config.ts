@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   PURGE_RETENTION_MONTHS: int(3, 1),
   PURGE_WARNING_DAYS: int(14, 1),
   PURGE_BATCH_SIZE: int(1000, 1),
+  // Seconds a SIGTERM waits for requests in flight before closing their connections.
+  SHUTDOWN_TIMEOUT_SECONDS: int(10, 1),
+  // Days `npm run backup` keeps older backups in its folder: deleted accounts must not
+  // live on in backups much longer than the purge's promise.
+  BACKUP_RETENTION_DAYS: int(14, 1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ORG_NAME: z.string().min(1).default('Heka'),
   ORG_LEGAL_NAME: z.string().min(1).default('Helsingfors stads bostäder Ab'),
@@ -104,6 +109,8 @@ export interface Config {
     readonly batchSize: number;
   };
   readonly logLevel: string;
+  readonly shutdownTimeoutMs: number;
+  readonly backupRetentionDays: number;
   /** Mounts GET /bench/bare, the benchmark's ceiling (never on in production). */
   readonly benchBareRoute: boolean;
   /** How long anonymous search and listing pages are kept in memory, in ms (0: off). */
@@ -214,6 +221,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
       batchSize: e.PURGE_BATCH_SIZE,
     },
     logLevel: e.LOG_LEVEL ?? (env === 'test' ? 'silent' : 'info'),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    backupRetentionDays: e.BACKUP_RETENTION_DAYS,
     benchBareRoute: e.BENCH_BARE_ROUTE,
     // On in production; off in development (templates change) and tests unless asked for.
     pageCacheMs: (e.PAGE_CACHE_SECONDS ?? (env === 'production' ? 10 : 0)) * 1000,

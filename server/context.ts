@@ -1,6 +1,7 @@
 import type { Db } from '../models';
 import type { CacheBus } from './cache-bus';
 import type { Config } from './config';
+import type { DatabaseHealth } from './health';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import type { RateLimits } from './services/rate-limits';
@@ -16,4 +17,6 @@ export interface AppDeps {
   clock: () => Date;
   /** With several processes on PostgreSQL: tells the others to empty their page caches. */
   cacheBus?: CacheBus;
+  /** Whether the database answers; createApp makes one when none is given. */
+  health?: DatabaseHealth;
 }

@@ -24,6 +24,8 @@ export const ValidationFailed = (fields: FieldErrors, id = 'validation_failed') 
 export const TooManyRequests = (retryAfterSeconds: number, id = 'too_many_requests') =>
   new AppError(429, id, { retryAfterSeconds });
 export const CsrfFailed = () => new AppError(403, 'csrf_failed');
+/** The database is away (restarted, locked): try again shortly. */
+export const DatabaseUnavailable = () => new AppError(503, 'db_unavailable', { retryAfterSeconds: 5 });
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;

@@ -2,25 +2,42 @@
 // busy server. This must run before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
+import fs from 'node:fs';
 import http from 'node:http';
+import { pidFileOf } from '../jobs/backup';
 import { createDb } from '../models';
 import { migrate } from '../models/migrate';
 import { createApp } from './app';
 import { createCacheBus } from './cache-bus';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
+import { createDatabaseHealth } from './health';
 import { createLogger } from './logger';
 import { createMailer } from './mail/mailer';
+import { startMailWorker } from './mail/queue';
 import { createRateLimits } from './services/rate-limits';
+import { checkDataDir, listen, startupProblem } from './startup';
 
-// Opens the database, runs migrations, listens, and shuts down cleanly on SIGTERM/SIGINT.
+// Opens the database, runs migrations, listens, starts the purge schedule and the mail
+// worker, and shuts down cleanly on SIGTERM/SIGINT.
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config: Config | undefined;
+  try {
+    config = loadConfig();
+    checkDataDir(config);
+  } catch (err) {
+    throw startupProblem(err, config);
+  }
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
   const db = createDb(config, logger);
-  const applied = await migrate(db);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-  await db.optimize();
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    await db.optimize();
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw startupProblem(err, config);
+  }
   const rateLimits = await createRateLimits(db, config);
   const mailer = createMailer(config);
   // On PostgreSQL other processes may share the database: their changes empty this
@@ -28,45 +45,88 @@ async function main(): Promise<void> {
   // Until it listens the page cache serves nothing, so start-up need not wait for it long.
   const cacheBus = db.dialect === 'postgres' ? createCacheBus(config.database.url, logger) : undefined;
   if (cacheBus) await Promise.race([cacheBus.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-  const deps = { config, db, logger, mailer, rateLimits, cacheBus, clock: () => new Date() };
+  const health = createDatabaseHealth(db, logger, config.database.storage);
+  const deps = { config, db, logger, mailer, rateLimits, cacheBus, clock: () => new Date(), health };
   const board = createApp(deps);
-  const stopScheduler = await startSchedulerIfPresent(deps);
 
   const server = http.createServer(board.app);
-  server.listen(config.port, () => {
-    logger.info({ port: config.port, dialect: db.dialect, mail: config.smtpUrl ? 'smtp' : 'outbox' }, 'board listening');
-  });
+  try {
+    await listen(server, config.port);
+  } catch (err) {
+    board.close();
+    await rateLimits.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw startupProblem(err, config);
+  }
+  health.start(2_000);
+  // While it runs, the server names itself next to its SQLite file: `npm run restore`
+  // refuses to replace a database a live process is using.
+  const pidFile = config.database.storage && config.database.storage !== ':memory:' ? pidFileOf(config.database.storage) : undefined;
+  if (pidFile) fs.writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+  const stopScheduler = await startSchedulerIfPresent(deps);
+  const mailWorker = startMailWorker({ mailer, logger, clock: deps.clock });
+  logger.info({ port: config.port, dialect: db.dialect, mail: config.smtpUrl ? 'smtp' : 'outbox' }, 'board listening');
 
+  // SIGTERM: stop accepting connections, let requests in flight finish (up to
+  // SHUTDOWN_TIMEOUT_SECONDS, then their connections are closed), let a running purge
+  // batch commit, stop the mail worker after its current pass, close the database, exit 0.
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    stopScheduler();
-    server.close(() => {
-      board.close();
-      void rateLimits.close().then(() => cacheBus?.close()).then(() => db.close()).then(() => process.exit(0));
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    // Anything still hanging long after the limit (a stuck database) ends the process anyway.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 30_000).unref();
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let limit: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      limit = setTimeout(() => resolve(true), config.shutdownTimeoutMs);
     });
-    setTimeout(() => process.exit(1), 10_000).unref();
+    const [late] = await Promise.all([
+      Promise.race([drained.then(() => false), timedOut]),
+      stopScheduler(),
+    ]);
+    clearTimeout(limit);
+    if (late) {
+      logger.warn('requests still running at the shutdown limit: closing their connections');
+      server.closeAllConnections();
+    }
+    // Closing the transport first ends a send that hangs on the mail server; that mail goes
+    // back to the queue for the next start.
+    const workerStopped = mailWorker.stop();
+    mailer.close?.();
+    await workerStopped;
+    board.close();
+    await health.stop();
+    await rateLimits.close();
+    await cacheBus?.close();
+    await db.close();
+    if (pidFile) fs.rmSync(pidFile, { force: true });
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 // The purge scheduler arrives with the purge job (jobs/scheduler.ts).
-async function startSchedulerIfPresent(deps: Parameters<typeof createApp>[0]): Promise<() => void> {
+async function startSchedulerIfPresent(deps: Parameters<typeof createApp>[0]): Promise<() => Promise<void>> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../jobs/scheduler') as { startScheduler?: (d: typeof deps) => () => void };
-    return mod.startScheduler ? mod.startScheduler(deps) : () => undefined;
+    const mod = require('../jobs/scheduler') as { startScheduler?: (d: typeof deps) => () => Promise<void> };
+    return mod.startScheduler ? mod.startScheduler(deps) : async () => undefined;
   } catch (err) {
-    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return () => undefined;
+    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return async () => undefined;
     throw err;
   }
 }
 
 main().catch((err: unknown) => {
-  // Start-up failures (bad configuration, unreachable database) are printed plainly.
+  // Start-up failures are one plain line naming the problem and the setting.
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

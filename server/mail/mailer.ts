@@ -8,24 +8,36 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
-  /** Extra headers (the notices' List-Unsubscribe pair). */
+  /** Extra headers (List-Unsubscribe, say). */
   headers?: Record<string, string>;
 }
 
+/** A transport. Only the mail queue's worker (server/mail/queue.ts) calls it. */
 export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
+  /** Closes pooled connections (shutdown). */
+  close?(): void;
 }
 
 // With SMTP_URL the mail goes to that server, the only outbound traffic the board makes.
 // Without it, each mail is written as an .eml file to the outbox folder so a
 // developer (or a browser test) can open it, and nothing leaves the machine.
 export function createMailer(cfg: Pick<Config, 'smtpUrl' | 'outboxDir' | 'mailFrom'>): Mailer {
+  // A small pool of kept-open SMTP connections (the queue's worker sends several mails at
+  // once), and timeouts well below the queue's own limit so a hanging server fails a
+  // send instead of holding the worker.
   const transport: Transporter = cfg.smtpUrl
-    ? nodemailer.createTransport(cfg.smtpUrl)
+    ? nodemailer.createTransport({
+      url: cfg.smtpUrl, pool: true, maxConnections: 4, maxMessages: 1000,
+      connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
+    })
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
+    close: () => transport.close(),
     async send(mail) {
-      const info = await transport.sendMail({ from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers });
+      const info = await transport.sendMail({
+        from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers,
+      });
       if (!cfg.smtpUrl) {
         fs.mkdirSync(cfg.outboxDir, { recursive: true, mode: 0o700 });
         const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}.eml`;

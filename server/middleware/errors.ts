@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isAppError } from '../errors';
+import { isDatabaseUnavailable, type DatabaseHealth } from '../health';
 import type { Logger } from '../logger';
 import { setTemplateLocals } from './locals';
 
@@ -10,7 +11,7 @@ export const notFound: RequestHandler = (_req, res) => {
 // The one error handler. Known errors render their page with their status; anything
 // else is a 500 whose details go to the log (by name and stack, never request data)
 // and never to the visitor.
-export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHandler {
+export function errorHandler(logger: Logger, showStack: boolean, health?: Pick<DatabaseHealth, 'reportFailure'>): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     let status = 500;
@@ -29,8 +30,15 @@ export function errorHandler(logger: Logger, showStack: boolean): ErrorRequestHa
     } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       status = e.status;
       errorId = 'bad_request';
+    } else if (isDatabaseUnavailable(err)) {
+      // Not a bug: the database is away. A short page, and the next requests get it at once.
+      status = 503;
+      errorId = 'db_unavailable';
+      res.set('Retry-After', '5');
+      health?.reportFailure();
+      logger.warn({ err: { name: e?.name ?? 'Error', code: e?.code }, route: req.route?.path }, 'database unavailable');
     }
-    if (status >= 500) {
+    if (status >= 500 && status !== 503) {
       const stack = (e?.stack ?? '').split('\n').slice(1).join('\n');
       logger.error({ err: { name: e?.name ?? 'Error', stack }, route: req.route?.path, userId: req.user?.id }, 'request failed');
     }

@@ -14,7 +14,7 @@ export function pagesRouter(ctx: RouteContext): Router {
 
   router.get('/privacy', (_req, res) => {
     res.locals.allowIndexing = true;
-    res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths });
+    res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths, backupRetentionDays: ctx.config.backupRetentionDays });
   });
 
   router.get('/accessibility', (_req, res) => {

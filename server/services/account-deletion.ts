@@ -6,6 +6,7 @@ import { Favourite } from '../../models/favourite';
 import { Listing } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { Message } from '../../models/message';
+import { QueuedMail } from '../../models/queued-mail';
 import { Report } from '../../models/report';
 import { Session } from '../../models/session';
 import { Token } from '../../models/token';
@@ -22,7 +23,7 @@ import { accountLimitKeys } from './rate-limits';
  * steps are spelt out anyway so the cascade does not depend on PRAGMA foreign_keys, is
  * readable in one place, and keeps the other tenant's unread count right.
  *
- * Deleted: the account, its sessions and pending tokens, its listing (with wanted
+ * Deleted: the account, its sessions, pending tokens and queued mail, its listing (with wanted
  * districts and other tenants' favourites of it), its favourites, blocks it made and
  * blocks of it, every message it wrote, its participation in conversations.
  * Kept without the person: reports it filed (reporter NULL), conversations that still
@@ -122,6 +123,8 @@ export async function deleteAccounts(
     const keys = ids.flatMap((id) => accountLimitKeys(opts.config!, id));
     await sequelize.query('DELETE FROM rate_limits WHERE key IN (:keys)', { replacements: { keys }, transaction });
   }
+  // Mail still waiting holds the address and links: it goes with the account, unsent.
+  await QueuedMail.destroy({ where: { userId: inIds }, transaction });
   return User.destroy({ where: { id: inIds }, transaction });
 }
 

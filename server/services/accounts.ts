@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
-import { Op, UniqueConstraintError } from 'sequelize';
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import { Token } from '../../models/token';
 import { User, type Locale } from '../../models/user';
 import { hashPassword, passwordProblem, verifyPassword, dummyPasswordHash, ADMIN_PASSWORD_MIN } from '../auth/passwords';
 import type { AppDeps } from '../context';
 import { AppError, isAppError, ValidationFailed, type FieldErrors } from '../errors';
+import { enqueueMail } from '../mail/queue';
 import { renderMail } from '../mail/templates';
 import { findValidToken, issueToken, useToken } from './tokens';
 
@@ -46,30 +47,33 @@ export interface RegistrationInput {
 
 /** Account rules shared by the web, the CLI and the tests. */
 export function createAccountService(deps: AppDeps) {
-  const { config, mailer, clock, logger, db } = deps;
+  const { config, clock, logger, db } = deps;
 
-  async function sendMail(name: string, user: User, to: string, data: Record<string, unknown>) {
+  // Mail is queued, never sent here (server/mail/queue.ts): in the caller's transaction,
+  // so the action and its mail commit together, and the mail server's state cannot fail
+  // or slow the request.
+  async function sendMail(name: string, user: User, to: string, data: Record<string, unknown>, transaction?: Transaction) {
     const mail = await renderMail(name, to, user.locale, data, config.org.name);
-    await mailer.send(mail);
-    logger.info({ userId: user.id, mail: name }, 'mail sent');
+    await enqueueMail(mail, { userId: user.id, purpose: name, now: clock(), transaction });
+    logger.info({ userId: user.id, mail: name }, 'mail queued');
   }
 
-  async function sendVerification(user: User, address: string): Promise<void> {
-    const raw = await issueToken(user.id, 'verify_email', VERIFY_TTL_MS, clock());
+  async function sendVerification(user: User, address: string, transaction?: Transaction): Promise<void> {
+    const raw = await issueToken(user.id, 'verify_email', VERIFY_TTL_MS, clock(), transaction);
     await sendMail('verify-email', user, address, {
       link: `${config.baseUrl}/verify-email?token=${encodeURIComponent(raw)}`,
       username: user.username,
-    });
+    }, transaction);
   }
 
   /** The old address learns of a change at once, with a link that undoes it. */
-  async function sendUndoNotice(user: User): Promise<void> {
-    const raw = await issueToken(user.id, 'undo_email', UNDO_EMAIL_TTL_MS, clock(), undefined, user.email);
+  async function sendUndoNotice(user: User, transaction?: Transaction): Promise<void> {
+    const raw = await issueToken(user.id, 'undo_email', UNDO_EMAIL_TTL_MS, clock(), transaction, user.email);
     await sendMail('email-changed', user, user.email, {
       link: `${config.baseUrl}/email-change/undo?token=${encodeURIComponent(raw)}`,
       username: user.username,
       days: UNDO_EMAIL_TTL_MS / 86_400_000,
-    });
+    }, transaction);
   }
 
   /**
@@ -77,7 +81,7 @@ export function createAccountService(deps: AppDeps) {
    * account's: its owner is told, and the visitor's answer stays "check your inbox".
    * At most MAIL_MAX_PER_HOUR of these per account, so nobody can flood an inbox.
    */
-  async function mailAddressOwner(owner: User): Promise<void> {
+  async function mailAddressOwner(owner: User, transaction?: Transaction): Promise<void> {
     try {
       await deps.rateLimits.get('mail').consume(`user:${owner.id}`);
     } catch {
@@ -86,7 +90,7 @@ export function createAccountService(deps: AppDeps) {
     await sendMail('address-in-use', owner, owner.email, {
       username: owner.username,
       link: `${config.baseUrl}/forgot-password`,
-    });
+    }, transaction);
   }
 
   /** Counts one guess; over the limit it throws `errorId` (429) with the wait. */
@@ -156,21 +160,26 @@ export function createAccountService(deps: AppDeps) {
       }
       if (Object.keys(fields).length > 0) throw ValidationFailed(fields);
       const now = clock();
+      const passwordHash = await hashPassword(input.password, config);
       let user: User;
       try {
-        user = await User.create({
-          username, usernameLower: username.toLowerCase(), email, phone,
-          passwordHash: await hashPassword(input.password, config),
-          role: opts.role ?? 'tenant', locale: input.locale,
-          emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
-          totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
+        // The account and its verification mail commit together.
+        user = await db.sequelize.transaction(async (transaction) => {
+          const created = await User.create({
+            username, usernameLower: username.toLowerCase(), email, phone,
+            passwordHash,
+            role: opts.role ?? 'tenant', locale: input.locale,
+            emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
+            totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
+          }, { transaction });
+          if (!opts.verified) await sendVerification(created, email, transaction);
+          return created;
         });
       } catch (err) {
         if (err instanceof UniqueConstraintError) throw ValidationFailed({ username: 'errors:username.taken' });
         throw err;
       }
       logger.info({ userId: user.id }, 'account registered');
-      if (!opts.verified) await sendVerification(user, email);
       return user;
     },
 
@@ -204,7 +213,7 @@ export function createAccountService(deps: AppDeps) {
       // never a verification link (the answer stays the same).
       const owner = user.pendingEmail ? await User.findOne({ where: { email: user.pendingEmail, id: { [Op.ne]: user.id } } }) : null;
       if (owner) return mailAddressOwner(owner);
-      await sendVerification(user, user.pendingEmail ?? user.email);
+      await db.sequelize.transaction((transaction) => sendVerification(user, user.pendingEmail ?? user.email, transaction));
     },
 
     /**
@@ -267,16 +276,21 @@ export function createAccountService(deps: AppDeps) {
       } catch {
         return; // over the limit: quietly send nothing, the answer stays the same
       }
-      const raw = user
-        ? await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock())
-        : await findValidToken(crypto.randomBytes(32).toString('base64url'), 'reset_password', clock()).then(() => 'x'.repeat(43));
-      const mail = await renderMail('reset-password', email, user?.locale ?? 'sv', {
-        link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
-        username: user?.username ?? '',
-      }, config.org.name);
-      if (!user) return;
-      await mailer.send(mail);
-      logger.info({ userId: user.id, mail: 'reset-password' }, 'mail sent');
+      if (!user) {
+        // The same lookups and rendering as for a real account, so the answer takes as long.
+        await findValidToken(crypto.randomBytes(32).toString('base64url'), 'reset_password', clock());
+        await renderMail('reset-password', email, 'sv', {
+          link: `${config.baseUrl}/reset-password?token=${'x'.repeat(43)}`, username: '',
+        }, config.org.name);
+        return;
+      }
+      await db.sequelize.transaction(async (transaction) => {
+        const raw = await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock(), transaction);
+        await sendMail('reset-password', user, user.email, {
+          link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
+          username: user.username,
+        }, transaction);
+      });
     },
 
     async checkResetToken(raw: unknown): Promise<Token> {
@@ -340,10 +354,12 @@ export function createAccountService(deps: AppDeps) {
       // Counted before the address is looked up, so the answer cannot be asked for freely.
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
       const owner = await User.findOne({ where: { email, id: { [Op.ne]: user.id } } });
-      await user.update({ pendingEmail: email });
-      if (owner) await mailAddressOwner(owner);
-      else await sendVerification(user, email);
-      await sendUndoNotice(user);
+      await db.sequelize.transaction(async (transaction) => {
+        await user.update({ pendingEmail: email }, { transaction });
+        if (owner) await mailAddressOwner(owner, transaction);
+        else await sendVerification(user, email, transaction);
+        await sendUndoNotice(user, transaction);
+      });
       await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail change requested');
       return true;

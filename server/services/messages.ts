@@ -9,6 +9,7 @@ import { Report, type ReportReason } from '../../models/report';
 import { User } from '../../models/user';
 import type { AppDeps } from '../context';
 import { AppError, NotFound, TooManyRequests } from '../errors';
+import { enqueueMail } from '../mail/queue';
 import { renderMail } from '../mail/templates';
 import type { ConversationAccess } from '../policies/message';
 
@@ -80,11 +81,11 @@ export function checkUnsubscribe(secret: string, u: unknown, e: unknown, sig: un
 /**
  * Private messages between tenants (SPEC §7). Every send is one transaction: the
  * message, the conversation's last message and both participants' rows, the recipient's
- * unread count raised in SQL. Notice e-mails go out after the commit and never hold
- * the message text; a failing mail server never fails a send.
+ * unread count raised in SQL, and the notice e-mail queued (server/mail/queue.ts). A
+ * notice never holds the message text; the mail server's state never fails a send.
  */
 export function createMessageService(deps: AppDeps) {
-  const { db, clock, logger, mailer, config, rateLimits } = deps;
+  const { db, clock, logger, config, rateLimits } = deps;
 
   const otherOf = (ref: ConversationAccess, userId: number) => ref.participantIds.find((id) => id !== userId) ?? null;
 
@@ -128,52 +129,43 @@ export function createMessageService(deps: AppDeps) {
   }
 
   /** At most one notice per conversation until the recipient has read it (notice_sent_at). */
-  async function sendNotice(conversationId: number, recipientId: number): Promise<void> {
-    try {
-      const recipient = await User.findByPk(recipientId);
-      if (!recipient || !recipient.notifyMessages || !recipient.emailsEnabled) return;
-      if (!recipient.isVerified || recipient.isSuspended) return;
-      const [claimed] = await ConversationParticipant.update(
-        { noticeSentAt: clock() },
-        { where: { conversationId, userId: recipientId, noticeSentAt: null } },
-      );
-      if (claimed === 0) return;
-      try {
-        const unsubscribeLink = `${config.baseUrl}/notifications/unsubscribe?${unsubscribeQuery(config.sessionSecret, recipient.id, clock())}`;
-        const mail = await renderMail(
-          'new-message',
-          recipient.email,
-          recipient.locale,
-          {
-            username: recipient.username,
-            link: `${config.baseUrl}/messages/${conversationId}`,
-            unsubscribeLink,
-          },
-          config.org.name,
-          { subjectKey: 'messages:email.subject' },
-        );
-        // RFC 8058 one-click unsubscribe: mail programs offer a button that POSTs to the link.
-        await mailer.send({
-          ...mail,
-          headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-        });
-        logger.info({ userId: recipient.id, mail: 'new-message' }, 'mail sent');
-      } catch (err) {
-        // Not sent: the next message may try again.
-        await ConversationParticipant.update({ noticeSentAt: null }, { where: { conversationId, userId: recipientId } });
-        throw err;
-      }
-    } catch (err) {
-      const e = err as { name?: string; code?: string };
-      logger.error({ userId: recipientId, err: { name: e?.name ?? 'Error', code: e?.code } }, 'message notice failed');
-    }
+  async function queueNotice(conversationId: number, recipientId: number, transaction: Transaction): Promise<void> {
+    const recipient = await User.findByPk(recipientId, { transaction });
+    if (!recipient || !recipient.notifyMessages || !recipient.emailsEnabled) return;
+    if (!recipient.isVerified || recipient.isSuspended) return;
+    const [claimed] = await ConversationParticipant.update(
+      { noticeSentAt: clock() },
+      { where: { conversationId, userId: recipientId, noticeSentAt: null }, transaction },
+    );
+    if (claimed === 0) return;
+    const unsubscribeLink = `${config.baseUrl}/notifications/unsubscribe?${unsubscribeQuery(config.sessionSecret, recipient.id, clock())}`;
+    const mail = await renderMail(
+      'new-message',
+      recipient.email,
+      recipient.locale,
+      {
+        username: recipient.username,
+        link: `${config.baseUrl}/messages/${conversationId}`,
+        unsubscribeLink,
+      },
+      config.org.name,
+      { subjectKey: 'messages:email.subject' },
+    );
+    // RFC 8058 one-click unsubscribe: mail programs offer a button that POSTs to the link.
+    await enqueueMail(
+      { ...mail, headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } },
+      { userId: recipient.id, purpose: 'new-message', now: clock(), transaction },
+    );
+    logger.info({ userId: recipient.id, mail: 'new-message' }, 'mail queued');
   }
 
   async function send(conversationId: number, sender: User, recipientId: number | null, body: string): Promise<void> {
     const now = clock();
-    await db.sequelize.transaction((transaction) => append(conversationId, sender.id, body, now, transaction));
+    await db.sequelize.transaction(async (transaction) => {
+      await append(conversationId, sender.id, body, now, transaction);
+      if (recipientId) await queueNotice(conversationId, recipientId, transaction);
+    });
     logger.info({ userId: sender.id, conversationId }, 'message sent');
-    if (recipientId) await sendNotice(conversationId, recipientId);
   }
 
   return {
@@ -229,6 +221,7 @@ export function createMessageService(deps: AppDeps) {
             created = true;
           }
           await append(conversation.id, sender.id, body, now, transaction);
+          await queueNotice(conversation.id, ownerId, transaction);
           return { conversationId: conversation.id, created };
         });
       let result: { conversationId: number; created: boolean };
@@ -239,7 +232,6 @@ export function createMessageService(deps: AppDeps) {
         result = await attempt();
       }
       logger.info({ userId: sender.id, conversationId: result.conversationId, created: result.created }, 'message sent');
-      await sendNotice(result.conversationId, ownerId);
       return result;
     },
 

@@ -206,8 +206,22 @@ export function currentTotp(secret: string): Promise<string> {
   return totpCodeAt(secret, new Date());
 }
 
-/** The newest .eml in the outbox addressed to `to`, decoded to text. */
+/**
+ * The newest .eml in the outbox addressed to `to`, decoded to text. Mail is queued with
+ * the action and written by the server's mail worker a moment after the response, so
+ * this waits up to five seconds for it to appear.
+ */
 export function lastMailTo(outboxDir: string, to: string): string {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const found = findMailTo(outboxDir, to);
+    if (found !== undefined) return found;
+    if (Date.now() > until) throw new Error(`no e-mail to ${to} in the outbox`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}
+
+function findMailTo(outboxDir: string, to: string): string | undefined {
   const files = fs.existsSync(outboxDir) ? fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort() : [];
   for (const file of files.reverse()) {
     const raw = fs.readFileSync(path.join(outboxDir, file), 'utf8');
@@ -219,7 +233,7 @@ export function lastMailTo(outboxDir: string, to: string): string {
     if (/Content-Transfer-Encoding: base64/i.test(raw)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
     return body;
   }
-  throw new Error(`no e-mail to ${to} in the outbox`);
+  return undefined;
 }
 
 /** A link in a mail body, as a path on the test server. */

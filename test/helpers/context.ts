@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../server/config';
 import type { AppDeps } from '../../server/context';
 import { createLogger } from '../../server/logger';
 import { MemoryMailer } from '../../server/mail/mailer';
+import { deliverDue } from '../../server/mail/queue';
 import { createRateLimits, type RateLimits } from '../../server/services/rate-limits';
 
 /** Every log line the app writes during the tests, for the "no personal data in logs" checks. */
@@ -51,6 +52,8 @@ export interface TestContext {
   board: BoardApp;
   deps: AppDeps;
   tmpDir: string;
+  /** Hold each response until queued mail is delivered (true unless a test turns it off). */
+  deliverBeforeResponse: boolean;
 }
 
 let ctx: TestContext | undefined;
@@ -97,8 +100,41 @@ export async function setupContext(): Promise<TestContext> {
   const clock = new TestClock();
   const deps: AppDeps = { config, db, logger, mailer, rateLimits, clock: clock.now };
   const board = createApp(deps);
-  ctx = { config, db, mailer, clock, logs, rateLimits, board, deps, tmpDir };
+  deliverBeforeEachResponse(board);
+  ctx = { config, db, mailer, clock, logs, rateLimits, board, deps, tmpDir, deliverBeforeResponse: true };
   return ctx;
+}
+
+/**
+ * Delivers every due mail in the queue to the suite's MemoryMailer (what the server's
+ * worker does moments after a commit). Returns how many were sent.
+ */
+export async function deliverQueuedMail(): Promise<number> {
+  const c = context();
+  let sent = 0;
+  for (;;) {
+    const r = await deliverDue({ now: c.clock.now(), mailer: c.mailer, logger: c.deps.logger });
+    sent += r.sent;
+    if (r.claimed < 100) return sent;
+  }
+}
+
+// Services only queue mail; the server's worker sends it a moment later. So that a test can
+// read "the mail the tenant got" right after a request, every response here is held until
+// the queue has been delivered to the MemoryMailer.
+function deliverBeforeEachResponse(board: BoardApp): void {
+  type Handle = (req: unknown, res: { end: (...args: unknown[]) => unknown }, next?: unknown) => unknown;
+  const app = board.app as unknown as { handle: Handle };
+  const handle = app.handle.bind(app);
+  app.handle = (req, res, next) => {
+    const end = res.end.bind(res);
+    if (!ctx?.deliverBeforeResponse) return handle(req, res, next);
+    res.end = (...args: unknown[]) => {
+      void deliverQueuedMail().catch(() => undefined).finally(() => end(...args));
+      return res;
+    };
+    return handle(req, res, next);
+  };
 }
 
 export function context(): TestContext {
@@ -107,7 +143,7 @@ export function context(): TestContext {
 }
 
 const TABLES = [
-  'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
+  'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
   'conversations', 'favourites', 'match_edges', 'listing_wanted_districts', 'listings', 'tokens', 'sessions', 'users',
 ];
 

@@ -10,7 +10,7 @@ import { Session } from '../../models/session';
 import { Token, type TokenPurpose } from '../../models/token';
 import { User } from '../../models/user';
 import { runPurge, type PurgeDeps } from '../../jobs/purge';
-import { context } from './context';
+import { context, deliverQueuedMail } from './context';
 
 // Rows for the purge, export and erasure tests, built directly with the models (the
 // messages and moderation areas have their own services; these tests only need the rows).
@@ -101,7 +101,9 @@ export async function userExists(id: number): Promise<boolean> {
 }
 
 /** Runs the purge job as the scheduler and the CLI do, against the suite's database and mailbox. */
-export function purge(now: string | Date, extra: Partial<PurgeDeps> = {}) {
+export async function purge(now: string | Date, extra: Partial<PurgeDeps> = {}) {
   const c = context();
-  return runPurge({ now: new Date(now), db: c.db, logger: c.deps.logger, config: c.config, mailer: c.mailer, ...extra });
+  const result = await runPurge({ now: new Date(now), db: c.db, logger: c.deps.logger, config: c.config, ...extra });
+  await deliverQueuedMail();
+  return result;
 }

@@ -58,12 +58,12 @@ describe('rate-limit counters and the outbox do not outlive their use', () => {
   });
 
   it("deletes a passive account's counters in the purge", async () => {
-    const { db, config, logs, mailer } = context();
+    const { db, config, logs } = context();
     const user = await createUser({ lastLoginAt: new Date('2026-01-01T00:00:00Z') });
     await context().rateLimits.get('mail').consume(`user:${user.id}`);
     const theirs = accountLimitKeys(config, user.id);
     expect((await keys()).some((k) => theirs.includes(k))).to.equal(true);
-    await runPurge({ now: new Date('2026-11-28T12:00:00Z'), db, config, logger: createLogger('silent', logs), mailer, clock: () => new Date() });
+    await runPurge({ now: new Date('2026-11-28T12:00:00Z'), db, config, logger: createLogger('silent', logs), clock: () => new Date() });
     expect((await keys()).some((k) => theirs.includes(k))).to.equal(false);
   });
 

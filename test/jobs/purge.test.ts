@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { expect } from 'chai';
 import { AuditLog } from '../../models/audit-log';
 import { Block } from '../../models/block';
@@ -17,7 +18,7 @@ import { acquireLock } from '../../jobs/lock';
 import { PURGE_LOCK_NAME } from '../../jobs/purge';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import { createAccountService } from '../../server/services/accounts';
-import { context } from '../helpers/context';
+import { context, deliverQueuedMail } from '../helpers/context';
 import { createListing, createUser } from '../helpers/factories';
 import {
   createBlock, createConversation, createFavourite, createMessage, createSession, createToken, markRead, purge, reportListing,
@@ -206,6 +207,22 @@ describe('jobs/purge', () => {
       expect(await User.count()).to.equal(1);
     });
 
+    it('stops after the batch in progress has committed when the server shuts down, and the next run finishes', async () => {
+      for (let i = 0; i < 5; i += 1) await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') });
+      const shutdown = new AbortController();
+      const stopped = await purge('2026-06-01T00:00:00Z', {
+        config: withBatchSize(2),
+        signal: shutdown.signal,
+        // SIGTERM arrives while the first batch is being deleted.
+        hooks: { beforeCommit: () => shutdown.abort() },
+      });
+      expect(stopped).to.include({ outcome: 'failed', deleted: 2 });
+      expect(stopped.error).to.contain('stopped by shutdown');
+      expect(await User.count(), 'the batch in progress committed whole').to.equal(3);
+      const next = await purge('2026-06-01T00:00:00Z', { config: withBatchSize(2) });
+      expect(next).to.include({ outcome: 'ok', deleted: 3 });
+    });
+
     it('keeps the committed batches when a later batch fails, records the failure, and the next run finishes', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 5; i += 1) ids.push((await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') })).id);
@@ -250,13 +267,12 @@ describe('jobs/purge', () => {
     it('skips a run that starts while another is in progress, and records that it was skipped', async () => {
       for (let i = 0; i < 4; i += 1) await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') });
       await createUser({ email: 'due@example.fi', lastLoginAt: at('2026-03-10T00:00:00Z') });
-      // The first run pauses in the middle (while e-mailing its warning) until the second has finished.
+      // The first run pauses in the middle (after its first batch) until the second has finished.
       let inMiddle!: () => void;
       const firstIsInMiddle = new Promise<void>((resolve) => (inMiddle = resolve));
       let secondDone!: () => void;
       const secondHasFinished = new Promise<void>((resolve) => (secondDone = resolve));
-      const slowMailer = { send: async () => { inMiddle(); await secondHasFinished; } };
-      const first = purge('2026-06-01T00:00:00Z', { mailer: slowMailer });
+      const first = purge('2026-06-01T00:00:00Z', { hooks: { afterBatch: async () => { inMiddle(); await secondHasFinished; } } });
       await firstIsInMiddle;
       const second = await purge('2026-06-01T00:00:00Z');
       secondDone();
@@ -296,6 +312,15 @@ describe('jobs/purge', () => {
       expect(takeover.outcome).to.equal('ok');
       expect(takeover.deleted).to.equal(1);
       expect(await other!.renew(), 'the old holder learns it lost the lease').to.equal(false);
+    });
+
+    it('takes over at once from a holder on this machine whose process has died', async () => {
+      const dead = `${os.hostname().slice(0, 40)}:999999999:abc`;
+      const alive = `${os.hostname().slice(0, 40)}:${process.ppid}:abc`;
+      expect(await acquireLock('stale', { ttlMs: 600_000, holder: alive })).to.not.equal(null);
+      expect(await acquireLock('stale', { ttlMs: 600_000 }), 'a live holder keeps its lease').to.equal(null);
+      await JobLock.update({ holder: dead }, { where: { name: 'stale' } });
+      expect(await acquireLock('stale', { ttlMs: 600_000 }), 'a dead one does not').to.not.equal(null);
     });
 
     it('gives the lease to exactly one of many contenders', async () => {
@@ -348,16 +373,27 @@ describe('jobs/purge', () => {
       expect(context().mailer.to('mod@example.fi')).to.have.length(0);
     });
 
-    it('is tried again by the next run when sending fails', async () => {
+    it('waits in the mail queue while the mail server is down, and goes out once when it is back', async () => {
       const tenant = await createUser({ email: 'flaky@example.fi', lastLoginAt: LAST });
-      const failing = { send: async () => { throw new Error('SMTP down'); } };
-      const failed = await purge('2027-02-20T00:00:00Z', { mailer: failing });
-      expect(failed.warned).to.equal(0);
-      expect(failed.outcome).to.equal('ok');
-      expect(failed.error).to.contain('could not be sent');
-      expect((await User.findByPk(tenant.id))!.purgeWarningFor).to.equal(null);
-      await purge('2027-02-20T00:00:00Z');
-      expect(context().mailer.to('flaky@example.fi')).to.have.length(1);
+      const mailer = context().mailer;
+      const original = mailer.send;
+      mailer.send = async () => {
+        throw new Error('SMTP down');
+      };
+      let result;
+      try {
+        result = await purge('2027-02-20T00:00:00Z');
+      } finally {
+        mailer.send = original;
+      }
+      expect(result).to.include({ outcome: 'ok', warned: 1, error: null });
+      expect(mailer.to('flaky@example.fi')).to.have.length(0);
+      expect((await User.findByPk(tenant.id))!.purgeWarningFor).to.not.equal(null);
+      // A later run queues nothing new; the queue's retry (a minute later) delivers the one.
+      expect((await purge('2027-02-20T06:00:00Z')).warned).to.equal(0);
+      context().clock.advance(61_000);
+      await deliverQueuedMail();
+      expect(mailer.to('flaky@example.fi')).to.have.length(1);
     });
 
     it('is sent before the same run deletes the accounts that are already passive', async () => {

@@ -28,6 +28,12 @@ describe('GET /privacy', () => {
     expect(res.text).to.not.contain('noindex');
   });
 
+  it('says how long backups keep data (BACKUP_RETENTION_DAYS), in all three languages', async () => {
+    expect((await lang('sv')).text).to.contain('Säkerhetskopior av databasen sparas i högst 14 dagar');
+    expect((await lang('fi')).text).to.contain('Tietokannan varmuuskopioita säilytetään enintään 14 päivää');
+    expect((await lang('en')).text).to.contain('Backups of the database are kept for at most 14 days');
+  });
+
   it('shows who sees what as a table with headers (SPEC §4)', async () => {
     const res = await lang('en');
     expect(res.text).to.contain('<caption id="who-caption">Who sees your data on the Housing Exchange Board</caption>');

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { mailQueueStatus } from '../../mail/queue';
 import { presentModerator, presentPurgeRun } from '../../presenters/admin';
 import type { RouteContext } from '../../services';
 
@@ -11,6 +12,8 @@ export function dashboardRouter(ctx: RouteContext): Router {
     const { counts, purgeRuns, moderators } = await moderation.dashboard();
     res.render('admin/dashboard', {
       counts,
+      // Counts only: a queued mail's address never reaches a page.
+      mail: await mailQueueStatus(),
       purgeRuns: purgeRuns.map(presentPurgeRun),
       moderators: moderators.map(presentModerator),
     });
