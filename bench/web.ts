@@ -356,13 +356,16 @@ async function measureRun(
       const r = await load(servers.bases, build(step.visits, sessions), common);
       if (step.kind === 'ceiling') ceiling = r.reqPerSec;
       const share = ceiling > 0 ? r.reqPerSec / ceiling : 0;
-      const pass = r.errors === 0 && (step.kind === 'ceiling' || (share >= TARGET_SHARE && r.p99 < TARGET_P99_MS));
+      // A row none of whose requests came back within its seconds measured nothing.
+      const pass = r.errors === 0 && r.requests > 0 && (step.kind === 'ceiling' || (share >= TARGET_SHARE && r.p99 < TARGET_P99_MS));
       cells.push({ ...r, share, pass });
       const odd = Object.entries(r.statuses).filter(([code]) => code !== (step.visits[0].method === 'POST' ? '303' : '200'));
       opts.out(`  ${step.name} (cache ${cache}): ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.urls} URLs, ${r.tenants} tenants${r.errors ? `, ${r.errors} errors${odd.length ? ` (${odd.map(([c, n]) => `${n} × ${c}`).join(', ')})` : ''}` : ''}`);
     }
-    // Let the requests autocannon left in flight finish before measuring and stopping.
-    await new Promise((r) => setTimeout(r, 1000));
+    // autocannon stops without waiting for the requests still in flight: let the server
+    // finish them (about as long as the slowest answers took) before measuring and stopping.
+    const slowest = cells.length > 0 ? cells[cells.length - 1].p99 : 0;
+    await new Promise((r) => setTimeout(r, Math.min(10_000, Math.max(1000, slowest * 1.5))));
     return { plan, cells, rss: { afterMb: servers.nowMb(), peakMb: servers.peakMb() } };
   } finally {
     await servers.stop();
@@ -470,7 +473,12 @@ export function formatWebTable(result: WebBenchResult, run: WebBenchRun): string
     `| page | different URLs / tenants | ${cols} |`,
     `|---|---:|${modes.map(() => '---:|---:|---:|---:|---|').join('')}`,
     ...run.rows.map((r) => {
-      const planned = `${r.plannedUrls}${r.plannedTenants ? ` / ${r.plannedTenants}` : ''}`;
+      // What the row planned; when a slow row got through fewer in its seconds, how many it reached.
+      const reached = (key: 'urls' | 'tenants', plannedCount: number) => {
+        const least = Math.min(...modes.map((m) => r.cells[m]?.[key] ?? plannedCount));
+        return least < plannedCount ? `${plannedCount} (${least} reached)` : String(plannedCount);
+      };
+      const planned = `${reached('urls', r.plannedUrls)}${r.plannedTenants ? ` / ${reached('tenants', r.plannedTenants)}` : ''}`;
       const cells = modes.map((m) => {
         const c = r.cells[m];
         if (!c) return ' | | | | ';
