@@ -364,7 +364,8 @@ async function measureRun(
     }
     // autocannon stops without waiting for the requests still in flight: let the server
     // finish them (about as long as the slowest answers took) before measuring and stopping.
-    const slowest = cells.length > 0 ? cells[cells.length - 1].p99 : 0;
+    const last = cells[cells.length - 1];
+    const slowest = !last ? 0 : last.requests === 0 ? Infinity : last.p99;
     await new Promise((r) => setTimeout(r, Math.min(10_000, Math.max(1000, slowest * 1.5))));
     return { plan, cells, rss: { afterMb: servers.nowMb(), peakMb: servers.peakMb() } };
   } finally {
