@@ -343,6 +343,7 @@ async function measureRun(
   const servers = await startServers(processes, runEnv, opts.fromSource);
   try {
     const { sessions, threads } = await signInCrowd(servers.bases, crowd, wantedThreads);
+    if (threads.length < wantedThreads) opts.out(`Warning: only ${threads.length} of ${wantedThreads} conversations can be replied to`);
     const plan = planRows(crowd, threads);
     const common = { connections: opts.connections, seconds: opts.seconds, acceptEncoding: opts.acceptEncoding };
     // Warm up the JIT and the connection pools with every page the rows will ask for
@@ -419,6 +420,12 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
     } finally {
       await db.close();
     }
+    const short = [
+      crowd.searches.length < crowdSize.searches && `${crowd.searches.length} of ${crowdSize.searches} searches`,
+      crowd.listingPages.length < crowdSize.listingPages && `${crowd.listingPages.length} of ${crowdSize.listingPages} listings`,
+      crowd.tenants.length < crowdSize.signedIn && `${crowd.tenants.length} of ${crowdSize.signedIn} tenants`,
+    ].filter(Boolean);
+    if (short.length > 0) out(`Warning: the seeded data only gives ${short.join(', ')}`);
     out(`Crowd: ${crowd.searches.length} searches over ${crowd.districts.length} districts, ${crowd.listingPages.length} listings, ${crowd.tenants.length} signed-in tenants + ${crowd.inboxTenant} (${crowd.inboxPages} inbox pages), up to ${crowdSize.threads} conversations`);
 
     const runs: WebBenchRun[] = [];
