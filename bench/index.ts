@@ -2,7 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatPurgeTable, runPurgeBench } from './purge';
 import { FULL_CROWD } from './crowd';
-import { formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
+import { cpuPressure, formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
 
 // npm run bench [-- purge] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
 // Uses --database (or DATABASE_URL) when it points to PostgreSQL (that database is
@@ -43,7 +43,9 @@ async function main(): Promise<number> {
   const pg = given?.startsWith('postgres') ? given : undefined;
   console.log(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   console.log(`Machine: ${machineLine()}`);
+  const pressure = cpuPressure();
   console.log(`Load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (pressure !== null) console.log(`CPU pressure at start: ${pressure.toFixed(0)} % of the last minute some task waited for a CPU`);
   if (positionals[0] === 'purge') {
     const result = await runPurgeBench({
       accounts: Number(values.accounts ?? 1_000_000),

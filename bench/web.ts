@@ -81,6 +81,8 @@ export interface Rss {
 export interface WebBenchRun {
   processes: number;
   loadAverage: number[];
+  /** CPU pressure at the start, % of the last minute (null where unknown). */
+  cpuPressure: number | null;
   startedAt: string;
   rows: Row[];
   rss: Partial<Record<CacheMode, Rss>>;
@@ -102,6 +104,19 @@ export interface WebBenchResult {
 export const TARGET_SHARE = 0.3;
 export const TARGET_P99_MS = 100;
 export const TARGET_RSS_MB = 256;
+
+/**
+ * Share of the last minute in which some runnable task waited for a CPU (Linux PSI), or
+ * null where the kernel does not say: on a shared machine it tells more than the load average.
+ */
+export function cpuPressure(): number | null {
+  try {
+    const some = /^some .*avg60=([\d.]+)/m.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    return some ? Number(some[1]) : null;
+  } catch {
+    return null;
+  }
+}
 
 export function machineLine(): string {
   const cpus = os.cpus();
@@ -441,6 +456,7 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
     const runs: WebBenchRun[] = [];
     for (const processes of processCounts) {
       const loadAverage = os.loadavg();
+      const pressure = cpuPressure();
       const startedAt = new Date().toISOString();
       out(`\n${db.dialect}, ${processes} app process${processes > 1 ? 'es' : ''}; load average ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
       let rows: Row[] = [];
@@ -463,7 +479,7 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
       }
       const rssPass = Object.values(rss).every((r) => r.afterMb < TARGET_RSS_MB);
       const pass = rssPass && rows.every((r) => Object.values(r.cells).every((c) => c.pass));
-      runs.push({ processes, loadAverage, startedAt, rows, rss, rssPass, pass });
+      runs.push({ processes, loadAverage, cpuPressure: pressure, startedAt, rows, rss, rssPass, pass });
     }
     return {
       database: db.dialect, machine: machineLine(), seedSeconds: seeded.ms / 1000,
@@ -482,7 +498,7 @@ export function formatWebTable(result: WebBenchResult, run: WebBenchRun): string
   const modes = (['on', 'off'] as CacheMode[]).filter((m) => run.rss[m]);
   const label = (m: CacheMode) => (m === 'on' ? 'cache on' : 'cache off');
   const head = [
-    `${result.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${run.processes} app process${run.processes > 1 ? 'es' : ''} — ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC; ${result.machine}; load average at start ${run.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+    `${result.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${run.processes} app process${run.processes > 1 ? 'es' : ''} — ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC; ${result.machine}; load average at start ${run.loadAverage.map((l) => l.toFixed(2)).join(' ')}${run.cpuPressure === null ? '' : `, CPU pressure ${run.cpuPressure.toFixed(0)} % (tasks waiting for a CPU over the last minute)`}`,
     `${result.seeded.tenants} tenants, ${result.seeded.listings} listings, ${result.seeded.messages} messages; ${result.connections} connections, ${result.seconds} s per row; target per row: ≥ ${TARGET_SHARE * 100} % of the ceiling, p99 < ${TARGET_P99_MS} ms, no errors`,
     '',
   ];
