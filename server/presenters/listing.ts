@@ -100,7 +100,8 @@ export function listingFormValuesOf(listing: Listing): ListingFormValues {
       rent_eur: String(listing.rentEur),
       floor: num(listing.floor),
       building_type: listing.buildingType ?? '',
-      available_from: listing.availableFrom ?? '',
+      // Shown the way Finns and Swedes write a date; the form reads this and YYYY-MM-DD alike.
+      available_from: listing.availableFrom ? listing.availableFrom.split('-').reverse().map((x) => String(Number(x))).join('.') : '',
       description: listing.description,
       wanted_rooms_min: num(listing.wantedRoomsMin),
       wanted_size_min: num(listing.wantedSizeMin),

@@ -9,7 +9,7 @@ import type { RouteContext } from '../services';
 import { districtOptions } from '../services/districts';
 import { PAGE_SIZE } from '../services/listings';
 import {
-  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchQueryString,
+  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState, searchQueryString,
   type ListingFormValues,
 } from '../validation/listing';
 import { ACCOUNT_SECTIONS } from './account-sections';
@@ -122,9 +122,12 @@ export function listingsRouter(ctx: RouteContext): Router {
   router.get('/listings', keepForVisitors, async (req, res) => {
     await limitScraping(req);
     const filters = parseSearchQuery(req.query);
+    const form = searchFormState(req.query);
     const result = await listings.search(filters);
-    res.render('listings/index', {
+    // A number that could not be read is shown with its error (422); the rest still searches.
+    res.status(Object.keys(form.errors).length > 0 ? 422 : 200).render('listings/index', {
       filters,
+      form,
       listings: result.listings.map((l) => presentListing(l, req.user, req.locale)),
       total: result.total,
       page: result.page,
@@ -151,7 +154,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       req.flash('info', 'listings:flash.already_have');
       return res.redirect(303, `/listings/${own.id}/edit`);
     }
-    const parsed = parseListingForm(req.body);
+    const parsed = parseListingForm(req.body, req.locale);
     if (!parsed.ok) return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: parsed.fields });
     try {
       const listing = await listings.create(user, parsed.data);
@@ -197,7 +200,7 @@ export function listingsRouter(ctx: RouteContext): Router {
   router.post('/listings/:id', requireUser, async (req, res) => {
     const listing = req.listingRecord!;
     if (!permit(req, res, listing, 'listing.edit')) return;
-    const parsed = parseListingForm(req.body);
+    const parsed = parseListingForm(req.body, req.locale);
     if (!parsed.ok) {
       return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: parsed.fields });
     }

@@ -122,7 +122,8 @@ describe('POST /listings', () => {
     ['the size is 301 m²', { size_m2: '301' }, 'size_m2'],
     ['the rent is 0', { rent_eur: '0' }, 'rent_eur'],
     ['the rent is 10,001', { rent_eur: '10001' }, 'rent_eur'],
-    ['the rent has cents', { rent_eur: '780.50' }, 'rent_eur'],
+    ['the rent is words', { rent_eur: 'a lot' }, 'rent_eur'],
+    ['the rooms have a decimal', { rooms: '2,5' }, 'rooms'],
     ['the postal code has four digits', { postal_code: '0053' }, 'postal_code'],
     ['the postal code has letters', { postal_code: '00A30' }, 'postal_code'],
     ['the district is unknown', { district: 'atlantis' }, 'district'],
@@ -148,6 +149,48 @@ describe('POST /listings', () => {
       expect(await Listing.count()).to.equal(0);
     });
   }
+
+  it('reads numbers typed the way the site prints them: spaces, no-break spaces, "€", "m²" and a decimal comma', async () => {
+    const user = await createUser({ locale: 'fi' });
+    const res = await submit(await signIn(user), '/listings', listingForm({
+      rent_eur: '1 200 €', size_m2: '48,4 m²', floor: '−1', wanted_rent_max: '1\u00a0350,50', wanted_size_min: '60m2', available_from: '1.3.2027',
+    }), '/listings/new');
+    expect(res.status, res.text.slice(0, 3000)).to.equal(303);
+    const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
+    expect([listing.rentEur, listing.sizeM2, listing.floor, listing.wantedRentMax, listing.wantedSizeMin])
+      .to.deep.equal([1200, 48, -1, 1350, 60]);
+    expect(listing.availableFrom).to.equal('2027-03-01');
+  });
+
+  it('names every missing field in Finnish in one round instead of "Täytä kenttä."', async () => {
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, '/listings', listingForm({ district: '', rooms: '', size_m2: '', rent_eur: '', wanted_districts: [] }), '/listings/new');
+    expect(res.status).to.equal(422);
+    for (const text of ['Valitse kaupunginosa, jossa asut nyt.', 'Anna huoneiden määrä.', 'Anna asunnon koko.', 'Anna vuokra.', 'Valitse luettelosta vähintään yksi kaupunginosa.']) {
+      expect(res.text, text).to.contain(text);
+    }
+    expect(res.text).to.not.contain('Täytä kenttä.');
+  });
+
+  it('keeps a number that still cannot be read, with the error next to it', async () => {
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, '/listings', listingForm({ rent_eur: '12OO €' }), '/listings/new');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.match(/id="field-rent_eur-error"[^]*Anna vuokra numeroina/);
+    expect(res.text).to.contain('value="12OO €"');
+  });
+
+  it('checks the postal code against the district and names both (Finnish and Swedish)', async () => {
+    const fi = await submit(await signIn(await createUser({ locale: 'fi' })), '/listings',
+      listingForm({ district: 'kontula', postal_code: '00950' }), '/listings/new');
+    expect(fi.status).to.equal(422);
+    expect(fi.text).to.contain('Postinumero 00950 ei ole kaupunginosan Kontula postinumero (Kontula: 00940).');
+    const sv = await submit(await signIn(await createUser({ locale: 'sv' })), '/listings',
+      listingForm({ district: 'kapyla', postal_code: '33100' }), '/listings/new');
+    expect(sv.status).to.equal(422);
+    expect(sv.text).to.contain('Postnumret 33100 hör inte till Kottby (Kottby: 00600, 00610).');
+    expect(await Listing.count()).to.equal(0);
+  });
 
   it('accepts a description of exactly 2,000 characters, counting a CRLF line break once', async () => {
     const user = await createUser();
