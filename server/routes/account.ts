@@ -16,9 +16,16 @@ const settingsSchema = z.object({
   notify_messages: checkbox,
   emails_enabled: checkbox.optional(),
 });
+// Each empty field gets a message that names it, all in one pass.
 const passwordSchema = z.object({
-  current_password: passwordField,
-  password: passwordField,
+  current_password: passwordField.or(z.unknown().transform((_v, ctx) => {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.current_required' });
+    return '';
+  })),
+  password: passwordField.or(z.unknown().transform((_v, ctx) => {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.required' });
+    return '';
+  })),
   password_confirm: z.string().max(1024).default(''),
 });
 

@@ -8,12 +8,16 @@ import { SESSION_COOKIE } from '../middleware/session';
 import type { RouteContext } from '../services';
 import { keepInput, parseForm, passwordField, text } from '../validation';
 
+// Every field is read as text (empty when missing) so that the account rules check all
+// of them in one pass: an empty form gets a message for each field, not just the first.
 const registerSchema = z.object({
-  username: text(200),
-  email: text(400),
+  username: text(200).default(''),
+  email: text(400).default(''),
   phone: text(100).default(''),
-  password: passwordField,
+  password: z.string().max(1024).default(''),
   password_confirm: z.string().max(1024).default(''),
+  // Message notices: asked at registration, "yes" unless the tenant says no.
+  notify_messages: z.unknown().transform((v) => v !== 'off'),
 });
 const loginSchema = z.object({ username: text(400), password: z.string().max(1024).default('') });
 const forgotSchema = z.object({ email: text(400) });
@@ -39,25 +43,26 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
 
   router.get('/register', (req, res) => {
     if (req.user) return res.redirect(303, '/account');
-    res.render('auth/register', { values: {}, errors: {} });
+    res.render('auth/register', { values: {}, errors: {}, passwordsCleared: false });
   });
 
   router.post('/register', async (req, res) => {
     const values = keepInput(req.body);
     const parsed = parseForm(registerSchema, req.body);
-    if (!parsed.ok) return res.status(422).render('auth/register', { values, errors: parsed.fields });
+    if (!parsed.ok) return res.status(422).render('auth/register', { values, errors: parsed.fields, passwordsCleared: true });
     await ctx.rateLimits.get('register').consume(req.ip ?? 'unknown');
     try {
       const user = await accounts.register({
         username: parsed.data.username, email: parsed.data.email, phone: parsed.data.phone,
         password: parsed.data.password, passwordConfirm: parsed.data.password_confirm, locale: req.locale,
+        notifyMessages: parsed.data.notify_messages,
       });
       await establishSession(req, user, ctx.clock());
       req.flash('success', 'auth:register.done');
       res.redirect(303, '/account');
     } catch (err) {
       if (isAppError(err) && err.details.fields) {
-        return res.status(422).render('auth/register', { values, errors: err.details.fields });
+        return res.status(422).render('auth/register', { values, errors: err.details.fields, passwordsCleared: true });
       }
       throw err;
     }

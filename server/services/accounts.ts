@@ -39,6 +39,8 @@ export interface RegistrationInput {
   password: string;
   passwordConfirm: string;
   locale: Locale;
+  /** E-mail notices of new messages; on unless the tenant said no (a first message should not go unseen). */
+  notifyMessages?: boolean;
 }
 
 /** Account rules shared by the web, the CLI and the tests. */
@@ -65,13 +67,16 @@ export function createAccountService(deps: AppDeps) {
       const username = input.username.trim();
       const email = normaliseEmail(input.email);
       const phone = normalisePhone(input.phone);
-      if (!USERNAME_RE.test(username)) fields.username = 'errors:username.format';
-      const emailProblem = checkEmail(email);
+      if (username === '') fields.username = 'errors:username.required';
+      else if (!USERNAME_RE.test(username)) fields.username = 'errors:username.format';
+      const emailProblem = email === '' ? 'errors:email.required' : checkEmail(email);
       if (emailProblem) fields.email = emailProblem;
       if (input.phone.trim() !== '' && !PHONE_RE.test(input.phone.trim())) fields.phone = 'errors:field.phone';
       const min = opts.role === 'admin' ? ADMIN_PASSWORD_MIN : undefined;
       const pw = passwordErrorKey(passwordProblem(input.password, { username, email, min }));
-      if (pw) fields.password = pw;
+      if (input.password === '') fields.password = 'errors:password.required';
+      else if (pw) fields.password = pw;
+      else if (input.passwordConfirm === '') fields.password_confirm = 'errors:password.confirm_required';
       else if (input.password !== input.passwordConfirm) fields.password_confirm = 'errors:password.mismatch';
       if (Object.keys(fields).length === 0) {
         const taken = await User.findOne({
@@ -90,7 +95,7 @@ export function createAccountService(deps: AppDeps) {
         user = await User.create({
           username, usernameLower: username.toLowerCase(), email, phone,
           passwordHash: await hashPassword(input.password, config),
-          role: opts.role ?? 'tenant', locale: input.locale,
+          role: opts.role ?? 'tenant', locale: input.locale, notifyMessages: input.notifyMessages ?? true,
           emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
           totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
         });

@@ -277,7 +277,7 @@ export function createMessageService(deps: AppDeps) {
         .map((m) => ({ id: m.id, senderId: m.senderId, body: m.body, createdAt: m.createdAt }));
       const otherId = otherOf(ref, user.id);
       const [other, listing, blocks, reported] = await Promise.all([
-        otherId ? User.findByPk(otherId, { attributes: ['id', 'username'] }) : null,
+        otherId ? User.findByPk(otherId, { attributes: ['id', 'username', 'notifyMessages', 'emailsEnabled', 'emailVerifiedAt', 'suspendedAt'] }) : null,
         ref.listingId
           ? Listing.findByPk(ref.listingId, { attributes: ['id', 'status', 'district', 'rooms', 'userId'] })
           : null,
@@ -297,7 +297,11 @@ export function createMessageService(deps: AppDeps) {
       return {
         messages,
         hasOlder: rows.length > THREAD_PAGE_SIZE,
-        other: other ? { id: other.id, username: other.username } : null,
+        // Whether a new message here reaches the other tenant by e-mail (the same test as
+        // sendNotice), so the writer knows if an answer may take a while.
+        other: other
+          ? { id: other.id, username: other.username, getsNotices: other.notifyMessages && other.emailsEnabled && other.isVerified && !other.isSuspended }
+          : null,
         listing,
         iBlocked: blocks.some((b) => b.blockerId === user.id),
         reportedIds: new Set(reported.map((r) => r.messageId)),

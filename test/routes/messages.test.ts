@@ -569,6 +569,19 @@ describe('e-mail notices of new messages', () => {
     expect(context().mailer.sent).to.have.length(0);
   });
 
+  it('tells the writer whether the other tenant gets e-mail notices (Finnish and Swedish)', async () => {
+    const listening = await createListing(await createUser({ username: 'kuuleva_kaisa', notifyMessages: true }));
+    const quiet = await createListing(await createUser({ username: 'hiljainen_hanna', notifyMessages: false }));
+    const w = await signIn(await createUser({ locale: 'fi' }));
+    const first = await submit(w, `/listings/${listening.id}/messages`, { body: 'Hei' }, '/messages');
+    expect((await w.get(first.headers.location)).text).to.contain('kuuleva_kaisa saa sähköpostiin ilmoituksen uudesta viestistä');
+    const second = await submit(w, `/listings/${quiet.id}/messages`, { body: 'Hei' }, '/messages');
+    expect((await w.get(second.headers.location)).text).to.contain('hiljainen_hanna ei saa sähköposti-ilmoituksia');
+    const sv = await signIn(await createUser({ locale: 'sv' }));
+    const third = await submit(sv, `/listings/${quiet.id}/messages`, { body: 'Hej' }, '/messages');
+    expect((await sv.get(third.headers.location)).text).to.contain('hiljainen_hanna får inga e-postaviseringar');
+  });
+
   it('sends one notice per conversation until it is read, in the recipient\'s language, without the text or the sender', async () => {
     const owner = await createUser({ username: 'notified_nina', email: 'nina@example.fi', notifyMessages: true, locale: 'fi' });
     const listing = await createListing(owner);
