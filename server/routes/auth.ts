@@ -28,10 +28,14 @@ const resetSchema = z.object({ password: passwordField, password_confirm: z.stri
  * session fixed before sign-in is worthless) and stores only the user id.
  */
 export function establishSession(req: Request, user: User, now: Date): Promise<void> {
+  // Text kept from a form sent after the idle limit (middleware/kept-form.ts) survives
+  // the new session; nothing else of the old one does.
+  const keptForm = req.session?.keptForm;
   return new Promise((resolve, reject) => {
     req.login(user, (err) => {
       if (err) return reject(err);
       req.session.authAt = now.getTime();
+      if (keptForm) req.session.keptForm = keptForm;
       resolve();
     });
   });
@@ -85,6 +89,8 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
     if (req.user) return res.redirect(303, safeNext(req.query.next));
     res.render('auth/login', {
       values: {}, errors: {}, next: safeNext(req.query.next), expired: req.query.expired === '1', problem: null,
+      kept: req.query.kept === '1' && !!req.session.keptForm,
+      idleMinutes: Math.round(ctx.config.session.idleMs / 60_000),
     });
   });
 
@@ -93,7 +99,9 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
     const target = safeNext((req.body as Record<string, unknown> | undefined)?.next);
     const parsed = parseForm(loginSchema, req.body);
     const renderProblem = (status: number, problem: string, params?: Record<string, unknown>) =>
-      res.status(status).render('auth/login', { values, errors: {}, next: target, expired: false, problem, problemParams: params ?? {} });
+      res.status(status).render('auth/login', {
+        values, errors: {}, next: target, expired: false, problem, problemParams: params ?? {}, kept: false, idleMinutes: 0,
+      });
     if (!parsed.ok || parsed.data.username === '' || parsed.data.password === '') {
       return renderProblem(422, 'login_missing');
     }

@@ -3,6 +3,7 @@ import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listi
 import { REPORT_REASONS } from '../../models/report';
 import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
 import { requireUser, safeNext } from '../middleware/auth';
+import { takeKeptForm } from '../middleware/kept-form';
 import { can } from '../policies';
 import { listingFormValuesOf, presentListing } from '../presenters/listing';
 import type { RouteContext } from '../services';
@@ -96,6 +97,7 @@ export function listingsRouter(ctx: RouteContext): Router {
     report: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
   ) {
     const viewer = req.user;
+    const kept = status === 200 ? takeKeptForm(req, res) : null;
     const view = presentListing(listing, viewer, req.locale);
     const [isFavourite, reported] = viewer
       ? await Promise.all([listings.isFavourite(viewer.id, listing.id), listings.hasReported(viewer.id, listing.id)])
@@ -108,6 +110,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       reportValues: report.values,
       reportErrors: report.errors,
       showContact: can(viewer, 'message.start', listing),
+      contactValues: kept ?? {},
       // A signed-in tenant who may not write yet is told why instead of getting a form that would refuse.
       verifyToWrite: !!viewer && !viewer.isVerified && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
     });
@@ -143,7 +146,7 @@ export function listingsRouter(ctx: RouteContext): Router {
     const own = await listings.findByOwner(req.user!.id);
     if (own) return res.redirect(303, `/listings/${own.id}/edit`);
     if (!can(req.user, 'listing.create')) return res.render('listings/unverified');
-    renderForm(req, res, 200, { values: listingFormValues({}), errors: {} });
+    renderForm(req, res, 200, { values: listingFormValues(takeKeptForm(req, res) ?? {}), errors: {} });
   });
 
   router.post('/listings', requireUser, async (req, res) => {
@@ -194,7 +197,8 @@ export function listingsRouter(ctx: RouteContext): Router {
   router.get('/listings/:id/edit', requireUser, (req, res) => {
     const listing = req.listingRecord!;
     if (!permit(req, res, listing, 'listing.edit')) return;
-    renderForm(req, res, 200, { listing, values: listingFormValuesOf(listing), errors: {} });
+    const kept = takeKeptForm(req, res);
+    renderForm(req, res, 200, { listing, values: kept ? listingFormValues(kept) : listingFormValuesOf(listing), errors: {} });
   });
 
   router.post('/listings/:id', requireUser, async (req, res) => {

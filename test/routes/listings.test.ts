@@ -3,10 +3,11 @@ import { Favourite } from '../../models/favourite';
 import { Listing } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { Report } from '../../models/report';
+import { Session } from '../../models/session';
 import { can } from '../../server/policies';
 import { context } from '../helpers/context';
 import { createListing, createUser } from '../helpers/factories';
-import { agent, signIn, submit } from '../helpers/http';
+import { agent, csrfFrom, signIn, submit } from '../helpers/http';
 import { listingForm, tenantWithListing } from '../helpers/listing-factories';
 
 const XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>';
@@ -603,5 +604,24 @@ describe('/account listing section', () => {
     const res = await submit(owner, '/account', { email: user.email, phone: '+358401112222', show_phone: 'on', locale: 'sv' }, '/account');
     expect(res.status).to.equal(303);
     expect((await viewer.get(`/listings/${listing.id}`)).text).to.contain('+358401112222');
+  });
+});
+
+describe('a listing form sent after the idle limit', () => {
+  it('comes back filled in after signing in again, nothing published meanwhile (Swedish)', async () => {
+    const user = await createUser();
+    const a = await signIn(user);
+    const token = csrfFrom((await a.get('/listings/new')).text);
+    await Session.update({ expires: new Date(Date.now() - 1000) }, { where: { userId: user.id } });
+    const res = await a.post('/listings').type('form').send({ ...listingForm({ description: 'Ljus tvåa vid parken, lång text' }), _csrf: token });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/login?kept=1&next=%2Flistings%2Fnew');
+    expect((await a.get(res.headers.location)).text).to.contain('Du loggades ut efter 30 minuter utan aktivitet.');
+    await signIn(user, undefined, a);
+    const form = await a.get('/listings/new');
+    expect(form.text).to.contain('Ljus tvåa vid parken, lång text</textarea>');
+    expect(form.text).to.contain('name="wanted_districts" value="vallila" checked');
+    expect(form.text).to.contain('Din text finns kvar i formuläret nedan.');
+    expect(await Listing.count()).to.equal(0);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Conversation } from '../../models/conversation';
 import { ConversationParticipant } from '../../models/conversation-participant';
 import { Message } from '../../models/message';
+import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
 import { createListing, createUser } from '../helpers/factories';
@@ -657,5 +658,53 @@ describe('e-mail notices of new messages', () => {
     // The notice was not sent, so the next message may try again.
     const conversation = await Conversation.findOne();
     expect((await participant(conversation!.id, owner.id))!.noticeSentAt).to.equal(null);
+  });
+});
+
+describe('a message sent after the idle limit', () => {
+  async function expireSessionsOf(user: User) {
+    await Session.update({ expires: new Date(Date.now() - 1000) }, { where: { userId: user.id } });
+  }
+
+  it('is kept: the sign-in page says why, and after signing in the thread shows the text again (Finnish)', async () => {
+    const owner = await createUser();
+    const writer = await createUser({ locale: 'fi' });
+    const conversation = await createConversation(await createListing(owner), writer);
+    const w = await signIn(writer);
+    const token = await csrfToken(w, `/messages/${conversation.id}`);
+    await expireSessionsOf(writer);
+    const res = await w.post(`/messages/${conversation.id}`).set('Accept-Language', 'fi').type('form')
+      .send({ _csrf: token, body: 'Pitkä viesti, jota kirjoitin puoli tuntia' });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal(`/login?kept=1&next=${encodeURIComponent(`/messages/${conversation.id}`)}`);
+    const login = await w.get(res.headers.location).set('Accept-Language', 'fi');
+    expect(login.text).to.contain('Sinut kirjattiin ulos, koska sivustoa ei ollut käytetty 30 minuuttiin. Tekstisi on tallessa');
+    await signIn(writer, undefined, w);
+    const thread = await w.get(`/messages/${conversation.id}`);
+    expect(thread.text).to.match(/<textarea id="field-body" name="body"[^>]*>Pitkä viesti, jota kirjoitin puoli tuntia<\/textarea>/);
+    expect(thread.text).to.contain('Tekstisi on tallessa alla olevassa lomakkeessa.');
+    expect(await Message.count({ where: { body: 'Pitkä viesti, jota kirjoitin puoli tuntia' } })).to.equal(0);
+    // Shown once.
+    expect((await w.get(`/messages/${conversation.id}`)).text).to.not.contain('Pitkä viesti, jota kirjoitin');
+  });
+
+  it('is not shown to another tenant who signs in on the same browser', async () => {
+    const writer = await createUser();
+    const conversation = await createConversation(await createListing(await createUser()), writer);
+    const w = await signIn(writer);
+    const token = await csrfToken(w, `/messages/${conversation.id}`);
+    await expireSessionsOf(writer);
+    await w.post(`/messages/${conversation.id}`).type('form').send({ _csrf: token, body: 'Hemlig text' });
+    const other = await createUser();
+    await signIn(other, undefined, w);
+    const listing = await createListing(other);
+    expect((await w.get(`/listings/${listing.id}`)).text).to.not.contain('Hemlig text');
+    expect((await w.get(`/messages/${conversation.id}`)).text).to.not.contain('Hemlig text');
+  });
+
+  it('still answers 403 to a POST without any session cookie (a cross-site form keeps nothing)', async () => {
+    const conversation = await createConversation(await createListing(await createUser()), await createUser());
+    const res = await agent().post(`/messages/${conversation.id}`).type('form').send({ body: 'x' });
+    expect(res.status).to.equal(403);
   });
 });
