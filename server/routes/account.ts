@@ -41,7 +41,8 @@ export function accountRouter(ctx: RouteContext): Router {
       account,
       values: extra.values ?? {
         email: account.pendingEmail ?? account.email, phone: account.phone, show_phone: account.showPhone,
-        locale: account.locale, notify_messages: account.notifyMessages, emails_enabled: account.emailsEnabled,
+        // The notices box shows what is really sent: nothing while all e-mail is off.
+        locale: account.locale, notify_messages: account.notifyMessages && account.emailsEnabled, emails_enabled: account.emailsEnabled,
       },
       errors: extra.errors ?? {},
       passwordErrors: extra.passwordErrors ?? {},
@@ -62,7 +63,8 @@ export function accountRouter(ctx: RouteContext): Router {
       const d = parsed.data;
       await accounts.updateSettings(user, {
         phone: d.phone, showPhone: d.show_phone, locale: d.locale, notifyMessages: d.notify_messages,
-        emailsEnabled: 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
+        // Ticking the notices box is asking for that e-mail, so it turns e-mail back on.
+        emailsEnabled: d.notify_messages ? true : 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
       });
       const changed = await accounts.requestEmailChange(user, d.email);
       req.flash('success', changed ? 'account:saved_email_pending' : 'account:saved');

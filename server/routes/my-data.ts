@@ -68,7 +68,8 @@ export function myDataRouter(ctx: RouteContext): Router {
       return res.redirect(303, '/account');
     }
     const enabled = parsed.data.emails_enabled === 'on';
-    await req.user!.update({ emailsEnabled: enabled });
+    // "All e-mail off" also unticks the notices, so no box on the page says otherwise.
+    await req.user!.update(enabled ? { emailsEnabled: true } : { emailsEnabled: false, notifyMessages: false });
     logger.info({ userId: req.user!.id, emailsEnabled: enabled }, 'e-mail setting changed');
     req.flash('success', enabled ? 'data:emails.turned_on' : 'data:emails.turned_off');
     res.redirect(303, '/account');

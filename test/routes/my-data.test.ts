@@ -166,6 +166,20 @@ describe('POST /account/emails', () => {
     expect((await User.findByPk(me.id))!.emailsEnabled).to.equal(true);
   });
 
+  it('unticks the message notices with it, and ticking them on the settings form turns e-mail back on (Finnish)', async () => {
+    const me = await createUser({ locale: 'fi', notifyMessages: true });
+    const a = await signIn(me);
+    await submit(a, '/account/emails', { emails_enabled: 'off' }, '/account');
+    const page = await a.get('/account');
+    const choices = page.text.slice(page.text.indexOf('id="email-choices"'));
+    expect(choices).to.contain('Kaikki vapaaehtoinen sähköposti on pois päältä');
+    expect(choices).to.match(/name="notify_messages" value="on">/);
+    expect(choices).to.not.match(/name="notify_messages" value="on" checked/);
+    await submit(a, '/account', { email: me.email, phone: '', locale: 'fi', notify_messages: 'on' }, '/account');
+    const back = (await User.findByPk(me.id))!;
+    expect([back.emailsEnabled, back.notifyMessages]).to.deep.equal([true, true]);
+  });
+
   it('ignores junk and changes nothing', async () => {
     const me = await createUser();
     const a = await signIn(me);
