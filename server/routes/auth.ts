@@ -73,7 +73,15 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
   });
 
   router.get('/verify-email', async (req, res) => {
-    await accounts.verifyEmail(req.query.token);
+    try {
+      await accounts.verifyEmail(req.query.token);
+    } catch (err) {
+      if (isAppError(err) && err.id === 'token_invalid' && (await accounts.alreadyVerifiedBy(req.query.token))) {
+        req.flash('info', req.user ? 'auth:verify.already' : 'auth:verify.already_sign_in');
+        return res.redirect(303, req.user ? '/account' : '/login');
+      }
+      throw err;
+    }
     req.flash('success', 'auth:verify.done');
     res.redirect(303, req.user ? '/account' : '/login');
   });

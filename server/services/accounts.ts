@@ -6,7 +6,7 @@ import { hashPassword, passwordProblem, verifyPassword, dummyPasswordHash, ADMIN
 import type { AppDeps } from '../context';
 import { AppError, ValidationFailed, type FieldErrors } from '../errors';
 import { renderMail } from '../mail/templates';
-import { findValidToken, issueToken, useToken } from './tokens';
+import { findValidToken, hashToken, issueToken, useToken } from './tokens';
 
 export const VERIFY_TTL_MS = 7 * 24 * 3600 * 1000;
 export const RESET_TTL_MS = 3600 * 1000;
@@ -128,6 +128,19 @@ export function createAccountService(deps: AppDeps) {
       });
       logger.info({ userId: user.id }, 'e-mail verified');
       return user;
+    },
+
+    /**
+     * True when the link was a real verification link that has been used and its
+     * account's address is verified: a tenant clicking it again is told so, not that
+     * the link is broken. Only the holder of the link can learn this.
+     */
+    async alreadyVerifiedBy(raw: unknown): Promise<boolean> {
+      if (typeof raw !== 'string' || raw.length < 20 || raw.length > 100) return false;
+      const token = await Token.findOne({ where: { tokenHash: hashToken(raw), purpose: 'verify_email', usedAt: { [Op.ne]: null } } });
+      if (!token) return false;
+      const user = await User.findByPk(token.userId, { attributes: ['id', 'emailVerifiedAt', 'pendingEmail'] });
+      return !!user && user.emailVerifiedAt !== null && user.pendingEmail === null;
     },
 
     async resendVerification(user: User): Promise<void> {

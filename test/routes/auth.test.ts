@@ -151,9 +151,24 @@ describe('GET /verify-email', () => {
     expect(res.status).to.equal(303);
     const user = await User.findOne({ where: { usernameLower: 'kallio_kaisa' } });
     expect(user!.emailVerifiedAt).to.be.instanceOf(Date);
+    // Clicking it again says the address is already confirmed, with the next step.
     const again = await a.get(link);
-    expect(again.status).to.equal(400);
-    expect(again.text).to.contain('Länken är ogiltig');
+    expect(again.status).to.equal(303);
+    expect(again.headers.location).to.equal('/account');
+    expect((await a.get('/account')).text).to.contain('Din e-postadress är redan bekräftad.');
+  });
+
+  it('tells a tenant who is signed out and reuses the link in Finnish that the address is already confirmed', async () => {
+    await submit(agent(), '/register', GOOD, '/register');
+    const link = linkIn(context().mailer.last('kaisa@example.fi')!.text, '/verify-email');
+    await agent().get(link);
+    const b = agent();
+    const again = await b.get(link).set('Accept-Language', 'fi');
+    expect(again.status).to.equal(303);
+    expect(again.headers.location).to.equal('/login');
+    const login = await b.get('/login').set('Accept-Language', 'fi');
+    expect(login.text).to.contain('Sähköpostiosoitteesi on jo vahvistettu. Kirjaudu sisään');
+    expect(login.text).to.not.contain('Linkki on virheellinen');
   });
 
   it('answers 400 with a clear page to a made-up token', async () => {
