@@ -17,6 +17,12 @@ export function pagesRouter(ctx: RouteContext): Router {
     res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths });
   });
 
+  // What to know before swapping: the operator's own text when configured, else ours.
+  router.get('/before-you-swap', (req, res) => {
+    res.locals.allowIndexing = true;
+    res.render('pages/before-you-swap', { guide: ctx.config.swapGuide?.[req.locale] ?? null });
+  });
+
   router.get('/accessibility', (_req, res) => {
     res.render('pages/accessibility', { org: ctx.config.org });
   });
