@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ORG_NAME: z.string().min(1).default('Heka'),
   ORG_LEGAL_NAME: z.string().min(1).default('Helsingfors stads bostäder Ab'),
+  // The company's registered Finnish name, used on Finnish and English pages.
+  ORG_LEGAL_NAME_FI: z.string().min(1).default('Helsingin kaupungin asunnot Oy'),
   PRIVACY_CONTACT: z.string().min(3).default('tietosuoja@hekaoy.fi'),
   ACCESSIBILITY_CONTACT: z.string().min(3).default('saavutettavuus@heka.fi'),
   // A JSON file with the operator's own "Before you swap" text and links per language.
@@ -89,7 +91,15 @@ export interface Config {
   readonly benchBareRoute: boolean;
   /** How long anonymous search and listing pages are kept in memory, in ms (0: off). */
   readonly pageCacheMs: number;
-  readonly org: { readonly name: string; readonly legalName: string; readonly privacyContact: string; readonly accessibilityContact: string };
+  readonly org: {
+    readonly name: string;
+    /** The Swedish legal name (the default language's). */
+    readonly legalName: string;
+    /** The legal name as each language's pages name the company. */
+    readonly legalNames: { readonly sv: string; readonly fi: string; readonly en: string };
+    readonly privacyContact: string;
+    readonly accessibilityContact: string;
+  };
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
   /** The operator's "Before you swap" text per language; null: the built-in text. */
   readonly swapGuide: SwapGuide | null;
@@ -209,6 +219,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     org: {
       name: e.ORG_NAME,
       legalName: e.ORG_LEGAL_NAME,
+      legalNames: { sv: e.ORG_LEGAL_NAME, fi: e.ORG_LEGAL_NAME_FI, en: e.ORG_LEGAL_NAME_FI },
       privacyContact: e.PRIVACY_CONTACT,
       accessibilityContact: e.ACCESSIBILITY_CONTACT,
     },

@@ -8,6 +8,15 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** The sender's name in the recipient's language ("Asunnonvaihtopörssi"); the address stays MAIL_FROM's. */
+  fromName?: string;
+}
+
+/** MAIL_FROM with its display name replaced by the mail's own, when it has one. */
+export function senderOf(mailFrom: string, fromName: string | undefined): string | { name: string; address: string } {
+  if (!fromName) return mailFrom;
+  const address = /<([^>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  return { name: fromName, address };
 }
 
 export interface Mailer {
@@ -23,7 +32,7 @@ export function createMailer(cfg: Pick<Config, 'smtpUrl' | 'outboxDir' | 'mailFr
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
+      const info = await transport.sendMail({ from: senderOf(cfg.mailFrom, mail.fromName), to: mail.to, subject: mail.subject, text: mail.text });
       if (!cfg.smtpUrl) {
         fs.mkdirSync(cfg.outboxDir, { recursive: true, mode: 0o700 });
         const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}.eml`;

@@ -99,7 +99,7 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     expect(row.targetLabel).to.equal(`listing #${listing.id}`);
     expect(row.reason).to.equal('Asks for key money');
     const page = await a.get(`/admin/listings/${listing.id}`);
-    expect(page.text).to.contain(`Annons #${listing.id} är dold. Ägaren ser orsaken.`);
+    expect(page.text).to.contain(`Annons #${listing.id} är dold. Hyresgästen ser orsaken.`);
     expect(page.text).to.contain(`formaction="/admin/listings/${listing.id}/restore"`);
     expect(page.text).to.not.contain(`formaction="/admin/listings/${listing.id}/hide"`);
   });
