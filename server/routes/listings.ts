@@ -7,7 +7,7 @@ import { takeKeptForm } from '../middleware/kept-form';
 import { can } from '../policies';
 import { listingFormValuesOf, presentListing } from '../presenters/listing';
 import type { RouteContext } from '../services';
-import { districtOptions } from '../services/districts';
+import { districtGroups, districtOptions } from '../services/districts';
 import { PAGE_SIZE } from '../services/listings';
 import {
   LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState, searchQueryString,
@@ -87,6 +87,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       values: opts.values,
       errors: opts.errors,
       districts: districtOptions(req.locale),
+      districtGroups: districtGroups(req.locale),
       buildingTypes: BUILDING_TYPES,
       limits: LIMITS,
     });
@@ -139,6 +140,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       to: (result.page - 1) * PAGE_SIZE + result.listings.length,
       pageHref: (page: number) => `/listings${searchQueryString(filters, page)}`,
       districts: districtOptions(req.locale),
+      districtGroups: districtGroups(req.locale),
     });
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BUILDING_TYPES, type BuildingType } from '../../models/listing';
 import { REPORT_REASONS } from '../../models/report';
 import type { Locale } from '../i18n';
-import { districtName, findDistrict, isDistrictCode } from '../services/districts';
+import { districtName, expandAreas, findDistrict, isDistrictCode } from '../services/districts';
 import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
 import { fieldError, parseForm, type ParseResult } from './index';
 import { readWholeNumber } from './number';
@@ -92,7 +92,8 @@ const listingSchema = z.object({
   description: freeText('listings:errors.description'),
   wanted_districts: z.unknown().transform((v, ctx) => {
     const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
-    const codes = [...new Set(list.map((x) => x.trim()))];
+    // A ticked "whole area" box stands for every district in it.
+    const codes = expandAreas(list.map((x) => x.trim()));
     if (codes.length === 0 || !codes.every(isDistrictCode)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.wanted_districts' });
     }
@@ -188,7 +189,9 @@ export function listingFormValues(body: unknown): ListingFormValues {
   const checked: Record<string, boolean> = {};
   for (const k of LISTING_CHECKBOXES) checked[k] = b[k] === 'on' || b[k] === '1' || b[k] === 'true';
   const raw = b.wanted_districts;
-  const wantedDistricts = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+  const typed = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+  // The ticked "whole area" boxes stay ticked, and the districts they stand for show as ticked.
+  const wantedDistricts = [...new Set([...typed, ...expandAreas(typed)])];
   return { text, checked, wantedDistricts };
 }
 
@@ -253,7 +256,7 @@ export function searchFormState(query: unknown): { values: Record<string, string
 export function parseSearchQuery(query: unknown): SearchFilters {
   const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
   const raw = Array.isArray(q.district) ? q.district : [q.district];
-  const districts = [...new Set(raw.filter(isDistrictCode))];
+  const districts = expandAreas(raw.filter((x): x is string => typeof x === 'string')).filter(isDistrictCode);
   const sort = SORTS.find((s) => s === q.sort) ?? 'newest';
   return {
     districts,

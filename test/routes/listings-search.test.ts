@@ -50,6 +50,20 @@ describe('GET /listings (search)', () => {
     expect(res.text).to.contain('Inga bostäder motsvarar sökningen.');
   });
 
+  it('shows the results before the filters, with an "Edit search" link to them at the top (phones)', async () => {
+    await createListing();
+    const res = await agent().get('/listings').set('Accept-Language', 'fi');
+    expect(res.text).to.contain('<a href="#filters-title">Muokkaa hakua</a>');
+    expect(res.text.indexOf('id="results-title"')).to.be.lessThan(res.text.indexOf('id="filters-title"'));
+  });
+
+  it('searches a whole major district when its box is ticked', async () => {
+    const kontula = await createListing(undefined, { district: 'kontula', postalCode: '00940' });
+    await createListing(undefined, { district: 'kallio' });
+    const res = await agent().get('/listings?district=area:itainen');
+    expect(idsOn(res.text)).to.deep.equal([kontula.id]);
+  });
+
   describe('typed numbers', () => {
     it('reads "1 200", "1200 €", "1200,50" and a no-break space as a rent of 1,200 and says which filters were applied', async () => {
       const cheap = await createListing(undefined, { rentEur: 1150 });

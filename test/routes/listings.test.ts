@@ -625,3 +625,28 @@ describe('a listing form sent after the idle limit', () => {
     expect(await Listing.count()).to.equal(0);
   });
 });
+
+describe('districts grouped by major district', () => {
+  it('groups the wanted districts with a "whole area" box, and the box stands for every district in it (Finnish)', async () => {
+    const user = await createUser({ locale: 'fi' });
+    const a = await signIn(user);
+    const form = await a.get('/listings/new');
+    expect(form.text).to.contain('<summary>Keskinen suurpiiri</summary>');
+    expect(form.text).to.contain('name="wanted_districts" value="area:keskinen"');
+    expect(form.text).to.contain('Koko alue: Itäinen suurpiiri');
+    const res = await submit(a, '/listings', listingForm({ wanted_districts: ['area:itainen', 'kallio'] }), '/listings/new');
+    expect(res.status).to.equal(303);
+    const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
+    const wanted = (await ListingWantedDistrict.findAll({ where: { listingId: listing.id } })).map((w) => w.district).sort();
+    expect(wanted).to.deep.equal(['itakeskus', 'kallio', 'kontula', 'mellunkyla', 'myllypuro', 'puotila', 'vartiokyla', 'vuosaari']);
+  });
+
+  it('keeps a ticked area ticked, with its group open, when the form comes back with an error', async () => {
+    const a = await signIn(await createUser());
+    const res = await submit(a, '/listings', listingForm({ rooms: '', wanted_districts: ['area:pohjoinen'] }), '/listings/new');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('name="wanted_districts" value="area:pohjoinen" checked');
+    expect(res.text).to.contain('name="wanted_districts" value="maunula" checked');
+    expect(res.text).to.match(/<details class="district-group" open>\s*<summary>Norra stordistriktet/);
+  });
+});
