@@ -231,6 +231,13 @@ export function listingsRouter(ctx: RouteContext): Router {
     res.redirect(303, `/listings/${listing.id}`);
   });
 
+  // The confirmation page before the POST below deletes the listing.
+  router.get('/listings/:id/delete', requireUser, (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.delete')) return;
+    res.render('listings/delete', { listing: { id: listing.id } });
+  });
+
   router.post('/listings/:id/delete', requireUser, async (req, res) => {
     const listing = req.listingRecord!;
     if (!permit(req, res, listing, 'listing.delete')) return;

@@ -464,7 +464,21 @@ describe('owner-only actions', () => {
     const other = await (await signIn(await createUser())).get(`/listings/${listing.id}`);
     expect(other.text).to.not.contain(`action="/listings/${listing.id}/pause"`);
     expect(other.text).to.not.contain(`/listings/${listing.id}/edit`);
-    expect(other.text).to.not.contain(`action="/listings/${listing.id}/delete"`);
+    expect(other.text).to.not.contain(`/listings/${listing.id}/delete`);
+  });
+
+  it('asks for confirmation on a page of its own before deleting (no JavaScript needed)', async () => {
+    const { user, listing } = await tenantWithListing({ locale: 'fi' });
+    const a = await signIn(user);
+    const own = await a.get(`/listings/${listing.id}`);
+    expect(own.text).to.contain(`href="/listings/${listing.id}/delete"`);
+    expect(own.text).to.not.contain(`action="/listings/${listing.id}/delete"`);
+    const confirm = await a.get(`/listings/${listing.id}/delete`);
+    expect(confirm.status).to.equal(200);
+    expect(confirm.text).to.contain('<h1>Poistetaanko ilmoitus?</h1>');
+    expect(confirm.text).to.contain(`action="/listings/${listing.id}/delete"`);
+    expect((await Listing.findByPk(listing.id))!.status).to.equal('active');
+    expect((await (await signIn(await createUser())).get(`/listings/${listing.id}/delete`)).status).to.equal(403);
   });
 });
 

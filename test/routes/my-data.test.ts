@@ -51,9 +51,17 @@ describe('My data on /account', () => {
     expect(res.text).to.contain('deleted automatically after 28 Feb 2027, 14:00');
     expect(res.text).to.contain('href="/account/data"');
     expect(res.text).to.contain('href="/account/export"');
-    expect(res.text).to.contain('action="/account/delete"');
     expect(res.text).to.contain('action="/account/emails"');
-    expect(res.text).to.match(/<input id="field-delete-password" name="password" type="password"/);
+    // Deleting the account is the last thing on the page, behind its own confirmation page.
+    expect(res.text).to.contain('href="/account/delete"');
+    expect(res.text).to.not.contain('action="/account/delete"');
+    expect(res.text.lastIndexOf('href="/account/delete"')).to.be.greaterThan(res.text.indexOf('id="settings-title"'));
+    expect(res.text.lastIndexOf('href="/account/delete"')).to.be.greaterThan(res.text.indexOf('id="password-title"'));
+    const confirm = await a.get('/account/delete');
+    expect(confirm.status).to.equal(200);
+    expect(confirm.text).to.contain('action="/account/delete"');
+    expect(confirm.text).to.match(/<input id="field-delete-password" name="password" type="password"/);
+    expect(await User.count({ where: { id: me.id } })).to.equal(1);
   });
 
   it('gives moderators no purge date (they are never purged)', async () => {
