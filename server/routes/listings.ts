@@ -100,9 +100,13 @@ export function listingsRouter(ctx: RouteContext): Router {
     const viewer = req.user;
     const kept = status === 200 ? takeKeptForm(req, res) : null;
     const view = presentListing(listing, viewer, req.locale);
-    const [isFavourite, reported] = viewer
-      ? await Promise.all([listings.isFavourite(viewer.id, listing.id), listings.hasReported(viewer.id, listing.id)])
-      : [false, false];
+    const [isFavourite, reported, conversationId] = viewer
+      ? await Promise.all([
+        listings.isFavourite(viewer.id, listing.id),
+        listings.hasReported(viewer.id, listing.id),
+        viewer.id === listing.userId ? null : ctx.services.messages.conversationAbout(viewer, listing.id),
+      ])
+      : [false, false, null];
     res.status(status).render('listings/show', {
       listing: view,
       isFavourite,
@@ -112,6 +116,8 @@ export function listingsRouter(ctx: RouteContext): Router {
       reportErrors: report.errors,
       showContact: can(viewer, 'message.start', listing),
       contactValues: kept ?? {},
+      // Having written already, the tenant gets a link to that conversation, not a fresh form.
+      conversationHref: conversationId ? `/messages/${conversationId}` : null,
       // A signed-in tenant who may not write yet is told why instead of getting a form that would refuse.
       verifyToWrite: !!viewer && !viewer.isVerified && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
     });

@@ -186,6 +186,15 @@ export function createMessageService(deps: AppDeps) {
      * opens it. Two simultaneous first messages meet at the unique index; the loser
      * retries once and finds the winner's conversation.
      */
+    /** The conversation this tenant started about this listing, if any (the listing page links to it). */
+    async conversationAbout(user: User, listingId: number): Promise<number | null> {
+      const row = await Conversation.findOne({ where: { listingId, startedById: user.id }, attributes: ['id'] });
+      if (!row) return null;
+      // Only while the tenant is still in it (a conversation they left is not theirs to open).
+      const mine = await ConversationParticipant.count({ where: { conversationId: row.id, userId: user.id } });
+      return mine > 0 ? row.id : null;
+    },
+
     async startOrReuse(sender: User, listing: Listing, body: string): Promise<{ conversationId: number; created: boolean }> {
       if (listing.status !== LISTING_STATUS.ACTIVE || listing.userId === sender.id) throw NotFound();
       const ownerId = listing.userId;

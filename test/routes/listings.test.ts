@@ -536,6 +536,19 @@ describe('favourites', () => {
 });
 
 describe('POST /listings/:id/report', () => {
+  it('shows a failed report\'s errors at the top of the page, linked to the field, with the text kept (Finnish)', async () => {
+    const listing = await createListing(await createUser());
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, `/listings/${listing.id}/report`, { reason: '', details: 'Pyytää rahaa' }, `/listings/${listing.id}`);
+    expect(res.status).to.equal(422);
+    const summary = res.text.indexOf('class="error-summary"');
+    expect(summary).to.be.greaterThan(-1);
+    expect(summary).to.be.lessThan(res.text.indexOf('id="report-title"'));
+    expect(summary).to.be.lessThan(res.text.indexOf('class="facts"') === -1 ? Infinity : res.text.indexOf('class="facts"'));
+    expect(res.text).to.contain('href="#field-reason"');
+    expect(res.text).to.contain('Pyytää rahaa</textarea>');
+  });
+
   it('stores one report with the reason and details, and a second one says "already reported"', async () => {
     const { listing } = await tenantWithListing();
     const reporter = await createUser();

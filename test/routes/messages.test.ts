@@ -5,7 +5,7 @@ import { Message } from '../../models/message';
 import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { agent, csrfToken, signIn, submit } from '../helpers/http';
 import { createBlock, createConversation, postForm } from '../helpers/message-factories';
 
@@ -706,5 +706,33 @@ describe('a message sent after the idle limit', () => {
     const conversation = await createConversation(await createListing(await createUser()), await createUser());
     const res = await agent().post(`/messages/${conversation.id}`).type('form').send({ body: 'x' });
     expect(res.status).to.equal(403);
+  });
+});
+
+describe('a conversation whose other tenant has deleted their account', () => {
+  it('tells the remaining tenant that the other messages were removed with the account (Finnish)', async () => {
+    const leaver = await createUser();
+    const stayer = await createUser({ locale: 'fi' });
+    const conversation = await createConversation(await createListing(stayer), leaver, [
+      { from: leaver, body: 'Hei, vaihdetaanko?' }, { from: stayer, body: 'Mielelläni!' },
+    ]);
+    const l = await signIn(leaver);
+    expect((await submit(l, '/account/delete', { password: DEFAULT_PASSWORD }, '/account/delete')).status).to.equal(303);
+    const page = await (await signIn(stayer)).get(`/messages/${conversation.id}`);
+    expect(page.text).to.contain('Toisen vuokralaisen tili on poistettu, ja hänen viestinsä poistettiin tästä keskustelusta');
+    expect(page.text).to.contain('Mielelläni!');
+    expect(page.text).to.not.contain('Hei, vaihdetaanko?');
+  });
+});
+
+describe('a listing the tenant has already written about', () => {
+  it('links to the conversation instead of offering an empty form (Swedish)', async () => {
+    const listing = await createListing(await createUser());
+    const w = await signIn(await createUser());
+    const sent = await submit(w, `/listings/${listing.id}/messages`, { body: 'Hej!' }, `/listings/${listing.id}`);
+    const page = await w.get(`/listings/${listing.id}`);
+    expect(page.text).to.contain('Du har redan skrivit om den här annonsen.');
+    expect(page.text).to.contain(`<a href="${sent.headers.location}">Öppna konversationen</a>`);
+    expect(page.text).to.not.contain(`action="/listings/${listing.id}/messages"`);
   });
 });
