@@ -1,4 +1,7 @@
 import { Router } from 'express';
+import { LISTING_STATUS } from '../../models/listing';
+import { can } from '../policies';
+import { presentListing } from '../presenters/listing';
 import { isLocale } from '../i18n';
 import { safeNext } from '../middleware/auth';
 import { LANG_COOKIE } from '../middleware/locals';
@@ -7,7 +10,19 @@ import type { RouteContext } from '../services';
 export function pagesRouter(ctx: RouteContext): Router {
   const router = Router();
 
-  router.get('/', (_req, res) => {
+  // Visitors get the board's front page; a signed-in tenant gets their own start page:
+  // the state of their listing, the swaps that fit both ways and their unread messages.
+  router.get('/', async (req, res) => {
+    const user = req.user;
+    if (user && !user.isAdmin) {
+      const mine = await ctx.services.listings.findByOwner(user.id);
+      const matches = mine && mine.status === LISTING_STATUS.ACTIVE ? (await ctx.services.listings.matches(mine)).total : 0;
+      return res.render('pages/start', {
+        mine: mine ? presentListing(mine, user, req.locale) : null,
+        matches,
+        canPublish: can(user, 'listing.create'),
+      });
+    }
     res.locals.allowIndexing = true;
     res.render('pages/home');
   });

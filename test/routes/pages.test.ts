@@ -46,3 +46,25 @@ describe('GET /before-you-swap', () => {
     }
   });
 });
+
+describe('GET / for a signed-in tenant', () => {
+  it("shows their own start page: the listing's state, the swaps that fit both ways and unread messages (Finnish)", async () => {
+    const user = await createUser({ locale: 'fi' });
+    await createListing(user, { district: 'kallio', wantedDistricts: ['vallila'] });
+    await createListing(undefined, { district: 'vallila', wantedDistricts: ['kallio'] });
+    const page = await (await signIn(user)).get('/');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.contain('<h1>Oma etusivu</h1>');
+    expect(page.text).to.contain('Aktiivinen');
+    expect(page.text).to.contain('1 asunto sopii molempiin suuntiin.');
+    expect(page.text).to.contain('0 lukematonta viestiä.');
+    expect(page.text).to.contain('href="/matches"');
+  });
+
+  it('invites a tenant without a listing to create one, and keeps the front page for visitors', async () => {
+    const page = await (await signIn(await createUser())).get('/');
+    expect(page.text).to.contain('Du har ingen annons ännu.');
+    expect(page.text).to.contain('href="/listings/new"');
+    expect((await agent().get('/')).text).to.not.contain('Din startsida');
+  });
+});
