@@ -98,6 +98,8 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
     // The header stays compact on a phone.
     const header = await page.locator('header.site-header').boundingBox();
     expect(header!.height, 'header height').to.be.below(110);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    expect(overflow, 'no sideways scrolling').to.equal(0);
 
     // The listing: "1 200 €", "48,5 m²", a Finnish date and a whole major district.
     await page.goto('/listings/new');

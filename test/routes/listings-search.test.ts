@@ -64,6 +64,11 @@ describe('GET /listings (search)', () => {
     expect(idsOn(res.text)).to.deep.equal([kontula.id]);
   });
 
+  it('names the applied room filters with the right plural (English)', async () => {
+    const res = await agent().get('/listings?rooms_min=1&rooms_max=3').set('Accept-Language', 'en');
+    expect(res.text).to.match(/Filters applied:\s*at least 1 room · at most 3 rooms/);
+  });
+
   describe('typed numbers', () => {
     it('reads "1 200", "1200 €", "1200,50" and a no-break space as a rent of 1,200 and says which filters were applied', async () => {
       const cheap = await createListing(undefined, { rentEur: 1150 });
