@@ -130,6 +130,11 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
     expect(results!.y).to.be.below(filters!.y);
     expect(results!.y, 'results start within the first screen').to.be.below(640);
     expect(await page.inputValue('#search-rent_max')).to.equal('1 200 €');
+    // From a result, "back to the results" returns to this very search.
+    const first = page.locator('.listing-card h3 a').first();
+    await Promise.all([page.waitForURL('**/listings/*'), first.click()]);
+    await Promise.all([page.waitForURL('**/listings?*'), page.click('a.back-to-results')]);
+    expect(decodeURIComponent(new URL(page.url()).search).replace(/\+/g, ' ')).to.contain('rent_max=1 200 €');
     expect(await mainText(page)).to.match(/Käytetyt hakuehdot: vuokra enintään 1\s200\s€/);
     await accessible(page);
 

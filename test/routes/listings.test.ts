@@ -456,6 +456,12 @@ describe('owner-only actions', () => {
     expect(await Listing.count()).to.equal(1);
   });
 
+  it('offers a way back to the search results (Finnish)', async () => {
+    const listing = await createListing();
+    const res = await agent().get(`/listings/${listing.id}`).set('Accept-Language', 'fi');
+    expect(res.text).to.contain('<a class="back-to-results" href="/listings">← Takaisin hakutuloksiin</a>');
+  });
+
   it('shows the owner buttons only to the owner', async () => {
     const { user, listing } = await tenantWithListing();
     const own = await (await signIn(user)).get(`/listings/${listing.id}`);
