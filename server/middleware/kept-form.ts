@@ -41,7 +41,7 @@ const FORMS: { post: RegExp; page: (m: RegExpExecArray) => string }[] = [
   { post: /^\/listings\/(\d{1,9})$/, page: (m) => `/listings/${m[1]}/edit` },
 ];
 
-function pageFor(path: string): string | null {
+export function pageFor(path: string): string | null {
   for (const form of FORMS) {
     const m = form.post.exec(path);
     if (m) return form.page(m);
@@ -86,6 +86,17 @@ function typedFields(body: unknown): Record<string, string | string[]> {
 }
 
 /**
+ * Keeps what a POST to one of the forms above carried in the (fresh) session and returns
+ * where to send the tenant to sign in again; null for any other request.
+ */
+export function keepFormOf(req: Request, userId: number | null): string | null {
+  const page = req.method === 'POST' ? pageFor(req.path) : null;
+  if (!page) return null;
+  req.session.keptForm = { page, fields: typedFields(req.body), userId, at: Date.now() };
+  return `/login?kept=1&next=${encodeURIComponent(page)}`;
+}
+
+/**
  * Runs before the CSRF check. A POST to one of the forms above from a browser whose
  * session has ended (its cookie is ours, but the session is gone) is answered with the
  * sign-in page instead of "access denied", and the typed text waits in the new session.
@@ -99,8 +110,7 @@ export function keepFormAfterTimeout(deps: Pick<AppDeps, 'config'>): RequestHand
       const sid = signedSessionId(req.headers.cookie, deps.config.sessionSecret);
       if (!sid || sid === req.sessionID) return next();
       const old = await Session.findByPk(sid, { attributes: ['sid', 'userId'] });
-      req.session.keptForm = { page, fields: typedFields(req.body), userId: old?.userId ?? null, at: Date.now() };
-      res.redirect(303, `/login?kept=1&next=${encodeURIComponent(page)}`);
+      res.redirect(303, keepFormOf(req, old?.userId ?? null)!);
     } catch (err) {
       next(err);
     }

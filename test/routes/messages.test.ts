@@ -688,6 +688,24 @@ describe('a message sent after the idle limit', () => {
     expect((await w.get(`/messages/${conversation.id}`)).text).to.not.contain('Pitkä viesti, jota kirjoitin');
   });
 
+  it('is kept too when the 12-hour limit ends the session while writing', async () => {
+    const writer = await createUser();
+    const conversation = await createConversation(await createListing(await createUser()), writer);
+    const w = await signIn(writer);
+    const token = await csrfToken(w, `/messages/${conversation.id}`);
+    const { clock, config } = context();
+    clock.advance(config.session.absoluteMs + 60_000);
+    try {
+      const res = await w.post(`/messages/${conversation.id}`).type('form').send({ _csrf: token, body: 'Skrivet sent på kvällen' });
+      expect(res.headers.location).to.equal(`/login?kept=1&next=${encodeURIComponent(`/messages/${conversation.id}`)}`);
+      expect(await Session.count({ where: { userId: writer.id } })).to.equal(0);
+      await signIn(writer, undefined, w);
+      expect((await w.get(`/messages/${conversation.id}`)).text).to.contain('Skrivet sent på kvällen</textarea>');
+    } finally {
+      clock.reset();
+    }
+  });
+
   it('is not shown to another tenant who signs in on the same browser', async () => {
     const writer = await createUser();
     const conversation = await createConversation(await createListing(await createUser()), writer);
