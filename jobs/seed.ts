@@ -161,7 +161,7 @@ export async function runSeed(
     listingRows.push({
       id: firstListingId + i + 1, user_id: ids[i], status: random.chance(0.05) ? 'paused' : 'active', hidden_reason: null, review_requested_at: null,
       district: district.code, postal_code: random.pick(district.postalCodes), rooms, size_m2: size,
-      rent_eur: Math.min(10_000, Math.round(size * random.int(13, 21))), floor: random.int(0, 8), has_lift: random.chance(0.5),
+      rent_eur: Math.min(10_000, Math.round(size * random.int(13, 21))), floor: random.int(1, 9), has_lift: random.chance(0.5),
       has_balcony: random.chance(0.5), has_sauna: random.chance(0.25), building_type: random.pick(['block', 'block', 'terraced', 'wooden']),
       available_from: null, description: random.pick(FLAT_NOTES), wanted_rooms_min: random.chance(0.8) ? Math.max(1, rooms + random.int(-1, 1)) : null,
       wanted_size_min: random.chance(0.6) ? Math.max(10, size - random.int(0, 20)) : null,

@@ -19,6 +19,8 @@ export class QueuedMail extends Model<InferAttributes<QueuedMail>, InferCreation
   declare htmlBody: string | null;
   /** Extra headers as JSON (e.g. List-Unsubscribe), or null. */
   declare headers: string | null;
+  /** The sender's display name in the recipient's language, or null for MAIL_FROM's own. */
+  declare fromName: CreationOptional<string | null>;
   declare state: CreationOptional<MailState>;
   declare attempts: CreationOptional<number>;
   declare nextAttemptAt: Date;
@@ -39,6 +41,7 @@ export class QueuedMail extends Model<InferAttributes<QueuedMail>, InferCreation
         textBody: { type: DataTypes.TEXT, allowNull: false },
         htmlBody: { type: DataTypes.TEXT, allowNull: true },
         headers: { type: DataTypes.TEXT, allowNull: true },
+        fromName: { type: DataTypes.STRING(100), allowNull: true },
         state: { type: DataTypes.STRING(10), allowNull: false, defaultValue: MAIL_STATE.QUEUED },
         attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         nextAttemptAt: { type: DataTypes.DATE, allowNull: false },

@@ -9,6 +9,7 @@ import { absoluteTimeout } from './middleware/auth';
 import { csrfLocals, csrfProtection } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
 import { flash } from './middleware/flash';
+import { keepFormAfterTimeout } from './middleware/kept-form';
 import { templateLocals } from './middleware/locals';
 import { noIndexByDefault, noStoreWhenSignedIn, refuseBadQuery, refuseNonUtf8Form, securityHeaders } from './middleware/security';
 import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(templateLocals);
   app.use(unreadTotalLocal({ ...deps, services }));
   app.use(csrfLocals);
+  app.use(keepFormAfterTimeout(deps));
   app.use(csrfProtection);
 
   app.use((req, _res, next) => {

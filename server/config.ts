@@ -43,8 +43,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ORG_NAME: z.string().min(1).default('Heka'),
   ORG_LEGAL_NAME: z.string().min(1).default('Helsingfors stads bostäder Ab'),
+  // The company's registered Finnish name, used on Finnish and English pages.
+  ORG_LEGAL_NAME_FI: z.string().min(1).default('Helsingin kaupungin asunnot Oy'),
   PRIVACY_CONTACT: z.string().min(3).default('tietosuoja@hekaoy.fi'),
   ACCESSIBILITY_CONTACT: z.string().min(3).default('saavutettavuus@heka.fi'),
+  // A JSON file with the operator's own "Before you swap" text and links per language.
+  SWAP_GUIDE_FILE: z.string().min(1).optional(),
   SESSION_IDLE_MINUTES: int(30, 1),
   SESSION_ABSOLUTE_HOURS: int(12, 1),
   DATA_DIR: z.string().min(1).default('data'),
@@ -117,8 +121,18 @@ export interface Config {
   readonly pageCacheMs: number;
   /** Processes server/cluster.ts forks (0: one per CPU core). */
   readonly workers: number;
-  readonly org: { readonly name: string; readonly legalName: string; readonly privacyContact: string; readonly accessibilityContact: string };
+  readonly org: {
+    readonly name: string;
+    /** The Swedish legal name (the default language's). */
+    readonly legalName: string;
+    /** The legal name as each language's pages name the company. */
+    readonly legalNames: { readonly sv: string; readonly fi: string; readonly en: string };
+    readonly privacyContact: string;
+    readonly accessibilityContact: string;
+  };
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
+  /** The operator's "Before you swap" text per language; null: the built-in text. */
+  readonly swapGuide: SwapGuide | null;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number };
   readonly limits: {
     readonly loginFailuresPerAccount: number;
@@ -134,6 +148,33 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+// "Before you swap": who may swap, that the landlord must approve an agreed swap, that
+// asking for money is forbidden. Each operator words it for their own landlord and
+// links to their own application form, in all three languages:
+//   { "sv": { "paragraphs": ["…"], "links": [{ "text": "…", "href": "https://…" }] }, "fi": …, "en": … }
+const guideLink = z.object({
+  text: z.string().min(1).max(200),
+  href: z.string().max(500).refine((h) => /^https?:\/\//.test(h) || /^\/[^/\\]/.test(h), 'an http(s) address or a path on this board'),
+});
+const guideLanguage = z.object({ paragraphs: z.array(z.string().min(1).max(2000)).min(1).max(20), links: z.array(guideLink).max(10).default([]) });
+const SwapGuideSchema = z.object({ sv: guideLanguage, fi: guideLanguage, en: guideLanguage });
+export type SwapGuide = z.infer<typeof SwapGuideSchema>;
+
+function loadSwapGuide(file: string | undefined, root: string): SwapGuide | null {
+  if (!file) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(path.resolve(root, file), 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`SWAP_GUIDE_FILE: cannot read ${file} as JSON (${(err as Error).message})`);
+  }
+  const parsed = SwapGuideSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError('SWAP_GUIDE_FILE: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
 
 // `true` would trust every X-Forwarded-For hop, so anyone could pick the address every
 // per-IP limit counts by. A hop count or the proxies' addresses say which hops to trust.
@@ -230,10 +271,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     org: {
       name: e.ORG_NAME,
       legalName: e.ORG_LEGAL_NAME,
+      legalNames: { sv: e.ORG_LEGAL_NAME, fi: e.ORG_LEGAL_NAME_FI, en: e.ORG_LEGAL_NAME_FI },
       privacyContact: e.PRIVACY_CONTACT,
       accessibilityContact: e.ACCESSIBILITY_CONTACT,
     },
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    swapGuide: loadSwapGuide(e.SWAP_GUIDE_FILE, root),
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
     limits: {
       loginFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,

@@ -16,6 +16,8 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     text_body: { type: DataTypes.TEXT, allowNull: false },
     html_body: { type: DataTypes.TEXT, allowNull: true },
     headers: { type: DataTypes.TEXT, allowNull: true },
+    // The sender's display name in the recipient's language (the address is MAIL_FROM's).
+    from_name: { type: DataTypes.STRING(100), allowNull: true },
     state: { type: DataTypes.STRING(10), allowNull: false, defaultValue: 'queued' },
     attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     next_attempt_at: { type: DataTypes.DATE, allowNull: false },

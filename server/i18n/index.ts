@@ -58,6 +58,16 @@ export function getI18n(): i18n {
 // (interpolation, plurals, returnObjects) always go to i18next.
 const translators = new Map<Locale, TFunction>();
 
+function withParams(fixed: TFunction, key: string, json: string): string {
+  let params: Record<string, unknown> = {};
+  try {
+    params = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    // an unreadable parameter list still shows the message itself
+  }
+  return (fixed as unknown as (k: string, p: object) => string)(key, params);
+}
+
 export function translator(locale: Locale): TFunction {
   let t = translators.get(locale);
   if (!t) {
@@ -65,6 +75,9 @@ export function translator(locale: Locale): TFunction {
     const plain = new Map<string, unknown>();
     t = ((key: unknown, ...rest: unknown[]) => {
       if (rest.length > 0 || typeof key !== 'string') return (fixed as unknown as (...a: unknown[]) => unknown)(key, ...rest);
+      // A field error with its values (validation/index.ts fieldError): "key|{json}".
+      const bar = key.indexOf('|{');
+      if (bar > 0) return withParams(fixed, key.slice(0, bar), key.slice(bar + 1));
       let text = plain.get(key);
       if (text === undefined) {
         text = fixed(key);

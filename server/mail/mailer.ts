@@ -10,6 +10,15 @@ export interface OutgoingMail {
   text: string;
   /** Extra headers (List-Unsubscribe, say). */
   headers?: Record<string, string>;
+  /** The sender's name in the recipient's language ("Asunnonvaihtopörssi"); the address stays MAIL_FROM's. */
+  fromName?: string;
+}
+
+/** MAIL_FROM with its display name replaced by the mail's own, when it has one. */
+export function senderOf(mailFrom: string, fromName: string | undefined): string | { name: string; address: string } {
+  if (!fromName) return mailFrom;
+  const address = /<([^>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  return { name: fromName, address };
 }
 
 /** A transport. Only the mail queue's worker (server/mail/queue.ts) calls it. */
@@ -36,7 +45,7 @@ export function createMailer(cfg: Pick<Config, 'smtpUrl' | 'outboxDir' | 'mailFr
     close: () => transport.close(),
     async send(mail) {
       const info = await transport.sendMail({
-        from: cfg.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers,
+        from: senderOf(cfg.mailFrom, mail.fromName), to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers,
       });
       if (!cfg.smtpUrl) {
         fs.mkdirSync(cfg.outboxDir, { recursive: true, mode: 0o700 });

@@ -58,7 +58,7 @@ export async function enqueueMail(mail: OutgoingMail, opts: EnqueueOptions): Pro
   await QueuedMail.create(
     {
       userId: opts.userId, purpose: opts.purpose, recipient: mail.to, subject: mail.subject, textBody: mail.text,
-      htmlBody: null, headers: mail.headers ? JSON.stringify(mail.headers) : null,
+      htmlBody: null, headers: mail.headers ? JSON.stringify(mail.headers) : null, fromName: mail.fromName ?? null,
       nextAttemptAt: opts.now, createdAt: opts.now,
     },
     { transaction: opts.transaction },
@@ -172,6 +172,7 @@ export async function deliverDue(opts: DeliverOptions): Promise<DeliverResult> {
         mailer.send({
           to: row.recipient, subject: row.subject, text: row.textBody,
           headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : undefined,
+          fromName: row.fromName ?? undefined,
         }),
         opts.sendTimeoutMs ?? SEND_TIMEOUT_MS,
       );
@@ -190,7 +191,7 @@ export async function deliverDue(opts: DeliverOptions): Promise<DeliverResult> {
         // Given up: keep the fact, not the personal data.
         await QueuedMail.update(
           {
-            state: MAIL_STATE.FAILED, recipient: '', subject: '', textBody: '', htmlBody: null, headers: null,
+            state: MAIL_STATE.FAILED, recipient: '', subject: '', textBody: '', htmlBody: null, headers: null, fromName: null,
             claimedBy: null, claimedUntil: null, lastError: kind, failedAt: now,
           },
           { where: mine },

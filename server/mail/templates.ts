@@ -22,5 +22,11 @@ export async function renderMail(
     { ...data, t, fmt: formatters(locale), orgName, locale },
     { escape: (s: unknown) => String(s ?? ''), async: true },
   );
-  return { to, subject: t(opts.subjectKey ?? `emails:${name}.subject`, { orgName }), text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n' };
+  return {
+    to,
+    subject: t(opts.subjectKey ?? `emails:${name}.subject`, { orgName }),
+    text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n',
+    // Finnish mail comes from "Asunnonvaihtopörssi", Swedish from "Bostadsbytesbörsen".
+    fromName: t('common:site_name'),
+  };
 }

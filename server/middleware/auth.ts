@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { AppDeps } from '../context';
+import { keepFormOf, pageFor } from './kept-form';
 import { SESSION_COOKIE } from './session';
 
 /** Sends visitors who are not signed in to the sign-in page, then back here. */
@@ -23,6 +24,15 @@ export function absoluteTimeout(deps: Pick<AppDeps, 'config' | 'clock'>): Reques
     const authAt = req.session?.authAt;
     if (!req.user || !authAt) return next();
     if (deps.clock().getTime() - authAt <= deps.config.session.absoluteMs) return next();
+    // A message or listing sent just past the limit keeps its text for after signing in
+    // (middleware/kept-form.ts); the old session ends either way.
+    const userId = req.user.id;
+    if (req.method === 'POST' && pageFor(req.path)) {
+      return req.session.regenerate((err) => {
+        if (err) return next(err);
+        res.redirect(303, keepFormOf(req, userId)!);
+      });
+    }
     req.session.destroy(() => {
       res.clearCookie(SESSION_COOKIE);
       if (req.method === 'GET') return res.redirect(303, `/login?expired=1&next=${encodeURIComponent(req.originalUrl)}`);

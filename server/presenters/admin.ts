@@ -36,6 +36,15 @@ export function presentAdminUser(user: User) {
   };
 }
 
+/**
+ * Whom a report is about, as the report page shows them: the name (linked to their page,
+ * where looking at details is audited), the language they read and whether they can be
+ * suspended — no contact details here.
+ */
+export function presentReportedAccount(user: User) {
+  return { id: user.id, username: user.username, locale: user.locale, role: user.role, isAdmin: user.isAdmin, isSuspended: user.isSuspended };
+}
+
 export function presentModerator(user: User) {
   return {
     id: user.id,
@@ -54,6 +63,8 @@ export function presentAdminListing(listing: Listing) {
     reviewRequestedAt: listing.reviewRequestedAt,
     ownerId: listing.userId,
     ownerUsername: listing.owner?.username ?? null,
+    // The language the owner reads the board (and its e-mails) in, so a moderator writes a reason they can read.
+    ownerLocale: listing.owner?.locale ?? null,
     district: listing.district,
     postalCode: listing.postalCode,
     rooms: listing.rooms,
@@ -92,7 +103,9 @@ export function presentMessageInContext(messages: Message[], reportedId: number)
       id: m.id,
       body: m.body,
       createdAt: m.createdAt,
+      senderId: sender?.id ?? null,
       senderUsername: sender?.username ?? null,
+      senderLocale: sender?.locale ?? null,
       isReported: m.id === reportedId,
     };
   });

@@ -100,7 +100,8 @@ export function listingFormValuesOf(listing: Listing): ListingFormValues {
       rent_eur: String(listing.rentEur),
       floor: num(listing.floor),
       building_type: listing.buildingType ?? '',
-      available_from: listing.availableFrom ?? '',
+      // Shown the way Finns and Swedes write a date; the form reads this and YYYY-MM-DD alike.
+      available_from: listing.availableFrom ? listing.availableFrom.split('-').reverse().map((x) => String(Number(x))).join('.') : '',
       description: listing.description,
       wanted_rooms_min: num(listing.wantedRoomsMin),
       wanted_size_min: num(listing.wantedSizeMin),
@@ -116,5 +117,34 @@ export function listingFormValuesOf(listing: Listing): ListingFormValues {
       wanted_sauna: !!listing.wantedSauna,
     },
     wantedDistricts: (listing.wantedDistricts ?? []).map((w) => w.district),
+  };
+}
+
+/**
+ * What a flat offers beyond a set of wishes, as facts a tenant can check ("+11 m²",
+ * "222 € under your maximum", "balcony"), shown with a match instead of a bare number.
+ * A wish left empty asks for nothing, so nothing is counted against it.
+ */
+export interface Headroom {
+  extraRooms: number;
+  extraM2: number;
+  underRentEur: number;
+  features: ('has_lift' | 'has_balcony' | 'has_sauna')[];
+}
+
+export function presentHeadroom(
+  flat: Pick<Listing, 'rooms' | 'sizeM2' | 'rentEur' | 'hasLift' | 'hasBalcony' | 'hasSauna'>,
+  wishes: Pick<Listing, 'wantedRoomsMin' | 'wantedSizeMin' | 'wantedRentMax' | 'wantedLift' | 'wantedBalcony' | 'wantedSauna'>,
+): Headroom {
+  const features: Headroom['features'] = [];
+  // A feature the tenant asked for is part of "meets your wishes"; the extras are the others.
+  if (flat.hasLift && !wishes.wantedLift) features.push('has_lift');
+  if (flat.hasBalcony && !wishes.wantedBalcony) features.push('has_balcony');
+  if (flat.hasSauna && !wishes.wantedSauna) features.push('has_sauna');
+  return {
+    extraRooms: wishes.wantedRoomsMin === null ? 0 : Math.max(0, flat.rooms - wishes.wantedRoomsMin),
+    extraM2: wishes.wantedSizeMin === null ? 0 : Math.max(0, flat.sizeM2 - wishes.wantedSizeMin),
+    underRentEur: wishes.wantedRentMax === null ? 0 : Math.max(0, wishes.wantedRentMax - flat.rentEur),
+    features,
   };
 }

@@ -20,9 +20,16 @@ const settingsSchema = z.object({
   // Needed only when the e-mail address changes.
   current_password: z.string().max(1024).default(''),
 });
+// Each empty field gets a message that names it, all in one pass.
 const passwordSchema = z.object({
-  current_password: passwordField,
-  password: passwordField,
+  current_password: passwordField.or(z.unknown().transform((_v, ctx) => {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.current_required' });
+    return '';
+  })),
+  password: passwordField.or(z.unknown().transform((_v, ctx) => {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.required' });
+    return '';
+  })),
   password_confirm: z.string().max(1024).default(''),
 });
 
@@ -38,7 +45,8 @@ export function accountRouter(ctx: RouteContext): Router {
       account,
       values: extra.values ?? {
         email: account.pendingEmail ?? account.email, phone: account.phone, show_phone: account.showPhone,
-        locale: account.locale, notify_messages: account.notifyMessages, emails_enabled: account.emailsEnabled,
+        // The notices box shows what is really sent: nothing while all e-mail is off.
+        locale: account.locale, notify_messages: account.notifyMessages && account.emailsEnabled, emails_enabled: account.emailsEnabled,
       },
       errors: extra.errors ?? {},
       passwordErrors: extra.passwordErrors ?? {},
@@ -61,7 +69,8 @@ export function accountRouter(ctx: RouteContext): Router {
       const changed = await accounts.requestEmailChange(user, d.email, d.current_password);
       await accounts.updateSettings(user, {
         phone: d.phone, showPhone: d.show_phone, locale: d.locale, notifyMessages: d.notify_messages,
-        emailsEnabled: 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
+        // Ticking the notices box is asking for that e-mail, so it turns e-mail back on.
+        emailsEnabled: d.notify_messages ? true : 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
       });
       // The pages follow the saved language at once, whatever the switcher chose before.
       setLanguageCookie(req, res, d.locale);

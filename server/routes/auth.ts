@@ -9,12 +9,16 @@ import { SESSION_COOKIE } from '../middleware/session';
 import type { RouteContext } from '../services';
 import { keepInput, parseForm, passwordField, text } from '../validation';
 
+// Every field is read as text (empty when missing) so that the account rules check all
+// of them in one pass: an empty form gets a message for each field, not just the first.
 const registerSchema = z.object({
-  username: text(200),
-  email: text(400),
+  username: text(200).default(''),
+  email: text(400).default(''),
   phone: text(100).default(''),
-  password: passwordField,
+  password: z.string().max(1024).default(''),
   password_confirm: z.string().max(1024).default(''),
+  // Message notices: asked at registration, "yes" unless the tenant says no.
+  notify_messages: z.unknown().transform((v) => v !== 'off'),
 });
 const loginSchema = z.object({ username: text(400), password: z.string().max(1024).default('') });
 const forgotSchema = z.object({ email: text(400) });
@@ -25,10 +29,14 @@ const resetSchema = z.object({ password: passwordField, password_confirm: z.stri
  * session fixed before sign-in is worthless) and stores only the user id.
  */
 export function establishSession(req: Request, user: User, now: Date): Promise<void> {
+  // Text kept from a form sent after the idle limit (middleware/kept-form.ts) survives
+  // the new session; nothing else of the old one does.
+  const keptForm = req.session?.keptForm;
   return new Promise((resolve, reject) => {
     req.login(user, (err) => {
       if (err) return reject(err);
       req.session.authAt = now.getTime();
+      if (keptForm) req.session.keptForm = keptForm;
       resolve();
     });
   });
@@ -56,18 +64,19 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
 
   router.get('/register', (req, res) => {
     if (req.user) return res.redirect(303, '/account');
-    res.render('auth/register', { values: {}, errors: {} });
+    res.render('auth/register', { values: {}, errors: {}, passwordsCleared: false });
   });
 
   router.post('/register', async (req, res) => {
     const values = keepInput(req.body);
     const parsed = parseForm(registerSchema, req.body);
-    if (!parsed.ok) return res.status(422).render('auth/register', { values, errors: parsed.fields });
+    if (!parsed.ok) return res.status(422).render('auth/register', { values, errors: parsed.fields, passwordsCleared: true });
     await ctx.rateLimits.get('register').consume(req.ip ?? 'unknown');
     try {
       await accounts.register({
         username: parsed.data.username, email: parsed.data.email, phone: parsed.data.phone,
         password: parsed.data.password, passwordConfirm: parsed.data.password_confirm, locale: req.locale,
+        notifyMessages: parsed.data.notify_messages,
       });
       // The same answer whether the account was created or the address already had one
       // (its owner got a mail instead): so the registration is not signed in at once,
@@ -76,14 +85,22 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
       res.redirect(303, '/login');
     } catch (err) {
       if (isAppError(err) && err.details.fields) {
-        return res.status(422).render('auth/register', { values, errors: err.details.fields });
+        return res.status(422).render('auth/register', { values, errors: err.details.fields, passwordsCleared: true });
       }
       throw err;
     }
   });
 
   router.get('/verify-email', async (req, res) => {
-    await accounts.verifyEmail(req.query.token);
+    try {
+      await accounts.verifyEmail(req.query.token);
+    } catch (err) {
+      if (isAppError(err) && err.id === 'token_invalid' && (await accounts.alreadyVerifiedBy(req.query.token))) {
+        req.flash('info', req.user ? 'auth:verify.already' : 'auth:verify.already_sign_in');
+        return res.redirect(303, req.user ? '/account' : '/login');
+      }
+      throw err;
+    }
     req.flash('success', 'auth:verify.done');
     res.redirect(303, req.user ? '/account' : '/login');
   });
@@ -99,6 +116,8 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
     if (req.user) return res.redirect(303, safeNext(req.query.next));
     res.render('auth/login', {
       values: {}, errors: {}, next: safeNext(req.query.next), expired: req.query.expired === '1', problem: null,
+      kept: req.query.kept === '1' && !!req.session.keptForm,
+      idleMinutes: Math.round(ctx.config.session.idleMs / 60_000),
     });
   });
 
@@ -107,7 +126,9 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
     const target = safeNext((req.body as Record<string, unknown> | undefined)?.next);
     const parsed = parseForm(loginSchema, req.body);
     const renderProblem = (status: number, problem: string, params?: Record<string, unknown>) =>
-      res.status(status).render('auth/login', { values, errors: {}, next: target, expired: false, problem, problemParams: params ?? {} });
+      res.status(status).render('auth/login', {
+        values, errors: {}, next: target, expired: false, problem, problemParams: params ?? {}, kept: false, idleMinutes: 0,
+      });
     if (!parsed.ok || parsed.data.username === '' || parsed.data.password === '') {
       return renderProblem(422, 'login_missing');
     }

@@ -3,13 +3,14 @@ import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listi
 import { REPORT_REASONS } from '../../models/report';
 import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
 import { requireUser, safeNext } from '../middleware/auth';
+import { takeKeptForm } from '../middleware/kept-form';
 import { can } from '../policies';
 import { listingFormValuesOf, presentListing } from '../presenters/listing';
 import type { RouteContext } from '../services';
-import { districtOptions } from '../services/districts';
+import { districtGroups, districtOptions } from '../services/districts';
 import { PAGE_SIZE } from '../services/listings';
 import {
-  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchQueryString,
+  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState, searchQueryString,
   type ListingFormValues,
 } from '../validation/listing';
 import { ACCOUNT_SECTIONS } from './account-sections';
@@ -86,6 +87,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       values: opts.values,
       errors: opts.errors,
       districts: districtOptions(req.locale),
+      districtGroups: districtGroups(req.locale),
       buildingTypes: BUILDING_TYPES,
       limits: LIMITS,
     });
@@ -96,10 +98,15 @@ export function listingsRouter(ctx: RouteContext): Router {
     report: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
   ) {
     const viewer = req.user;
+    const kept = status === 200 ? takeKeptForm(req, res) : null;
     const view = presentListing(listing, viewer, req.locale);
-    const [isFavourite, reported] = viewer
-      ? await Promise.all([listings.isFavourite(viewer.id, listing.id), listings.hasReported(viewer.id, listing.id)])
-      : [false, false];
+    const [isFavourite, reported, conversationId] = viewer
+      ? await Promise.all([
+        listings.isFavourite(viewer.id, listing.id),
+        listings.hasReported(viewer.id, listing.id),
+        viewer.id === listing.userId ? null : ctx.services.messages.conversationAbout(viewer, listing.id),
+      ])
+      : [false, false, null];
     res.status(status).render('listings/show', {
       listing: view,
       isFavourite,
@@ -108,6 +115,9 @@ export function listingsRouter(ctx: RouteContext): Router {
       reportValues: report.values,
       reportErrors: report.errors,
       showContact: can(viewer, 'message.start', listing),
+      contactValues: kept ?? {},
+      // Having written already, the tenant gets a link to that conversation, not a fresh form.
+      conversationHref: conversationId ? `/messages/${conversationId}` : null,
       // A signed-in tenant who may not write yet is told why instead of getting a form that would refuse.
       verifyToWrite: !!viewer && !viewer.isVerified && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
     });
@@ -122,9 +132,12 @@ export function listingsRouter(ctx: RouteContext): Router {
   router.get('/listings', keepForVisitors, async (req, res) => {
     await limitScraping(req);
     const filters = parseSearchQuery(req.query);
+    const form = searchFormState(req.query);
     const result = await listings.search(filters);
-    res.render('listings/index', {
+    // A number that could not be read is shown with its error (422); the rest still searches.
+    res.status(Object.keys(form.errors).length > 0 ? 422 : 200).render('listings/index', {
       filters,
+      form,
       listings: result.listings.map((l) => presentListing(l, req.user, req.locale)),
       total: result.total,
       page: result.page,
@@ -133,6 +146,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       to: (result.page - 1) * PAGE_SIZE + result.listings.length,
       pageHref: (page: number) => `/listings${searchQueryString(filters, page)}`,
       districts: districtOptions(req.locale),
+      districtGroups: districtGroups(req.locale),
     });
   });
 
@@ -140,7 +154,7 @@ export function listingsRouter(ctx: RouteContext): Router {
     const own = await listings.findByOwner(req.user!.id);
     if (own) return res.redirect(303, `/listings/${own.id}/edit`);
     if (!can(req.user, 'listing.create')) return res.render('listings/unverified');
-    renderForm(req, res, 200, { values: listingFormValues({}), errors: {} });
+    renderForm(req, res, 200, { values: listingFormValues(takeKeptForm(req, res) ?? {}), errors: {} });
   });
 
   router.post('/listings', requireUser, async (req, res) => {
@@ -151,7 +165,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       req.flash('info', 'listings:flash.already_have');
       return res.redirect(303, `/listings/${own.id}/edit`);
     }
-    const parsed = parseListingForm(req.body);
+    const parsed = parseListingForm(req.body, req.locale);
     if (!parsed.ok) return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: parsed.fields });
     try {
       const listing = await listings.create(user, parsed.data);
@@ -194,13 +208,14 @@ export function listingsRouter(ctx: RouteContext): Router {
   router.get('/listings/:id/edit', requireUser, (req, res) => {
     const listing = req.listingRecord!;
     if (!permit(req, res, listing, 'listing.edit')) return;
-    renderForm(req, res, 200, { listing, values: listingFormValuesOf(listing), errors: {} });
+    const kept = takeKeptForm(req, res);
+    renderForm(req, res, 200, { listing, values: kept ? listingFormValues(kept) : listingFormValuesOf(listing), errors: {} });
   });
 
   router.post('/listings/:id', requireUser, async (req, res) => {
     const listing = req.listingRecord!;
     if (!permit(req, res, listing, 'listing.edit')) return;
-    const parsed = parseListingForm(req.body);
+    const parsed = parseListingForm(req.body, req.locale);
     if (!parsed.ok) {
       return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: parsed.fields });
     }
@@ -223,6 +238,13 @@ export function listingsRouter(ctx: RouteContext): Router {
     await listings.resume(listing);
     req.flash('success', 'listings:flash.resumed');
     res.redirect(303, `/listings/${listing.id}`);
+  });
+
+  // The confirmation page before the POST below deletes the listing.
+  router.get('/listings/:id/delete', requireUser, (req, res) => {
+    const listing = req.listingRecord!;
+    if (!permit(req, res, listing, 'listing.delete')) return;
+    res.render('listings/delete', { listing: { id: listing.id } });
   });
 
   router.post('/listings/:id/delete', requireUser, async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireUser } from '../middleware/auth';
-import { presentListing } from '../presenters/listing';
+import { presentHeadroom, presentListing } from '../presenters/listing';
 import type { RouteContext } from '../services';
 import { MATCH_LIMIT, type MatchList } from '../services/listings';
 
@@ -19,6 +19,8 @@ export function matchesRouter(ctx: RouteContext): Router {
       items: list.items.map((m) => ({
         listing: presentListing(m.listing, user, req.locale), score: m.score, fitsMe: m.fitsMe, fitsThem: m.fitsThem,
         mutual: m.mutual,
+        // What their home gives beyond my wishes (only meaningful where it meets them).
+        headroom: m.fitsMe !== null || m.mutual ? presentHeadroom(m.listing, mine) : null,
       })),
     });
     res.render('listings/matches', {

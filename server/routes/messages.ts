@@ -5,6 +5,7 @@ import { REPORT_REASONS } from '../../models/report';
 import { isAppError, NotFound, type FieldErrors } from '../errors';
 import type { Locale } from '../i18n';
 import { requireUser } from '../middleware/auth';
+import { takeKeptForm } from '../middleware/kept-form';
 import { authorize, can } from '../policies';
 import { districtName } from '../services/districts';
 import { presentInboxRow, presentListingLabel, presentMessage } from '../presenters/conversation';
@@ -183,7 +184,7 @@ export function messagesRouter(ctx: RouteContext): Router {
     // Reading the thread clears its unread count; the header was counted before that.
     const wasUnread = await messages.markRead(user.id, conversation.id);
     res.locals.unreadTotal = Math.max(0, Number(res.locals.unreadTotal ?? 0) - wasUnread);
-    await renderThread(req, res);
+    await renderThread(req, res, 200, { values: takeKeptForm(req, res) ?? {} });
   });
 
   router.post('/messages/:id', loadConversation, async (req, res) => {

@@ -16,6 +16,7 @@ import { ACCOUNT_SECTIONS } from './account-sections';
 //   GET  /account/data     everything stored about me (access)
 //   GET  /account/export   the same as a JSON file (portability; format in data-export.ts)
 //   POST /account/emails   turn all optional e-mail off or on again (restriction)
+//   GET  /account/delete   the confirmation page, with the password field
 //   POST /account/delete   erase my account now, after the password (erasure: the purge's cascade)
 //   GET  /account/deleted  the goodbye page after erasure
 // Rectification is the settings form of /account; pausing the listing is on the listing.
@@ -68,10 +69,16 @@ export function myDataRouter(ctx: RouteContext): Router {
       return res.redirect(303, '/account');
     }
     const enabled = parsed.data.emails_enabled === 'on';
-    await req.user!.update({ emailsEnabled: enabled });
+    // "All e-mail off" also unticks the notices, so no box on the page says otherwise.
+    await req.user!.update(enabled ? { emailsEnabled: true } : { emailsEnabled: false, notifyMessages: false });
     logger.info({ userId: req.user!.id, emailsEnabled: enabled }, 'e-mail setting changed');
     req.flash('success', enabled ? 'data:emails.turned_on' : 'data:emails.turned_off');
     res.redirect(303, '/account');
+  });
+
+  // GET /account/delete — the confirmation page: nothing is erased before its form is sent.
+  router.get('/delete', requireUser, (_req, res) => {
+    res.render('account/delete');
   });
 
   router.post('/delete', requireUser, async (req, res) => {

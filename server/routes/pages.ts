@@ -1,4 +1,7 @@
 import { Router } from 'express';
+import { LISTING_STATUS } from '../../models/listing';
+import { can } from '../policies';
+import { presentListing } from '../presenters/listing';
 import { isLocale } from '../i18n';
 import { safeNext } from '../middleware/auth';
 import { setLanguageCookie } from '../middleware/locals';
@@ -7,7 +10,19 @@ import type { RouteContext } from '../services';
 export function pagesRouter(ctx: RouteContext): Router {
   const router = Router();
 
-  router.get('/', (_req, res) => {
+  // Visitors get the board's front page; a signed-in tenant gets their own start page:
+  // the state of their listing, the swaps that fit both ways and their unread messages.
+  router.get('/', async (req, res) => {
+    const user = req.user;
+    if (user && !user.isAdmin) {
+      const mine = await ctx.services.listings.findByOwner(user.id);
+      const matches = mine && mine.status === LISTING_STATUS.ACTIVE ? (await ctx.services.listings.matches(mine)).total : 0;
+      return res.render('pages/start', {
+        mine: mine ? presentListing(mine, user, req.locale) : null,
+        matches,
+        canPublish: can(user, 'listing.create'),
+      });
+    }
     res.locals.allowIndexing = true;
     res.render('pages/home');
   });
@@ -15,6 +30,12 @@ export function pagesRouter(ctx: RouteContext): Router {
   router.get('/privacy', (_req, res) => {
     res.locals.allowIndexing = true;
     res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths, backupRetentionDays: ctx.config.backupRetentionDays });
+  });
+
+  // What to know before swapping: the operator's own text when configured, else ours.
+  router.get('/before-you-swap', (req, res) => {
+    res.locals.allowIndexing = true;
+    res.render('pages/before-you-swap', { guide: ctx.config.swapGuide?.[req.locale] ?? null });
   });
 
   router.get('/accessibility', (_req, res) => {

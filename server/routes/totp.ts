@@ -129,7 +129,8 @@ export function totpRouter(ctx: RouteContext): Router {
     req.session.secondFactor = { userId: user.id, at: now.getTime() };
     if (weak) req.session.weakModeratorPassword = user.id;
     await ctx.services.accounts.recordLogin(user);
-    res.redirect(303, next);
+    // A moderator's work starts on /admin, unless they were on their way somewhere.
+    res.redirect(303, next === '/' ? '/admin' : next);
   });
 
   return router;

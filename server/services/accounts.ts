@@ -8,7 +8,7 @@ import type { AppDeps } from '../context';
 import { AppError, isAppError, ValidationFailed, type FieldErrors } from '../errors';
 import { enqueueMail } from '../mail/queue';
 import { renderMail } from '../mail/templates';
-import { findValidToken, issueToken, useToken } from './tokens';
+import { findValidToken, hashToken, issueToken, useToken } from './tokens';
 
 export const VERIFY_TTL_MS = 7 * 24 * 3600 * 1000;
 export const RESET_TTL_MS = 3600 * 1000;
@@ -43,6 +43,8 @@ export interface RegistrationInput {
   password: string;
   passwordConfirm: string;
   locale: Locale;
+  /** E-mail notices of new messages; on unless the tenant said no (a first message should not go unseen). */
+  notifyMessages?: boolean;
 }
 
 /** Account rules shared by the web, the CLI and the tests. */
@@ -134,13 +136,16 @@ export function createAccountService(deps: AppDeps) {
       const username = input.username.trim();
       const email = normaliseEmail(input.email);
       const phone = normalisePhone(input.phone);
-      if (!USERNAME_RE.test(username)) fields.username = 'errors:username.format';
-      const emailProblem = checkEmail(email);
+      if (username === '') fields.username = 'errors:username.required';
+      else if (!USERNAME_RE.test(username)) fields.username = 'errors:username.format';
+      const emailProblem = email === '' ? 'errors:email.required' : checkEmail(email);
       if (emailProblem) fields.email = emailProblem;
       if (input.phone.trim() !== '' && !PHONE_RE.test(input.phone.trim())) fields.phone = 'errors:field.phone';
       const min = opts.role === 'admin' ? ADMIN_PASSWORD_MIN : undefined;
       const pw = passwordErrorKey(passwordProblem(input.password, { username, email, min }));
-      if (pw) fields.password = pw;
+      if (input.password === '') fields.password = 'errors:password.required';
+      else if (pw) fields.password = pw;
+      else if (input.passwordConfirm === '') fields.password_confirm = 'errors:password.confirm_required';
       else if (input.password !== input.passwordConfirm) fields.password_confirm = 'errors:password.mismatch';
       if (Object.keys(fields).length === 0) {
         const taken = await User.findOne({
@@ -168,7 +173,7 @@ export function createAccountService(deps: AppDeps) {
           const created = await User.create({
             username, usernameLower: username.toLowerCase(), email, phone,
             passwordHash,
-            role: opts.role ?? 'tenant', locale: input.locale,
+            role: opts.role ?? 'tenant', locale: input.locale, notifyMessages: input.notifyMessages ?? true,
             emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
             totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
           }, { transaction });
@@ -205,6 +210,19 @@ export function createAccountService(deps: AppDeps) {
       await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail verified');
       return user;
+    },
+
+    /**
+     * True when the link was a real verification link that has been used and its
+     * account's address is verified: a tenant clicking it again is told so, not that
+     * the link is broken. Only the holder of the link can learn this.
+     */
+    async alreadyVerifiedBy(raw: unknown): Promise<boolean> {
+      if (typeof raw !== 'string' || raw.length < 20 || raw.length > 100) return false;
+      const token = await Token.findOne({ where: { tokenHash: hashToken(raw), purpose: 'verify_email', usedAt: { [Op.ne]: null } } });
+      if (!token) return false;
+      const user = await User.findByPk(token.userId, { attributes: ['id', 'emailVerifiedAt', 'pendingEmail'] });
+      return !!user && user.emailVerifiedAt !== null && user.pendingEmail === null;
     },
 
     async resendVerification(user: User): Promise<void> {

@@ -13,7 +13,15 @@ export interface District {
   fi: string;
   sv: string;
   postalCodes: string[];
+  /** The city's major district (suurpiiri / stordistrikt) it belongs to, for grouping long lists. */
+  major: string;
 }
+
+/** Helsinki's major districts, south to east, as the lists group them. */
+export const MAJOR_DISTRICTS = ['etelainen', 'lantinen', 'keskinen', 'pohjoinen', 'koillinen', 'kaakkoinen', 'itainen', 'ostersundom'] as const;
+
+/** A "the whole area" checkbox sends this value in place of a district code. */
+export const AREA_PREFIX = 'area:';
 
 function load(): District[] {
   const raw = JSON.parse(fs.readFileSync(path.join(MODEL_DATA_DIR, 'districts.json'), 'utf8')) as District[];
@@ -69,4 +77,38 @@ export function districtOptions(locale: Locale): readonly { code: string; name: 
     OPTIONS.set(locale, options);
   }
   return options;
+}
+
+const GROUPS = new Map<Locale, readonly { major: string; districts: readonly { code: string; name: string }[] }[]>();
+/** The districts grouped by major district (in the order above), each group sorted by name. */
+export function districtGroups(locale: Locale): readonly { major: string; districts: readonly { code: string; name: string }[] }[] {
+  let groups = GROUPS.get(locale);
+  if (!groups) {
+    const options = districtOptions(locale);
+    groups = Object.freeze(MAJOR_DISTRICTS.map((major) => Object.freeze({
+      major,
+      districts: options.filter((o) => BY_CODE.get(o.code)!.major === major),
+    })));
+    GROUPS.set(locale, groups);
+  }
+  return groups;
+}
+
+/**
+ * District codes from a list that may hold "area:<major>" values: each area becomes all
+ * its districts. Unknown areas and codes are kept as they are (the caller rejects them).
+ */
+export function expandAreas(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    if (v.startsWith(AREA_PREFIX)) {
+      const major = v.slice(AREA_PREFIX.length);
+      if ((MAJOR_DISTRICTS as readonly string[]).includes(major)) {
+        for (const d of DISTRICTS) if (d.major === major) out.push(d.code);
+        continue;
+      }
+    }
+    out.push(v);
+  }
+  return [...new Set(out)];
 }

@@ -191,6 +191,15 @@ export function createMessageService(deps: AppDeps) {
      * opens it. Two simultaneous first messages meet at the unique index; the loser
      * retries once and finds the winner's conversation.
      */
+    /** The conversation this tenant started about this listing, if any (the listing page links to it). */
+    async conversationAbout(user: User, listingId: number): Promise<number | null> {
+      const row = await Conversation.findOne({ where: { listingId, startedById: user.id }, attributes: ['id'] });
+      if (!row) return null;
+      // Only while the tenant is still in it (a conversation they left is not theirs to open).
+      const mine = await ConversationParticipant.count({ where: { conversationId: row.id, userId: user.id } });
+      return mine > 0 ? row.id : null;
+    },
+
     async startOrReuse(sender: User, listing: Listing, body: string): Promise<{ conversationId: number; created: boolean }> {
       if (listing.status !== LISTING_STATUS.ACTIVE || listing.userId === sender.id) throw NotFound();
       const ownerId = listing.userId;
@@ -282,7 +291,7 @@ export function createMessageService(deps: AppDeps) {
         .map((m) => ({ id: m.id, senderId: m.senderId, body: m.body, createdAt: m.createdAt }));
       const otherId = otherOf(ref, user.id);
       const [other, listing, blocks, reported] = await Promise.all([
-        otherId ? User.findByPk(otherId, { attributes: ['id', 'username'] }) : null,
+        otherId ? User.findByPk(otherId, { attributes: ['id', 'username', 'notifyMessages', 'emailsEnabled', 'emailVerifiedAt', 'suspendedAt'] }) : null,
         ref.listingId
           ? Listing.findByPk(ref.listingId, { attributes: ['id', 'status', 'district', 'rooms', 'userId'] })
           : null,
@@ -302,7 +311,11 @@ export function createMessageService(deps: AppDeps) {
       return {
         messages,
         hasOlder: rows.length > THREAD_PAGE_SIZE,
-        other: other ? { id: other.id, username: other.username } : null,
+        // Whether a new message here reaches the other tenant by e-mail (the same test as
+        // sendNotice), so the writer knows if an answer may take a while.
+        other: other
+          ? { id: other.id, username: other.username, getsNotices: other.notifyMessages && other.emailsEnabled && other.isVerified && !other.isSuspended }
+          : null,
         listing,
         iBlocked: blocks.some((b) => b.blockerId === user.id),
         reportedIds: new Set(reported.map((r) => r.messageId)),

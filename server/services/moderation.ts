@@ -8,6 +8,7 @@ import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import type { AppDeps } from '../context';
 import { AppError, NotFound } from '../errors';
+import { renderMail } from '../mail/templates';
 import { createAccountService } from './accounts';
 import { newTotpSecret, totpUri } from './totp';
 import { refreshListingEdges, refreshOwnerEdges } from './match-graph';
@@ -46,7 +47,15 @@ export interface SessionEnder {
   endAllFor(userId: number): Promise<number>;
 }
 
-type TargetType = 'listing' | 'user' | 'report' | 'message';
+export const AUDIT_TARGET_TYPES = ['listing', 'user', 'report', 'message'] as const;
+type TargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+/** What the audit page may be narrowed to: one kind of action, one kind of target, one target. */
+export interface AuditFilter {
+  action?: AuditAction;
+  targetType?: TargetType;
+  targetId?: number;
+}
 
 export function auditLabel(type: TargetType, id: number): string {
   return `${type} #${id}`;
@@ -111,14 +120,51 @@ export function createModerationService(
 
   async function changeListing(
     actor: User, listing: Listing, action: AuditAction, values: Partial<Listing>, reason: string | null,
+    opts: { resolveReports?: boolean } = {},
   ): Promise<void> {
     await db.sequelize.transaction(async (transaction) => {
       await audit(actor, action, { type: 'listing', id: listing.id }, { reason }, transaction);
       await updateIfUnchanged(Listing, values, { id: listing.id, status: listing.status }, transaction);
+      // Hiding or removing a reported listing is the answer to its reports: they leave
+      // the queue as resolved, each with its own audit row, in the same transaction.
+      if (opts.resolveReports) {
+        const open = await Report.findAll({
+          where: { listingId: listing.id, kind: 'listing', status: REPORT_STATUS.OPEN }, attributes: ['id'], transaction,
+        });
+        for (const report of open) {
+          await audit(actor, AUDIT_ACTIONS.RESOLVE_REPORT, { type: 'report', id: report.id }, { reason, reportId: report.id }, transaction);
+        }
+        if (open.length > 0) {
+          await Report.update(
+            { status: REPORT_STATUS.RESOLVED, handledById: actor.id, handledAt: clock(), resolutionNote: reason || null },
+            { where: { id: open.map((r) => r.id), status: REPORT_STATUS.OPEN }, transaction },
+          );
+        }
+      }
       // Hidden or removed listings leave the match graph; a restored one comes back.
       await refreshListingEdges(db.sequelize, listing.id, transaction);
     });
     logger.info({ userId: actor.id, listingId: listing.id, action }, 'moderator action');
+  }
+
+  /**
+   * Tells the owner of a hidden listing, in their language, that moderators hid it and
+   * where to read why (the reason is on the site, behind their sign-in, not in the mail).
+   */
+  async function tellOwnerHidden(listing: Listing): Promise<void> {
+    const owner = await User.findByPk(listing.userId);
+    if (!owner) return;
+    try {
+      const mail = await renderMail('listing-hidden', owner.email, owner.locale, {
+        username: owner.username,
+        link: `${deps.config.baseUrl}/listings/${listing.id}`,
+      }, deps.config.org.name);
+      await deps.mailer.send(mail);
+      logger.info({ userId: owner.id, mail: 'listing-hidden' }, 'mail sent');
+    } catch (err) {
+      // The listing stays hidden either way; the owner sees the reason when signing in.
+      logger.warn({ userId: owner.id, err: { name: (err as Error).name } }, 'listing-hidden mail not sent');
+    }
   }
 
   async function setRole(user: User, role: 'admin' | 'tenant', action: AuditAction): Promise<{ secret: string | null }> {
@@ -188,6 +234,17 @@ export function createModerationService(
       });
     },
 
+    /** The account a report is about (the listing's owner or the message's sender), for the report page's actions. */
+    async reportedAccount(report: Report): Promise<User | null> {
+      let userId: number | null = null;
+      if (report.kind === 'listing' && report.listingId !== null) {
+        userId = (await Listing.findByPk(report.listingId, { attributes: ['id', 'userId'] }))?.userId ?? null;
+      } else if (report.messageId !== null) {
+        userId = (await Message.findByPk(report.messageId, { attributes: ['id', 'senderId'] }))?.senderId ?? null;
+      }
+      return userId === null ? null : User.findByPk(userId);
+    },
+
     /**
      * The reported message with at most MESSAGE_CONTEXT neighbours on each side — never
      * the rest of the conversation. Showing it is written to the audit log with the
@@ -195,7 +252,7 @@ export function createModerationService(
      */
     async reportedMessageInContext(actor: User, report: Report) {
       if (report.kind !== 'message' || report.messageId === null) return null;
-      const include = [{ model: User, as: 'sender', attributes: ['id', 'username'] }];
+      const include = [{ model: User, as: 'sender', attributes: ['id', 'username', 'locale'] }];
       const message = await Message.findByPk(report.messageId, { include });
       if (!message) return null;
       const [before, after] = await Promise.all([
@@ -243,7 +300,7 @@ export function createModerationService(
     },
 
     findListing(id: number) {
-      return Listing.findByPk(id, { include: [{ model: User, as: 'owner', attributes: ['id', 'username'] }] });
+      return Listing.findByPk(id, { include: [{ model: User, as: 'owner', attributes: ['id', 'username', 'locale'] }] });
     },
 
     openReportsAbout(listingId: number) {
@@ -255,9 +312,10 @@ export function createModerationService(
     },
 
     /** Hidden: off search and matches, the owner sees the reason and may edit and ask for review. */
-    hideListing(actor: User, listing: Listing, reason: string) {
-      return changeListing(actor, listing, AUDIT_ACTIONS.HIDE_LISTING,
-        { status: LISTING_STATUS.HIDDEN, hiddenReason: reason, reviewRequestedAt: null }, reason);
+    async hideListing(actor: User, listing: Listing, reason: string) {
+      await changeListing(actor, listing, AUDIT_ACTIONS.HIDE_LISTING,
+        { status: LISTING_STATUS.HIDDEN, hiddenReason: reason, reviewRequestedAt: null }, reason, { resolveReports: true });
+      await tellOwnerHidden(listing);
     },
 
     restoreListing(actor: User, listing: Listing, reason: string) {
@@ -267,7 +325,7 @@ export function createModerationService(
 
     removeListing(actor: User, listing: Listing, reason: string) {
       return changeListing(actor, listing, AUDIT_ACTIONS.REMOVE_LISTING,
-        { status: LISTING_STATUS.REMOVED, hiddenReason: reason || null, reviewRequestedAt: null }, reason);
+        { status: LISTING_STATUS.REMOVED, hiddenReason: reason || null, reviewRequestedAt: null }, reason, { resolveReports: true });
     },
 
     /** Username or e-mail contains the query (case-insensitive; no wildcards to escape). */
@@ -336,8 +394,14 @@ export function createModerationService(
     },
 
     /** The audit log, newest first, with the moderators' usernames where they still exist. */
-    async auditPage(page: number) {
+    async auditPage(page: number, filter: AuditFilter = {}) {
+      const where: WhereOptions<AuditLog> = {
+        ...(filter.action ? { action: filter.action } : {}),
+        ...(filter.targetType ? { targetType: filter.targetType } : {}),
+        ...(filter.targetType && filter.targetId ? { targetId: filter.targetId } : {}),
+      };
       const { rows, count } = await AuditLog.findAndCountAll({
+        where,
         order: [['createdAt', 'DESC'], ['id', 'DESC']],
         limit: AUDIT_PAGE_SIZE,
         offset: (page - 1) * AUDIT_PAGE_SIZE,

@@ -16,6 +16,15 @@ const errorMap: z.ZodErrorMap = (issue, ctx) => {
   return { message: ctx.defaultError.startsWith('errors:') ? ctx.defaultError : 'errors:field.invalid' };
 };
 
+/**
+ * A field error that needs values in its text ("00950 is not a Kontula postal code"):
+ * the i18n key and its parameters in one string, which the page's translator reads
+ * (server/i18n/index.ts), so FieldErrors stay plain strings everywhere.
+ */
+export function fieldError(key: string, params: Record<string, string | number>): string {
+  return `${key}|${JSON.stringify(params)}`;
+}
+
 export type ParseResult<T> = { ok: true; data: T } | { ok: false; fields: FieldErrors };
 
 export function parseForm<S extends z.ZodTypeAny>(schema: S, input: unknown): ParseResult<z.infer<S>> {

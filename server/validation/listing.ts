@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { BUILDING_TYPES, type BuildingType } from '../../models/listing';
 import { REPORT_REASONS } from '../../models/report';
-import { isDistrictCode } from '../services/districts';
+import type { Locale } from '../i18n';
+import { districtName, expandAreas, findDistrict, isDistrictCode } from '../services/districts';
 import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
-import { hasBadCharacters, parseForm, type ParseResult } from './index';
+import { fieldError, hasBadCharacters, parseForm, type ParseResult } from './index';
+import { readWholeNumber } from './number';
 
 // The listing form and the search query string. Form errors are i18n keys shown next
 // to the field; the search query never fails: whatever cannot be read is ignored, so a
@@ -23,18 +25,22 @@ const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const multiline = (v: unknown) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : '');
 const length = (s: string) => [...s].length;
 
-function integer(min: number, max: number, message: string, required: boolean) {
+/**
+ * A number field: read by the shared reader (spaces, "€", "m²", a decimal comma), so
+ * "1 200 €" is 1200. `required` is the message naming the field when it is left empty.
+ */
+function integer(min: number, max: number, message: string, opts: { required?: string; decimals?: 'nearest' | 'up' | 'down' } = {}) {
   return z.unknown().transform((v, ctx): number | null => {
-    const s = str(v);
-    if (s === '') {
-      if (required) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:field.required' });
+    const r = readWholeNumber(v, min, max, { decimals: opts.decimals });
+    if (r.state === 'empty') {
+      if (opts.required) ctx.addIssue({ code: z.ZodIssueCode.custom, message: opts.required });
       return null;
     }
-    if (!/^-?\d{1,6}$/.test(s) || Number(s) < min || Number(s) > max) {
+    if (r.state === 'invalid') {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message });
       return null;
     }
-    return Number(s);
+    return r.value;
   });
 }
 
@@ -61,10 +67,10 @@ const listingSchema = z.object({
     if (!/^\d{5}$/.test(s)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.postal_code' });
     return s;
   }),
-  rooms: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.rooms', true),
-  size_m2: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.size_m2', true),
-  rent_eur: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.rent_eur', true),
-  floor: integer(LIMITS.floor.min, LIMITS.floor.max, 'listings:errors.floor', false),
+  rooms: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.rooms', { required: 'listings:errors.rooms_required' }),
+  size_m2: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.size_m2', { required: 'listings:errors.size_m2_required', decimals: 'nearest' }),
+  rent_eur: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.rent_eur', { required: 'listings:errors.rent_eur_required', decimals: 'nearest' }),
+  floor: integer(LIMITS.floor.min, LIMITS.floor.max, 'listings:errors.floor'),
   has_lift: tick,
   has_balcony: tick,
   has_sauna: tick,
@@ -80,35 +86,61 @@ const listingSchema = z.object({
   available_from: z.unknown().transform((v, ctx): string | null => {
     const s = str(v);
     if (s === '') return null;
-    const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-    const date = d ? new Date(Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]))) : null;
-    if (!d || !date || date.toISOString().slice(0, 10) !== s || Number(d[1]) < 2000 || Number(d[1]) > 2100) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.available_from' });
-      return null;
-    }
-    return s;
+    const iso = readDate(s);
+    if (!iso) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.available_from' });
+    return iso;
   }),
   description: freeText('listings:errors.description'),
   wanted_districts: z.unknown().transform((v, ctx) => {
     const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
-    const codes = [...new Set(list.map((x) => x.trim()))];
+    // A ticked "whole area" box stands for every district in it.
+    const codes = expandAreas(list.map((x) => x.trim()));
     if (codes.length === 0 || !codes.every(isDistrictCode)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.wanted_districts' });
     }
     return codes.filter(isDistrictCode);
   }),
-  wanted_rooms_min: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.wanted_rooms_min', false),
-  wanted_size_min: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.wanted_size_min', false),
-  wanted_rent_max: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.wanted_rent_max', false),
+  wanted_rooms_min: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.wanted_rooms_min'),
+  wanted_size_min: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.wanted_size_min', { decimals: 'up' }),
+  wanted_rent_max: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.wanted_rent_max', { decimals: 'down' }),
   wanted_lift: tick,
   wanted_balcony: tick,
   wanted_sauna: tick,
   wanted_description: freeText('listings:errors.wanted_description'),
 });
 
+/**
+ * A date as Finns and Swedes write it (1.3.2027, 01.03.2027) or as a date picker sends
+ * it (2027-03-01); returned as YYYY-MM-DD, or null when it is no real day.
+ */
+export function readDate(s: string): string | null {
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
+  const local = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(s);
+  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : local ? [local[3], local[2], local[1]] : [];
+  if (!y || !m || !d) return null;
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  const out = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== out || Number(y) < 2000 || Number(y) > 2100) return null;
+  return out;
+}
+
+// The postal code must be one of the district's own (a Tampere code or a neighbour's
+// code is a typo or the wrong district), and the message names both.
+const listingFormSchema = (locale: Locale) => listingSchema.superRefine((d, ctx) => {
+  const district = isDistrictCode(d.district) ? findDistrict(d.district) : undefined;
+  if (!district || !/^\d{5}$/.test(d.postal_code) || district.postalCodes.includes(d.postal_code)) return;
+  ctx.addIssue({
+    code: z.ZodIssueCode.custom,
+    path: ['postal_code'],
+    message: fieldError('listings:errors.postal_code_district', {
+      code: d.postal_code, district: districtName(district.code, locale), codes: district.postalCodes.join(', '),
+    }),
+  });
+});
+
 /** Reads the listing form (SPEC §13 field names) into what the service stores. */
-export function parseListingForm(body: unknown): ParseResult<ListingInput> {
-  const parsed = parseForm(listingSchema, body);
+export function parseListingForm(body: unknown, locale: Locale = 'sv'): ParseResult<ListingInput> {
+  const parsed = parseForm(listingFormSchema(locale), body);
   if (!parsed.ok) return parsed;
   const d = parsed.data;
   return {
@@ -158,7 +190,9 @@ export function listingFormValues(body: unknown): ListingFormValues {
   const checked: Record<string, boolean> = {};
   for (const k of LISTING_CHECKBOXES) checked[k] = b[k] === 'on' || b[k] === '1' || b[k] === 'true';
   const raw = b.wanted_districts;
-  const wantedDistricts = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+  const typed = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+  // The ticked "whole area" boxes stay ticked, and the districts they stand for show as ticked.
+  const wantedDistricts = [...new Set([...typed, ...expandAreas(typed)])];
   return { text, checked, wantedDistricts };
 }
 
@@ -187,6 +221,34 @@ function queryInt(v: unknown, min: number, max: number): number | undefined {
 }
 const flag = (v: unknown) => v === '1' || v === 'on' || v === 'true';
 
+// The typed search numbers, read like the listing form's ("1 200 €", "1200,50"). A
+// maximum is rounded down and a minimum up, so no dearer or smaller flat slips in.
+const SEARCH_NUMBERS = {
+  size_min: { min: 1, max: 10_000, decimals: 'up', error: 'listings:search.errors.size_min' },
+  rent_max: { min: 1, max: 1_000_000, decimals: 'down', error: 'listings:search.errors.rent_max' },
+} as const;
+
+function typedNumber(v: unknown, spec: (typeof SEARCH_NUMBERS)[keyof typeof SEARCH_NUMBERS]): number | undefined {
+  const r = readWholeNumber(v, spec.min, spec.max, { decimals: spec.decimals });
+  return r.state === 'ok' ? r.value : undefined;
+}
+
+/**
+ * What the search form shows again: the numbers as they were typed, and an error next
+ * to each one that could not be read (the search itself runs without it).
+ */
+export function searchFormState(query: unknown): { values: Record<string, string>; errors: Record<string, string> } {
+  const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
+  const values: Record<string, string> = {};
+  const errors: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(SEARCH_NUMBERS)) {
+    const raw = typeof q[name] === 'string' ? (q[name] as string).slice(0, 40) : '';
+    values[name] = raw;
+    if (readWholeNumber(raw, spec.min, spec.max, { decimals: spec.decimals }).state === 'invalid') errors[name] = spec.error;
+  }
+  return { values, errors };
+}
+
 /**
  * The search query string (SPEC §13: district (repeatable), rooms_min, rooms_max,
  * size_min, rent_max, lift, balcony, sauna, sort, page). Never throws: unknown districts,
@@ -195,14 +257,14 @@ const flag = (v: unknown) => v === '1' || v === 'on' || v === 'true';
 export function parseSearchQuery(query: unknown): SearchFilters {
   const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
   const raw = Array.isArray(q.district) ? q.district : [q.district];
-  const districts = [...new Set(raw.filter(isDistrictCode))];
+  const districts = expandAreas(raw.filter((x): x is string => typeof x === 'string')).filter(isDistrictCode);
   const sort = SORTS.find((s) => s === q.sort) ?? 'newest';
   return {
     districts,
     roomsMin: queryInt(q.rooms_min, LIMITS.rooms.min, LIMITS.rooms.max),
     roomsMax: queryInt(q.rooms_max, LIMITS.rooms.min, LIMITS.rooms.max),
-    sizeMin: queryInt(q.size_min, 1, 10_000),
-    rentMax: queryInt(q.rent_max, 1, 1_000_000),
+    sizeMin: typedNumber(q.size_min, SEARCH_NUMBERS.size_min),
+    rentMax: typedNumber(q.rent_max, SEARCH_NUMBERS.rent_max),
     lift: flag(q.lift),
     balcony: flag(q.balcony),
     sauna: flag(q.sauna),

@@ -74,6 +74,8 @@ describe('in a real browser: the main journey', function () {
         await ownerPage.fill('[name=size_m2]', `${40 + n}`);
         await ownerPage.fill('[name=rent_eur]', '780');
         await ownerPage.fill('[name=description]', `Ljus tvåa nära Hagnäs torg, journey ${n}.`);
+        // Districts are folded into their major district; open Vallila's to tick it.
+        await ownerPage.click('details.district-group:has(input[value=vallila]) > summary');
         await ownerPage.check('input[name=wanted_districts][value=vallila]');
         await ownerPage.fill('[name=wanted_rooms_min]', '1');
         await submitForm(ownerPage);

@@ -46,6 +46,10 @@ describe('in a real browser: every page in every language', function () {
     const context = await server.newContext();
     const page = await signInWithForm(context, 'demo_bench', demoPassword);
     await page.goto('/listings/new');
+    // The districts are folded by major district; every group is opened to tick all of them.
+    for (const group of await page.locator('details.district-group').all()) {
+      if ((await group.getAttribute('open')) === null) await group.locator('summary').click();
+    }
     for (const box of await page.locator('input[name=wanted_districts]').all()) await box.check();
     for (const field of ['wanted_rooms_min', 'wanted_size_min', 'wanted_rent_max']) await page.fill(`[name=${field}]`, '');
     for (const box of ['wanted_lift', 'wanted_balcony', 'wanted_sauna']) await page.uncheck(`[name=${box}]`);

@@ -163,6 +163,15 @@ describe('POST /account', () => {
 });
 
 describe('POST /account/password', () => {
+  it('names both empty password fields in one pass (Finnish)', async () => {
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, '/account/password', {}, '/account');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('Anna nykyinen salasanasi.');
+    expect(res.text).to.contain('Anna salasana.');
+    expect(res.text).to.not.contain('Täytä kenttä.');
+  });
+
   it('changes the password and ends every other session of the account', async () => {
     const user = await createUser();
     const laptop = await signIn(user);

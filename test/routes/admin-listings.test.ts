@@ -72,8 +72,9 @@ describe('GET /admin/listings/:id', () => {
     expect(res.text).to.contain(`href="/admin/users/${owner.id}">owner_olli`);
     expect(res.text).to.contain('Inte hyresgästens egen bostad');
     expect(res.text).to.contain(`formaction="/admin/listings/${listing.id}/hide"`);
-    expect(res.text).to.contain(`formaction="/admin/listings/${listing.id}/remove"`);
+    expect(res.text).to.contain(`href="/admin/listings/${listing.id}/remove"`);
     expect(res.text).to.not.contain(`formaction="/admin/listings/${listing.id}/restore"`);
+    expect(res.text).to.contain('läser tjänsten på: Svenska');
   });
 });
 
@@ -98,7 +99,7 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     expect(row.targetLabel).to.equal(`listing #${listing.id}`);
     expect(row.reason).to.equal('Asks for key money');
     const page = await a.get(`/admin/listings/${listing.id}`);
-    expect(page.text).to.contain(`Annons #${listing.id} är dold. Ägaren ser orsaken.`);
+    expect(page.text).to.contain(`Annons #${listing.id} är dold. Hyresgästen ser orsaken.`);
     expect(page.text).to.contain(`formaction="/admin/listings/${listing.id}/restore"`);
     expect(page.text).to.not.contain(`formaction="/admin/listings/${listing.id}/hide"`);
   });
@@ -131,14 +132,40 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     expect(row.reason).to.equal('Owner sent real photos');
   });
 
-  it('removes a listing, with or without a reason', async () => {
+  it('removes a listing only with a reason, after a confirmation page that works without JavaScript', async () => {
     const listing = await createListing();
     const a = await signInModerator(await createModerator());
-    const res = await submit(a, `/admin/listings/${listing.id}/remove`, {}, `/admin/listings/${listing.id}`);
+    const confirm = await a.get(`/admin/listings/${listing.id}/remove`);
+    expect(confirm.status).to.equal(200);
+    expect(confirm.text).to.contain(`Ta bort annons #${listing.id} för gott?`);
+    expect(confirm.text).to.contain(`action="/admin/listings/${listing.id}/remove"`);
+    expect((await Listing.findByPk(listing.id))!.status).to.equal('active');
+    const noReason = await submit(a, `/admin/listings/${listing.id}/remove`, {}, `/admin/listings/${listing.id}`);
+    expect(noReason.status).to.equal(422);
+    expect(noReason.text).to.contain('id="field-reason-error"');
+    expect(noReason.text).to.contain('Ta bort annons');
+    expect((await Listing.findByPk(listing.id))!.status).to.equal('active');
+    const res = await submit(a, `/admin/listings/${listing.id}/remove`, { reason: 'Spam' }, `/admin/listings/${listing.id}`);
     expect(res.status).to.equal(303);
     await listing.reload();
     expect(listing.status).to.equal('removed');
     expect((await AuditLog.findAll())[0].action).to.equal('remove_listing');
+  });
+
+  it('resolves the open reports of a listing it hides, and e-mails the owner in their language without the reason', async () => {
+    const owner = await createUser({ locale: 'fi', email: 'omistaja@example.fi' });
+    const listing = await createListing(owner);
+    const report = await reportListing(listing, await createUser());
+    const a = await signInModerator(await createModerator());
+    await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Pyytää avainrahaa' }, `/admin/listings/${listing.id}`);
+    await report.reload();
+    expect(report.status).to.equal('resolved');
+    expect(report.resolutionNote).to.equal('Pyytää avainrahaa');
+    expect((await AuditLog.findAll()).map((r) => r.action).sort()).to.deep.equal(['hide_listing', 'resolve_report']);
+    const mail = context().mailer.last('omistaja@example.fi')!;
+    expect(mail.subject).to.equal('Moderaattorit piilottivat ilmoituksesi Asunnonvaihtopörssissä');
+    expect(mail.text).to.contain(`http://board.test/listings/${listing.id}`);
+    expect(mail.text).to.not.contain('avainrahaa');
   });
 
   it('answers 403 to an action the listing\'s state does not allow', async () => {
@@ -147,7 +174,7 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     const a = await signInModerator(await createModerator());
     expect((await submit(a, `/admin/listings/${active.id}/restore`, {}, '/admin')).status).to.equal(403);
     expect((await submit(a, `/admin/listings/${removed.id}/hide`, { reason: 'x' }, '/admin')).status).to.equal(403);
-    expect((await submit(a, `/admin/listings/${removed.id}/remove`, {}, '/admin')).status).to.equal(403);
+    expect((await submit(a, `/admin/listings/${removed.id}/remove`, { reason: 'x' }, '/admin')).status).to.equal(403);
     expect(await AuditLog.count()).to.equal(0);
   });
 
@@ -188,7 +215,9 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Fake' }, `/admin/listings/${listing.id}`);
     await owner.destroy();
     const res = await a.get('/admin/audit');
-    expect(res.text).to.contain(`listing #${listing.id}`);
+    // The target is named in the page's language and linked; its whole history one click away.
+    expect(res.text).to.contain(`<a href="/admin/listings/${listing.id}">annons #${listing.id}</a>`);
+    expect(res.text).to.contain(`href="/admin/audit?type=listing&amp;id=${listing.id}"`);
     expect(res.text).to.contain('Dolde en annons');
     const [row] = await AuditLog.findAll({ raw: true });
     const stored = JSON.stringify(row);

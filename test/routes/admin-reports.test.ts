@@ -99,6 +99,45 @@ describe('GET /admin/reports/:id', () => {
   });
 });
 
+describe('acting on a report from its page', () => {
+  it('links the reported message\'s sender, says which language they read and offers to suspend them', async () => {
+    const sender = await createUser({ username: 'rude_rolf', locale: 'fi' });
+    const owner = await createUser();
+    const listing = await createListing(owner);
+    const { messages } = await createConversation(listing, sender, ['Rude words.']);
+    const report = await reportMessage(messages[0], owner);
+    const a = await signInModerator(await createModerator());
+    const res = await a.get(`/admin/reports/${report.id}`);
+    expect(res.text).to.contain(`<a href="/admin/users/${sender.id}">rude_rolf</a> (Suomi)`);
+    expect(res.text).to.contain('läser tjänsten på: Suomi');
+    expect(res.text).to.contain(`action="/admin/users/${sender.id}/suspend"`);
+    const suspend = await submit(a, `/admin/users/${sender.id}/suspend`, { reason: 'Epäasiallinen kieli', return: `/admin/reports/${report.id}` }, `/admin/reports/${report.id}`);
+    expect(suspend.headers.location).to.equal(`/admin/reports/${report.id}`);
+    expect((await User.findByPk(sender.id))!.suspendedAt).to.be.instanceOf(Date);
+  });
+
+  it('hides the reported listing from the report page, which resolves the report and returns to the queue', async () => {
+    const listing = await createListing(await createUser({ locale: 'fi' }));
+    const report = await reportListing(listing, await createUser());
+    const a = await signInModerator(await createModerator());
+    const page = await a.get(`/admin/reports/${report.id}`);
+    expect(page.text).to.contain(`action="/admin/listings/${listing.id}/hide"`);
+    expect(page.text).to.contain('Skriv orsaken på det språk hyresgästen läser: Suomi.');
+    const res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Pyytää rahaa', return: '/admin/reports' }, `/admin/reports/${report.id}`);
+    expect(res.headers.location).to.equal('/admin/reports');
+    expect((await a.get('/admin/reports')).text).to.contain('Inga öppna anmälningar.');
+    await report.reload();
+    expect(report.status).to.equal('resolved');
+  });
+
+  it('never sends an action back to a page outside /admin', async () => {
+    const listing = await createListing();
+    const a = await signInModerator(await createModerator());
+    const res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'x', return: 'https://evil.example/' }, `/admin/listings/${listing.id}`);
+    expect(res.headers.location).to.equal(`/admin/listings/${listing.id}`);
+  });
+});
+
 describe('POST /admin/reports/:id/resolve|dismiss', () => {
   it('resolves a report with a note, and writes the audit row with it', async () => {
     const mod = await createModerator();

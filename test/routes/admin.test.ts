@@ -147,16 +147,25 @@ describe('GET /admin/audit', () => {
     const first = await a.get('/admin/audit');
     expect(first.status).to.equal(200);
     // A moderator who no longer exists is shown by id.
-    expect(first.text.indexOf('#4242')).to.be.lessThan(first.text.indexOf('listing #55'));
-    expect(first.text.indexOf('listing #55')).to.be.lessThan(first.text.indexOf('listing #54'));
+    expect(first.text.indexOf('#4242')).to.be.lessThan(first.text.indexOf('annons #55'));
+    expect(first.text.indexOf('annons #55')).to.be.lessThan(first.text.indexOf('annons #54'));
     expect(first.text).to.contain('Stängde av ett konto');
     expect(first.text).to.contain('Reason 55');
     expect(first.text).to.contain('mod_anna');
-    expect(first.text).to.not.contain('listing #6<');
+    expect(first.text).to.not.contain('annons #6<');
     expect(first.text).to.contain('href="/admin/audit?page=2"');
     const second = await a.get('/admin/audit?page=2');
-    expect(second.text).to.contain('listing #1<');
+    expect(second.text).to.contain('annons #1<');
     expect(second.text).to.contain('Serverns administratör (kommandorad)');
+    // Narrowed to one kind of action, or to one target's history.
+    const suspensions = await a.get('/admin/audit?action=suspend_user');
+    expect(suspensions.text).to.contain('Stängde av ett konto');
+    expect(suspensions.text).to.not.contain('annons #55');
+    expect(suspensions.text).to.contain('<option value="suspend_user" selected>');
+    const one = await a.get('/admin/audit?type=listing&id=54');
+    expect(one.text).to.contain('annons #54<');
+    expect(one.text).to.not.contain('annons #55<');
+    expect(suspensions.text).to.contain('<a href="/admin/users/7">konto #7</a>');
     // Junk in the query string is a normal page.
     expect((await a.get('/admin/audit?page=abc')).status).to.equal(200);
     expect((await a.get('/admin/audit?page=99')).status).to.equal(200);

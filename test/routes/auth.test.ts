@@ -31,6 +31,34 @@ describe('POST /register', () => {
     expect(account.text).to.contain('kallio_kaisa');
   });
 
+  it('checks every field of an empty form in one pass and names each field (Finnish)', async () => {
+    const a = agent();
+    const token = await csrfToken(a, '/register');
+    const res = await a.post('/register').set('Accept-Language', 'fi').type('form').send({ _csrf: token });
+    expect(res.status).to.equal(422);
+    for (const text of ['Anna käyttäjätunnus.', 'Anna sähköpostiosoite.', 'Anna salasana.']) expect(res.text, text).to.contain(text);
+    for (const field of ['username', 'email', 'password']) expect(res.text, field).to.contain(`href="#field-${field}"`);
+    expect(res.text).to.not.contain('Täytä kenttä.');
+  });
+
+  it('reports a bad username, e-mail, phone and a missing confirmation together and says why the passwords were cleared (Swedish)', async () => {
+    const res = await submit(agent(), '/register', { ...GOOD, username: 'a b', email: 'nope', phone: 'x', password_confirm: '' }, '/register');
+    expect(res.status).to.equal(422);
+    for (const field of ['username', 'email', 'phone', 'password_confirm']) expect(res.text, field).to.contain(`id="field-${field}-error"`);
+    expect(res.text).to.contain('Skriv lösenordet en gång till.');
+    expect(res.text).to.contain('Av säkerhetsskäl sparas inte lösenorden i formuläret.');
+  });
+
+  it('asks about message notices with "yes" chosen, and turns them on unless the tenant says no', async () => {
+    const page = await agent().get('/register').set('Accept-Language', 'fi');
+    expect(page.text).to.match(/name="notify_messages" value="on" checked/);
+    expect(page.text).to.contain('Ilmoitetaanko sinulle sähköpostilla uusista viesteistä?');
+    await submit(agent(), '/register', GOOD, '/register');
+    expect((await User.findOne({ where: { usernameLower: 'kallio_kaisa' } }))!.notifyMessages).to.equal(true);
+    await submit(agent(), '/register', { ...GOOD, username: 'no_notices', email: 'no@example.fi', notify_messages: 'off' }, '/register');
+    expect((await User.findOne({ where: { usernameLower: 'no_notices' } }))!.notifyMessages).to.equal(false);
+  });
+
   it('re-renders the form with 422 and keeps the input when the password is too short', async () => {
     const res = await submit(agent(), '/register', { ...GOOD, password: 'short', password_confirm: 'short' }, '/register');
     expect(res.status).to.equal(422);
@@ -138,9 +166,24 @@ describe('GET /verify-email', () => {
     expect(res.status).to.equal(303);
     const user = await User.findOne({ where: { usernameLower: 'kallio_kaisa' } });
     expect(user!.emailVerifiedAt).to.be.instanceOf(Date);
+    // Clicking it again says the address is already confirmed, with the next step.
     const again = await a.get(link);
-    expect(again.status).to.equal(400);
-    expect(again.text).to.contain('Länken är ogiltig');
+    expect(again.status).to.equal(303);
+    expect(again.headers.location).to.equal('/account');
+    expect((await a.get('/account')).text).to.contain('Din e-postadress är redan bekräftad.');
+  });
+
+  it('tells a tenant who is signed out and reuses the link in Finnish that the address is already confirmed', async () => {
+    await submit(agent(), '/register', GOOD, '/register');
+    const link = linkIn(context().mailer.last('kaisa@example.fi')!.text, '/verify-email');
+    await agent().get(link);
+    const b = agent();
+    const again = await b.get(link).set('Accept-Language', 'fi');
+    expect(again.status).to.equal(303);
+    expect(again.headers.location).to.equal('/login');
+    const login = await b.get('/login').set('Accept-Language', 'fi');
+    expect(login.text).to.contain('Sähköpostiosoitteesi on jo vahvistettu. Kirjaudu sisään');
+    expect(login.text).to.not.contain('Linkki on virheellinen');
   });
 
   it('answers 400 with a clear page to a made-up token', async () => {

@@ -30,13 +30,18 @@ describe('GET /matches', () => {
     const [mutual, wants] = res.text.split('id="wants-title"');
     expect(mutual).to.contain('1 bostad passar båda vägarna');
     expect(mutual).to.contain(`href="/listings/${match.id}"`);
-    expect(mutual).to.contain('passar 78 %');
+    // Every wish met leads; the headroom is shown as facts, the number explained where it first appears.
+    expect(mutual).to.contain('Uppfyller alla dina önskemål – och din bostad uppfyller hens.');
+    expect(mutual).to.match(/Utöver dina önskemål:\s*1 rum mer · \+10\sm² · 100\s€ under din högsta hyra · Hiss/);
+    expect(mutual).to.contain('Marginal 78/100');
+    expect(mutual).to.not.match(/\d+ %/);
+    expect(res.text.indexOf('Marginalen (40–100)')).to.be.lessThan(res.text.indexOf('Marginal 78/100'));
     expect(mutual).to.contain('vallgard_vera');
     expect(mutual).to.not.contain(`href="/listings/${admirer.id}"`);
     expect(wants).to.contain('2 hyresgäster vill ha en bostad som din');
     expect(wants).to.contain(`href="/listings/${admirer.id}"`);
     expect(wants).to.contain(`href="/listings/${match.id}"`);
-    expect(wants).to.contain('Passar också dina önskemål');
+    expect(wants).to.contain('Din bostad uppfyller alla hens önskemål.');
   });
 
   it('says so when nothing fits, and notes when my own listing is not visible', async () => {
@@ -44,16 +49,18 @@ describe('GET /matches', () => {
     await createListing(user, { status: 'paused' });
     const res = await (await signIn(user)).get('/matches');
     expect(res.text).to.contain('Inga ömsesidiga matchningar just nu.');
+    expect(res.text).to.match(/href="\/listings\/\d+\/edit">Lägg till stadsdelar eller vidga dina önskemål/);
     expect(res.text).to.contain('Ingen annons söker en bostad som din just nu.');
     expect(res.text).to.contain('Din annons syns inte för andra just nu (Pausad)');
   });
 
-  it('shows the fit in English as "fit N %"', async () => {
+  it('says in English that every wish is met and shows the headroom out of 100', async () => {
     const user = await createUser({ locale: 'en' });
     await createListing(user, { district: 'kallio', wantedDistricts: ['vallila'] });
     await createListing(undefined, { district: 'vallila', wantedDistricts: ['kallio'] });
     const res = await (await signIn(user)).get('/matches');
-    expect(res.text).to.match(/fit \d+ %/);
+    expect(res.text).to.contain('Meets all your wishes');
+    expect(res.text).to.match(/Headroom \d+\/100/);
     expect(res.text).to.contain('Vallila (Vallgård)');
   });
 });

@@ -50,6 +50,51 @@ describe('GET /listings (search)', () => {
     expect(res.text).to.contain('Inga bostäder motsvarar sökningen.');
   });
 
+  it('shows the results before the filters, with an "Edit search" link to them at the top (phones)', async () => {
+    await createListing();
+    const res = await agent().get('/listings').set('Accept-Language', 'fi');
+    expect(res.text).to.contain('<a href="#filters-title">Muokkaa hakua</a>');
+    expect(res.text.indexOf('id="results-title"')).to.be.lessThan(res.text.indexOf('id="filters-title"'));
+  });
+
+  it('searches a whole major district when its box is ticked', async () => {
+    const kontula = await createListing(undefined, { district: 'kontula', postalCode: '00940' });
+    await createListing(undefined, { district: 'kallio' });
+    const res = await agent().get('/listings?district=area:itainen');
+    expect(idsOn(res.text)).to.deep.equal([kontula.id]);
+  });
+
+  it('names the applied room filters with the right plural (English)', async () => {
+    const res = await agent().get('/listings?rooms_min=1&rooms_max=3').set('Accept-Language', 'en');
+    expect(res.text).to.match(/Filters applied:\s*at least 1 room · at most 3 rooms/);
+  });
+
+  describe('typed numbers', () => {
+    it('reads "1 200", "1200 €", "1200,50" and a no-break space as a rent of 1,200 and says which filters were applied', async () => {
+      const cheap = await createListing(undefined, { rentEur: 1150 });
+      const dear = await createListing(undefined, { rentEur: 1250 });
+      for (const typed of ['1 200', '1200 €', '1200,50', '1\u00a0200\u00a0€']) {
+        const res = await agent().get(`/listings?rent_max=${encodeURIComponent(typed)}`).set('Accept-Language', 'fi');
+        expect(res.status, typed).to.equal(200);
+        expect(idsOn(res.text), typed).to.deep.equal([cheap.id]);
+        expect(res.text, typed).to.not.contain(`listing-${dear.id}-title`);
+        expect(res.text, typed).to.match(/Käytetyt hakuehdot:\s*vuokra enintään 1\s200\s€/);
+        expect(res.text, typed).to.contain(`value="${typed.replace(/€/g, '€')}"`);
+      }
+    });
+
+    it('keeps a value it cannot read, shows the error next to the field and says it was not applied (Swedish)', async () => {
+      await createListing(undefined, { rentEur: 1250 });
+      const res = await agent().get('/listings?rent_max=abc&size_min=40');
+      expect(res.status).to.equal(422);
+      expect(res.text).to.contain('value="abc"');
+      expect(res.text).to.match(/id="search-rent_max-error"[^]*Ange högsta hyran i siffror/);
+      expect(res.text).to.match(/id="search-rent_max"[^>]*aria-invalid="true"/);
+      expect(res.text).to.contain('Ett sökvillkor som inte kunde läsas användes inte.');
+      expect(res.text).to.match(/Använda sökvillkor:\s*minst 40\sm²/);
+    });
+  });
+
   describe('filters', () => {
     let ids: Record<string, number>;
     beforeEach(async () => {
@@ -94,7 +139,7 @@ describe('GET /listings (search)', () => {
       const res = await search('?district=eira&rooms_min=2&rent_max=1200&lift=1&sort=rent');
       expect(res.text).to.contain('id="search-district-eira" name="district" value="eira" checked');
       expect(res.text).to.contain('<option value="2" selected>2</option>');
-      expect(res.text).to.match(/name="rent_max" type="text" inputmode="numeric" value="1200"/);
+      expect(res.text).to.match(/name="rent_max" type="text" inputmode="decimal" value="1200"/);
       expect(res.text).to.contain('name="lift" value="1" checked');
       expect(res.text).to.contain('<option value="rent" selected>');
     });
@@ -149,7 +194,6 @@ describe('GET /listings (search)', () => {
     await createListing();
     for (const query of [
       '?rooms_min=abc&page=-5&district[]=x&sort=DROP',
-      '?district=x&district=&rooms_max=99999999999&size_min=-1&rent_max=1e9',
       '?page=1.5&page=2&sort=size&sort=rent&lift=yes',
       "?district=kallio'%20OR%201=1--&rooms_min=%27",
       `?district=${'a'.repeat(1500)}`,
@@ -162,6 +206,11 @@ describe('GET /listings (search)', () => {
     for (const query of ['?district=x&district=%00', '?district=%FF', `?district=${'a'.repeat(5000)}`]) {
       expect((await agent().get(`/listings${query}`)).status, query).to.equal(400);
     }
+    // Typed numbers that cannot be read are shown back with their error, and the rest still searches.
+    const junk = await agent().get('/listings?district=x&district=&rooms_max=99999999999&size_min=-1&rent_max=1e9');
+    expect(junk.status).to.equal(422);
+    expect(junk.text).to.contain('1 bostad hittades');
+    expect(junk.text).to.contain('id="search-rent_max-error"');
   });
 
   it('answers 429 when one address searches too often', async () => {

@@ -3,10 +3,11 @@ import { Favourite } from '../../models/favourite';
 import { Listing } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { Report } from '../../models/report';
+import { Session } from '../../models/session';
 import { can } from '../../server/policies';
 import { context } from '../helpers/context';
 import { createListing, createUser } from '../helpers/factories';
-import { agent, signIn, submit } from '../helpers/http';
+import { agent, csrfFrom, signIn, submit } from '../helpers/http';
 import { listingForm, tenantWithListing } from '../helpers/listing-factories';
 
 const XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>';
@@ -122,7 +123,8 @@ describe('POST /listings', () => {
     ['the size is 301 m²', { size_m2: '301' }, 'size_m2'],
     ['the rent is 0', { rent_eur: '0' }, 'rent_eur'],
     ['the rent is 10,001', { rent_eur: '10001' }, 'rent_eur'],
-    ['the rent has cents', { rent_eur: '780.50' }, 'rent_eur'],
+    ['the rent is words', { rent_eur: 'a lot' }, 'rent_eur'],
+    ['the rooms have a decimal', { rooms: '2,5' }, 'rooms'],
     ['the postal code has four digits', { postal_code: '0053' }, 'postal_code'],
     ['the postal code has letters', { postal_code: '00A30' }, 'postal_code'],
     ['the district is unknown', { district: 'atlantis' }, 'district'],
@@ -148,6 +150,48 @@ describe('POST /listings', () => {
       expect(await Listing.count()).to.equal(0);
     });
   }
+
+  it('reads numbers typed the way the site prints them: spaces, no-break spaces, "€", "m²" and a decimal comma', async () => {
+    const user = await createUser({ locale: 'fi' });
+    const res = await submit(await signIn(user), '/listings', listingForm({
+      rent_eur: '1 200 €', size_m2: '48,4 m²', floor: '−1', wanted_rent_max: '1\u00a0350,50', wanted_size_min: '60m2', available_from: '1.3.2027',
+    }), '/listings/new');
+    expect(res.status, res.text.slice(0, 3000)).to.equal(303);
+    const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
+    expect([listing.rentEur, listing.sizeM2, listing.floor, listing.wantedRentMax, listing.wantedSizeMin])
+      .to.deep.equal([1200, 48, -1, 1350, 60]);
+    expect(listing.availableFrom).to.equal('2027-03-01');
+  });
+
+  it('names every missing field in Finnish in one round instead of "Täytä kenttä."', async () => {
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, '/listings', listingForm({ district: '', rooms: '', size_m2: '', rent_eur: '', wanted_districts: [] }), '/listings/new');
+    expect(res.status).to.equal(422);
+    for (const text of ['Valitse kaupunginosa, jossa asut nyt.', 'Anna huoneiden määrä.', 'Anna asunnon koko.', 'Anna vuokra.', 'Valitse luettelosta vähintään yksi kaupunginosa.']) {
+      expect(res.text, text).to.contain(text);
+    }
+    expect(res.text).to.not.contain('Täytä kenttä.');
+  });
+
+  it('keeps a number that still cannot be read, with the error next to it', async () => {
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, '/listings', listingForm({ rent_eur: '12OO €' }), '/listings/new');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.match(/id="field-rent_eur-error"[^]*Anna vuokra numeroina/);
+    expect(res.text).to.contain('value="12OO €"');
+  });
+
+  it('checks the postal code against the district and names both (Finnish and Swedish)', async () => {
+    const fi = await submit(await signIn(await createUser({ locale: 'fi' })), '/listings',
+      listingForm({ district: 'kontula', postal_code: '00950' }), '/listings/new');
+    expect(fi.status).to.equal(422);
+    expect(fi.text).to.contain('Postinumero 00950 ei ole kaupunginosan Kontula postinumero (Kontula: 00940).');
+    const sv = await submit(await signIn(await createUser({ locale: 'sv' })), '/listings',
+      listingForm({ district: 'kapyla', postal_code: '33100' }), '/listings/new');
+    expect(sv.status).to.equal(422);
+    expect(sv.text).to.contain('Postnumret 33100 hör inte till Kottby (Kottby: 00600, 00610).');
+    expect(await Listing.count()).to.equal(0);
+  });
 
   it('accepts a description of exactly 2,000 characters, counting a CRLF line break once', async () => {
     const user = await createUser();
@@ -423,6 +467,12 @@ describe('owner-only actions', () => {
     expect(await Listing.count()).to.equal(1);
   });
 
+  it('offers a way back to the search results (Finnish)', async () => {
+    const listing = await createListing();
+    const res = await agent().get(`/listings/${listing.id}`).set('Accept-Language', 'fi');
+    expect(res.text).to.contain('<a class="back-to-results" href="/listings">← Takaisin hakutuloksiin</a>');
+  });
+
   it('shows the owner buttons only to the owner', async () => {
     const { user, listing } = await tenantWithListing();
     const own = await (await signIn(user)).get(`/listings/${listing.id}`);
@@ -431,7 +481,21 @@ describe('owner-only actions', () => {
     const other = await (await signIn(await createUser())).get(`/listings/${listing.id}`);
     expect(other.text).to.not.contain(`action="/listings/${listing.id}/pause"`);
     expect(other.text).to.not.contain(`/listings/${listing.id}/edit`);
-    expect(other.text).to.not.contain(`action="/listings/${listing.id}/delete"`);
+    expect(other.text).to.not.contain(`/listings/${listing.id}/delete`);
+  });
+
+  it('asks for confirmation on a page of its own before deleting (no JavaScript needed)', async () => {
+    const { user, listing } = await tenantWithListing({ locale: 'fi' });
+    const a = await signIn(user);
+    const own = await a.get(`/listings/${listing.id}`);
+    expect(own.text).to.contain(`href="/listings/${listing.id}/delete"`);
+    expect(own.text).to.not.contain(`action="/listings/${listing.id}/delete"`);
+    const confirm = await a.get(`/listings/${listing.id}/delete`);
+    expect(confirm.status).to.equal(200);
+    expect(confirm.text).to.contain('<h1>Poistetaanko ilmoitus?</h1>');
+    expect(confirm.text).to.contain(`action="/listings/${listing.id}/delete"`);
+    expect((await Listing.findByPk(listing.id))!.status).to.equal('active');
+    expect((await (await signIn(await createUser())).get(`/listings/${listing.id}/delete`)).status).to.equal(403);
   });
 });
 
@@ -489,6 +553,19 @@ describe('favourites', () => {
 });
 
 describe('POST /listings/:id/report', () => {
+  it('shows a failed report\'s errors at the top of the page, linked to the field, with the text kept (Finnish)', async () => {
+    const listing = await createListing(await createUser());
+    const a = await signIn(await createUser({ locale: 'fi' }));
+    const res = await submit(a, `/listings/${listing.id}/report`, { reason: '', details: 'Pyytää rahaa' }, `/listings/${listing.id}`);
+    expect(res.status).to.equal(422);
+    const summary = res.text.indexOf('class="error-summary"');
+    expect(summary).to.be.greaterThan(-1);
+    expect(summary).to.be.lessThan(res.text.indexOf('id="report-title"'));
+    expect(summary).to.be.lessThan(res.text.indexOf('class="facts"') === -1 ? Infinity : res.text.indexOf('class="facts"'));
+    expect(res.text).to.contain('href="#field-reason"');
+    expect(res.text).to.contain('Pyytää rahaa</textarea>');
+  });
+
   it('stores one report with the reason and details, and a second one says "already reported"', async () => {
     const { listing } = await tenantWithListing();
     const reporter = await createUser();
@@ -571,5 +648,49 @@ describe('/account listing section', () => {
     const res = await submit(owner, '/account', { email: user.email, phone: '+358401112222', show_phone: 'on', locale: 'sv' }, '/account');
     expect(res.status).to.equal(303);
     expect((await viewer.get(`/listings/${listing.id}`)).text).to.contain('+358401112222');
+  });
+});
+
+describe('a listing form sent after the idle limit', () => {
+  it('comes back filled in after signing in again, nothing published meanwhile (Swedish)', async () => {
+    const user = await createUser();
+    const a = await signIn(user);
+    const token = csrfFrom((await a.get('/listings/new')).text);
+    await Session.update({ expires: new Date(Date.now() - 1000) }, { where: { userId: user.id } });
+    const res = await a.post('/listings').type('form').send({ ...listingForm({ description: 'Ljus tvåa vid parken, lång text' }), _csrf: token });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/login?kept=1&next=%2Flistings%2Fnew');
+    expect((await a.get(res.headers.location)).text).to.contain('Du loggades ut efter 30 minuter utan aktivitet.');
+    await signIn(user, undefined, a);
+    const form = await a.get('/listings/new');
+    expect(form.text).to.contain('Ljus tvåa vid parken, lång text</textarea>');
+    expect(form.text).to.contain('name="wanted_districts" value="vallila" checked');
+    expect(form.text).to.contain('Din text finns kvar i formuläret nedan.');
+    expect(await Listing.count()).to.equal(0);
+  });
+});
+
+describe('districts grouped by major district', () => {
+  it('groups the wanted districts with a "whole area" box, and the box stands for every district in it (Finnish)', async () => {
+    const user = await createUser({ locale: 'fi' });
+    const a = await signIn(user);
+    const form = await a.get('/listings/new');
+    expect(form.text).to.contain('<summary>Keskinen suurpiiri</summary>');
+    expect(form.text).to.contain('name="wanted_districts" value="area:keskinen"');
+    expect(form.text).to.contain('Koko alue: Itäinen suurpiiri');
+    const res = await submit(a, '/listings', listingForm({ wanted_districts: ['area:itainen', 'kallio'] }), '/listings/new');
+    expect(res.status).to.equal(303);
+    const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
+    const wanted = (await ListingWantedDistrict.findAll({ where: { listingId: listing.id } })).map((w) => w.district).sort();
+    expect(wanted).to.deep.equal(['itakeskus', 'kallio', 'kontula', 'mellunkyla', 'myllypuro', 'puotila', 'vartiokyla', 'vuosaari']);
+  });
+
+  it('keeps a ticked area ticked, with its group open, when the form comes back with an error', async () => {
+    const a = await signIn(await createUser());
+    const res = await submit(a, '/listings', listingForm({ rooms: '', wanted_districts: ['area:pohjoinen'] }), '/listings/new');
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('name="wanted_districts" value="area:pohjoinen" checked');
+    expect(res.text).to.contain('name="wanted_districts" value="maunula" checked');
+    expect(res.text).to.match(/<details class="district-group" open>\s*<summary>Norra stordistriktet/);
   });
 });

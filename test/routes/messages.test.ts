@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { Conversation } from '../../models/conversation';
 import { ConversationParticipant } from '../../models/conversation-participant';
 import { Message } from '../../models/message';
+import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context, deliverQueuedMail } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { agent, csrfToken, signIn, submit } from '../helpers/http';
 import { createBlock, createConversation, postForm } from '../helpers/message-factories';
 
@@ -569,6 +570,19 @@ describe('e-mail notices of new messages', () => {
     expect(context().mailer.sent).to.have.length(0);
   });
 
+  it('tells the writer whether the other tenant gets e-mail notices (Finnish and Swedish)', async () => {
+    const listening = await createListing(await createUser({ username: 'kuuleva_kaisa', notifyMessages: true }));
+    const quiet = await createListing(await createUser({ username: 'hiljainen_hanna', notifyMessages: false }));
+    const w = await signIn(await createUser({ locale: 'fi' }));
+    const first = await submit(w, `/listings/${listening.id}/messages`, { body: 'Hei' }, '/messages');
+    expect((await w.get(first.headers.location)).text).to.contain('kuuleva_kaisa saa sähköpostiin ilmoituksen uudesta viestistä');
+    const second = await submit(w, `/listings/${quiet.id}/messages`, { body: 'Hei' }, '/messages');
+    expect((await w.get(second.headers.location)).text).to.contain('hiljainen_hanna ei saa sähköposti-ilmoituksia');
+    const sv = await signIn(await createUser({ locale: 'sv' }));
+    const third = await submit(sv, `/listings/${quiet.id}/messages`, { body: 'Hej' }, '/messages');
+    expect((await sv.get(third.headers.location)).text).to.contain('hiljainen_hanna får inga e-postaviseringar');
+  });
+
   it('sends one notice per conversation until it is read, in the recipient\'s language, without the text or the sender', async () => {
     const owner = await createUser({ username: 'notified_nina', email: 'nina@example.fi', notifyMessages: true, locale: 'fi' });
     const listing = await createListing(owner);
@@ -680,5 +694,99 @@ describe('e-mail notices of new messages', () => {
     context().clock.advance(61_000);
     await deliverQueuedMail();
     expect(context().mailer.to('broken@example.fi')).to.have.length(1);
+  });
+});
+
+describe('a message sent after the idle limit', () => {
+  async function expireSessionsOf(user: User) {
+    await Session.update({ expires: new Date(Date.now() - 1000) }, { where: { userId: user.id } });
+  }
+
+  it('is kept: the sign-in page says why, and after signing in the thread shows the text again (Finnish)', async () => {
+    const owner = await createUser();
+    const writer = await createUser({ locale: 'fi' });
+    const conversation = await createConversation(await createListing(owner), writer);
+    const w = await signIn(writer);
+    const token = await csrfToken(w, `/messages/${conversation.id}`);
+    await expireSessionsOf(writer);
+    const res = await w.post(`/messages/${conversation.id}`).set('Accept-Language', 'fi').type('form')
+      .send({ _csrf: token, body: 'Pitkä viesti, jota kirjoitin puoli tuntia' });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal(`/login?kept=1&next=${encodeURIComponent(`/messages/${conversation.id}`)}`);
+    const login = await w.get(res.headers.location).set('Accept-Language', 'fi');
+    expect(login.text).to.contain('Sinut kirjattiin ulos, koska sivustoa ei ollut käytetty 30 minuuttiin. Tekstisi on tallessa');
+    await signIn(writer, undefined, w);
+    const thread = await w.get(`/messages/${conversation.id}`);
+    expect(thread.text).to.match(/<textarea id="field-body" name="body"[^>]*>Pitkä viesti, jota kirjoitin puoli tuntia<\/textarea>/);
+    expect(thread.text).to.contain('Tekstisi on tallessa alla olevassa lomakkeessa.');
+    expect(await Message.count({ where: { body: 'Pitkä viesti, jota kirjoitin puoli tuntia' } })).to.equal(0);
+    // Shown once.
+    expect((await w.get(`/messages/${conversation.id}`)).text).to.not.contain('Pitkä viesti, jota kirjoitin');
+  });
+
+  it('is kept too when the 12-hour limit ends the session while writing', async () => {
+    const writer = await createUser();
+    const conversation = await createConversation(await createListing(await createUser()), writer);
+    const w = await signIn(writer);
+    const token = await csrfToken(w, `/messages/${conversation.id}`);
+    const { clock, config } = context();
+    clock.advance(config.session.absoluteMs + 60_000);
+    try {
+      const res = await w.post(`/messages/${conversation.id}`).type('form').send({ _csrf: token, body: 'Skrivet sent på kvällen' });
+      expect(res.headers.location).to.equal(`/login?kept=1&next=${encodeURIComponent(`/messages/${conversation.id}`)}`);
+      expect(await Session.count({ where: { userId: writer.id } })).to.equal(0);
+      await signIn(writer, undefined, w);
+      expect((await w.get(`/messages/${conversation.id}`)).text).to.contain('Skrivet sent på kvällen</textarea>');
+    } finally {
+      clock.reset();
+    }
+  });
+
+  it('is not shown to another tenant who signs in on the same browser', async () => {
+    const writer = await createUser();
+    const conversation = await createConversation(await createListing(await createUser()), writer);
+    const w = await signIn(writer);
+    const token = await csrfToken(w, `/messages/${conversation.id}`);
+    await expireSessionsOf(writer);
+    await w.post(`/messages/${conversation.id}`).type('form').send({ _csrf: token, body: 'Hemlig text' });
+    const other = await createUser();
+    await signIn(other, undefined, w);
+    const listing = await createListing(other);
+    expect((await w.get(`/listings/${listing.id}`)).text).to.not.contain('Hemlig text');
+    expect((await w.get(`/messages/${conversation.id}`)).text).to.not.contain('Hemlig text');
+  });
+
+  it('still answers 403 to a POST without any session cookie (a cross-site form keeps nothing)', async () => {
+    const conversation = await createConversation(await createListing(await createUser()), await createUser());
+    const res = await agent().post(`/messages/${conversation.id}`).type('form').send({ body: 'x' });
+    expect(res.status).to.equal(403);
+  });
+});
+
+describe('a conversation whose other tenant has deleted their account', () => {
+  it('tells the remaining tenant that the other messages were removed with the account (Finnish)', async () => {
+    const leaver = await createUser();
+    const stayer = await createUser({ locale: 'fi' });
+    const conversation = await createConversation(await createListing(stayer), leaver, [
+      { from: leaver, body: 'Hei, vaihdetaanko?' }, { from: stayer, body: 'Mielelläni!' },
+    ]);
+    const l = await signIn(leaver);
+    expect((await submit(l, '/account/delete', { password: DEFAULT_PASSWORD }, '/account/delete')).status).to.equal(303);
+    const page = await (await signIn(stayer)).get(`/messages/${conversation.id}`);
+    expect(page.text).to.contain('Toisen vuokralaisen tili on poistettu, ja hänen viestinsä poistettiin tästä keskustelusta');
+    expect(page.text).to.contain('Mielelläni!');
+    expect(page.text).to.not.contain('Hei, vaihdetaanko?');
+  });
+});
+
+describe('a listing the tenant has already written about', () => {
+  it('links to the conversation instead of offering an empty form (Swedish)', async () => {
+    const listing = await createListing(await createUser());
+    const w = await signIn(await createUser());
+    const sent = await submit(w, `/listings/${listing.id}/messages`, { body: 'Hej!' }, `/listings/${listing.id}`);
+    const page = await w.get(`/listings/${listing.id}`);
+    expect(page.text).to.contain('Du har redan skrivit om den här annonsen.');
+    expect(page.text).to.contain(`<a href="${sent.headers.location}">Öppna konversationen</a>`);
+    expect(page.text).to.not.contain(`action="/listings/${listing.id}/messages"`);
   });
 });

@@ -51,9 +51,17 @@ describe('My data on /account', () => {
     expect(res.text).to.contain('deleted automatically after 28 Feb 2027, 14:00');
     expect(res.text).to.contain('href="/account/data"');
     expect(res.text).to.contain('href="/account/export"');
-    expect(res.text).to.contain('action="/account/delete"');
     expect(res.text).to.contain('action="/account/emails"');
-    expect(res.text).to.match(/<input id="field-delete-password" name="password" type="password"/);
+    // Deleting the account is the last thing on the page, behind its own confirmation page.
+    expect(res.text).to.contain('href="/account/delete"');
+    expect(res.text).to.not.contain('action="/account/delete"');
+    expect(res.text.lastIndexOf('href="/account/delete"')).to.be.greaterThan(res.text.indexOf('id="settings-title"'));
+    expect(res.text.lastIndexOf('href="/account/delete"')).to.be.greaterThan(res.text.indexOf('id="password-title"'));
+    const confirm = await a.get('/account/delete');
+    expect(confirm.status).to.equal(200);
+    expect(confirm.text).to.contain('action="/account/delete"');
+    expect(confirm.text).to.match(/<input id="field-delete-password" name="password" type="password"/);
+    expect(await User.count({ where: { id: me.id } })).to.equal(1);
   });
 
   it('gives moderators no purge date (they are never purged)', async () => {
@@ -164,6 +172,20 @@ describe('POST /account/emails', () => {
     expect(page.text).to.contain('Turn e-mail on again');
     await submit(a, '/account/emails', { emails_enabled: 'on' }, '/account');
     expect((await User.findByPk(me.id))!.emailsEnabled).to.equal(true);
+  });
+
+  it('unticks the message notices with it, and ticking them on the settings form turns e-mail back on (Finnish)', async () => {
+    const me = await createUser({ locale: 'fi', notifyMessages: true });
+    const a = await signIn(me);
+    await submit(a, '/account/emails', { emails_enabled: 'off' }, '/account');
+    const page = await a.get('/account');
+    const choices = page.text.slice(page.text.indexOf('id="email-choices"'));
+    expect(choices).to.contain('Kaikki vapaaehtoinen sähköposti on pois päältä');
+    expect(choices).to.match(/name="notify_messages" value="on">/);
+    expect(choices).to.not.match(/name="notify_messages" value="on" checked/);
+    await submit(a, '/account', { email: me.email, phone: '', locale: 'fi', notify_messages: 'on' }, '/account');
+    const back = (await User.findByPk(me.id))!;
+    expect([back.emailsEnabled, back.notifyMessages]).to.deep.equal([true, true]);
   });
 
   it('ignores junk and changes nothing', async () => {

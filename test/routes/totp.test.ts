@@ -21,6 +21,14 @@ describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
     expect(admin.headers.location).to.equal('/login/totp?next=%2Fadmin');
   });
 
+  it('lands a moderator who signed in from the sign-in page on /admin, not the public home page', async () => {
+    const mod = await createModerator();
+    const a = await passwordStep(mod);
+    const res = await sendCode(a, await currentCode(mod));
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal('/admin');
+  });
+
   it('signs the moderator in with the right code, records the sign-in and goes on to the page asked for', async () => {
     const mod = await createModerator({ lastLoginAt: new Date('2026-01-01T00:00:00Z') });
     const a = await passwordStep(mod);

@@ -24,6 +24,18 @@ describe('configuration', () => {
     expect(config.org.name).to.equal('Heka');
   });
 
+  it('reads the "Before you swap" text from SWAP_GUIDE_FILE and refuses one that is missing a language or links elsewhere by script', () => {
+    const file = path.join(dir, 'guide.json');
+    const lang = { paragraphs: ['Text'], links: [{ text: 'Apply', href: 'https://landlord.example/' }] };
+    fs.writeFileSync(file, JSON.stringify({ sv: lang, fi: lang, en: lang }));
+    expect(loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file }).swapGuide!.fi.links[0].href).to.equal('https://landlord.example/');
+    expect(loadConfig({ DATA_DIR: dir }).swapGuide).to.equal(null);
+    fs.writeFileSync(file, JSON.stringify({ sv: lang, fi: lang }));
+    expect(() => loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file })).to.throw(ConfigError, /SWAP_GUIDE_FILE: en/);
+    fs.writeFileSync(file, JSON.stringify({ sv: lang, fi: lang, en: { paragraphs: ['x'], links: [{ text: 'x', href: 'javascript:alert(1)' }] } }));
+    expect(() => loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file })).to.throw(ConfigError, /href/);
+  });
+
   it('generates a session secret once, keeps it with mode 0600 and reuses it', () => {
     const first = loadConfig({ DATA_DIR: dir });
     const file = path.join(dir, 'session-secret');

@@ -1,20 +1,36 @@
 import { Router } from 'express';
 import { pageLinks, presentAuditRow } from '../../presenters/admin';
 import type { RouteContext } from '../../services';
-import { pageNumber } from '../../services/moderation';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, pageNumber, type AuditFilter } from '../../services/moderation';
+
+const ACTIONS: readonly string[] = Object.values(AUDIT_ACTIONS);
 
 export function auditRouter(ctx: RouteContext): Router {
   const router = Router();
   const { moderation } = ctx.services;
 
-  // GET /admin/audit — every moderator action, newest first.
+  // GET /admin/audit?action=…&type=…&id=… — every moderator action, newest first,
+  // narrowed to one kind of action or one target when asked (unknown values are ignored).
   router.get('/', async (req, res) => {
     const page = pageNumber(req.query.page);
-    const { rows, count, pages, names } = await moderation.auditPage(page);
+    const filter: AuditFilter = {};
+    if (typeof req.query.action === 'string' && ACTIONS.includes(req.query.action)) filter.action = req.query.action as AuditFilter['action'];
+    if (typeof req.query.type === 'string' && (AUDIT_TARGET_TYPES as readonly string[]).includes(req.query.type)) {
+      filter.targetType = req.query.type as AuditFilter['targetType'];
+      if (typeof req.query.id === 'string' && /^\d{1,9}$/.test(req.query.id)) filter.targetId = Number(req.query.id);
+    }
+    const { rows, count, pages, names } = await moderation.auditPage(page, filter);
+    const query: Record<string, string> = {};
+    if (filter.action) query.action = filter.action;
+    if (filter.targetType) query.type = filter.targetType;
+    if (filter.targetId) query.id = String(filter.targetId);
     res.render('admin/audit', {
       rows: rows.map((r) => presentAuditRow(r, names)),
       count,
-      pagination: pageLinks('/admin/audit', {}, page, pages),
+      filter,
+      actions: ACTIONS,
+      targetTypes: AUDIT_TARGET_TYPES,
+      pagination: pageLinks('/admin/audit', query, page, pages),
     });
   });
 

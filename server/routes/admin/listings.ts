@@ -7,13 +7,14 @@ import { pageLinks, presentAdminListing, presentReport } from '../../presenters/
 import type { RouteContext } from '../../services';
 import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
-import { idParam, loaded, moderator } from './helpers';
+import { idParam, loaded, moderator, returnTo } from './helpers';
 
 // Hiding needs a reason: the owner is shown it. Restoring or removing may say why.
 const ACTIONS = {
   hide: { schema: z.object({ reason: requiredText(500) }), rule: 'admin.listing.hide', flash: 'admin:flash.listing_hidden' },
   restore: { schema: z.object({ reason: text(1000).default('') }), rule: 'admin.listing.restore', flash: 'admin:flash.listing_restored' },
-  remove: { schema: z.object({ reason: text(500).default('') }), rule: 'admin.listing.remove', flash: 'admin:flash.listing_removed' },
+  // Removing is final, so it needs a reason too (and a confirmation page before it).
+  remove: { schema: z.object({ reason: requiredText(500) }), rule: 'admin.listing.remove', flash: 'admin:flash.listing_removed' },
 } as const;
 
 export function listingsRouter(ctx: RouteContext): Router {
@@ -55,13 +56,26 @@ export function listingsRouter(ctx: RouteContext): Router {
 
   router.get('/:id', (req, res) => show(req, res));
 
+  // GET /admin/listings/:id/remove — the confirmation page before the final POST; a
+  // plain page, so it works without JavaScript.
+  router.get('/:id/remove', (req, res) => {
+    const listing = loaded<Listing>(res, 'listingRecord');
+    authorize(moderator(req), 'admin.listing.remove', listing);
+    res.render('admin/listing-remove', { listing: presentAdminListing(listing), values: {}, errors: {} });
+  });
+
   for (const verb of ['hide', 'restore', 'remove'] as const) {
     // POST /admin/listings/:id/hide|restore|remove (reason)
     router.post(`/:id/${verb}`, async (req, res) => {
       const listing = loaded<Listing>(res, 'listingRecord');
       const action = ACTIONS[verb];
       const parsed = parseForm(action.schema, req.body);
-      if (!parsed.ok) return show(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
+      if (!parsed.ok) {
+        if (verb === 'remove') {
+          return res.status(422).render('admin/listing-remove', { listing: presentAdminListing(listing), values: keepInput(req.body), errors: parsed.fields });
+        }
+        return show(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
+      }
       authorize(moderator(req), action.rule, listing);
       const reason = parsed.data.reason;
       try {
@@ -76,7 +90,7 @@ export function listingsRouter(ctx: RouteContext): Router {
         throw err;
       }
       req.flash('success', action.flash, { id: listing.id });
-      res.redirect(303, `/admin/listings/${listing.id}`);
+      res.redirect(303, returnTo(req, `/admin/listings/${listing.id}`));
     });
   }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Report } from '../../../models/report';
 import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
-import { pageLinks, presentAdminListing, presentMessageInContext, presentReport } from '../../presenters/admin';
+import { pageLinks, presentAdminListing, presentMessageInContext, presentReportedAccount, presentReport } from '../../presenters/admin';
 import type { RouteContext } from '../../services';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, text } from '../../validation';
@@ -34,8 +34,11 @@ export function reportsRouter(ctx: RouteContext): Router {
     const report = loaded<Report>(res, 'reportRecord');
     const context = await moderation.reportedMessageInContext(moderator(req), report);
     const listing = report.kind === 'listing' && report.listingId ? await moderation.findListing(report.listingId) : null;
+    const account = await moderation.reportedAccount(report);
     res.status(status).render('admin/report', {
       report: presentReport(report),
+      // Whom the report is about, for the hide and suspend actions on this page.
+      account: account ? presentReportedAccount(account) : null,
       messages: context ? presentMessageInContext(context.messages, context.reportedId) : null,
       listing: listing ? presentAdminListing(listing) : null,
       values: form.values ?? {},

@@ -7,7 +7,7 @@ import { pageLinks, presentAdminUser, presentAdminUserRow } from '../../presente
 import type { RouteContext } from '../../services';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
-import { idParam, loaded, moderator, queryText } from './helpers';
+import { idParam, loaded, moderator, queryText, returnTo } from './helpers';
 
 const suspendSchema = z.object({ reason: requiredText(500) });
 const unsuspendSchema = z.object({ reason: text(1000).default('') });
@@ -73,7 +73,7 @@ export function usersRouter(ctx: RouteContext): Router {
       if (!(isAppError(err) && err.status === 409)) throw err;
       req.flash('error', 'admin:flash.changed_meanwhile');
     }
-    res.redirect(303, '/admin/users');
+    res.redirect(303, returnTo(req, '/admin/users'));
   }
 
   return router;
