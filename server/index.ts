@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
-  const db = createDb(config, logger);
+  let db: ReturnType<typeof createDb>;
+  try {
+    // Creates the SQLite file (mode 0600) and its folder: a problem there is a start-up error too.
+    db = createDb(config, logger);
+  } catch (err) {
+    throw startupProblem(err, config);
+  }
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');

@@ -84,11 +84,21 @@ export function createAccountService(deps: AppDeps) {
    * At most MAIL_MAX_PER_HOUR of these per account, so nobody can flood an inbox.
    */
   async function mailAddressOwner(owner: User, transaction?: Transaction): Promise<void> {
+    if (!(await ownerNoticeAllowed(owner))) return;
+    await queueOwnerNotice(owner, transaction);
+  }
+
+  /** Counts one notice to the owner of a taken address; false when over the limit. */
+  async function ownerNoticeAllowed(owner: User): Promise<boolean> {
     try {
       await deps.rateLimits.get('mail').consume(`user:${owner.id}`);
+      return true;
     } catch {
-      return;
+      return false;
     }
+  }
+
+  async function queueOwnerNotice(owner: User, transaction?: Transaction): Promise<void> {
     await sendMail('address-in-use', owner, owner.email, {
       username: owner.username,
       link: `${config.baseUrl}/forgot-password`,
@@ -372,10 +382,15 @@ export function createAccountService(deps: AppDeps) {
       // Counted before the address is looked up, so the answer cannot be asked for freely.
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
       const owner = await User.findOne({ where: { email, id: { [Op.ne]: user.id } } });
+      // Counted before the transaction: a SQLite limiter waits for the same write queue.
+      const noticeOwner = owner ? await ownerNoticeAllowed(owner) : false;
       await db.sequelize.transaction(async (transaction) => {
         await user.update({ pendingEmail: email }, { transaction });
-        if (owner) await mailAddressOwner(owner, transaction);
-        else await sendVerification(user, email, transaction);
+        if (owner) {
+          if (noticeOwner) await queueOwnerNotice(owner, transaction);
+        } else {
+          await sendVerification(user, email, transaction);
+        }
         await sendUndoNotice(user, transaction);
       });
       await db.checkpoint();
