@@ -1,3 +1,4 @@
+import { rng } from '../jobs/seed';
 import type { Db } from '../models';
 import { INBOX_PAGE_SIZE } from '../server/services/messages';
 
@@ -41,23 +42,6 @@ export interface Crowd {
   threads: { tenant: string; conversationId: number }[];
 }
 
-/** mulberry32, as the seeder: the same crowd for the same seed on every machine. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)],
-    chance: (p: number) => next() < p,
-  };
-}
 
 // Visitors' languages: most write Finnish, some Swedish, a few English. The page cache
 // keeps one copy per language, so this spreads the cache the way real visitors do.

@@ -49,7 +49,7 @@ export interface SeedResult {
 export class SeedRefused extends Error {}
 
 /** mulberry32: small, fast and the same sequence for the same seed on every machine. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
+import { rng } from '../../jobs/seed';
 import { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import { deleteAccounts } from '../../server/services/account-deletion';
@@ -17,19 +18,8 @@ import { createModerator } from '../helpers/moderation-factories';
 
 const DISTRICTS = ['kallio', 'vallila', 'alppiharju', 'sornainen'];
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!, chance: (p: number) => next() < p };
-}
+/** The seeder's deterministic PRNG, so a failure can be replayed. */
+const prng = rng;
 type Random = ReturnType<typeof prng>;
 
 function randomInput(r: Random): ListingInput {
