@@ -63,9 +63,12 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
 
   async function registerAndVerify(page: Page, name: string): Promise<void> {
     await fillAndSubmit(page, '/register', { username: name, email: `${name}@example.fi`, password: PASSWORD, password_confirm: PASSWORD });
-    expect(new URL(page.url()).pathname, await mainText(page)).to.equal('/account');
+    // The same answer whether or not the address was free: check your inbox, then sign in.
+    expect(new URL(page.url()).pathname, await mainText(page)).to.equal('/login');
     await page.goto(linkFrom(lastMailTo(server.outboxDir, `${name}@example.fi`), '/verify-email'));
     expect(await mainText(page)).to.contain(t('auth:verify.done'));
+    await fillAndSubmit(page, '/login', { username: name, password: PASSWORD });
+    expect(new URL(page.url()).pathname, `${name} signed in`).to.not.match(/^\/login/);
   }
 
   let listingPath = '';
@@ -92,8 +95,11 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
     await page.fill('[name=password]', PASSWORD);
     await page.fill('[name=password_confirm]', PASSWORD);
     await submitForm(page);
-    expect(new URL(page.url()).pathname, await mainText(page)).to.equal('/account');
+    expect(new URL(page.url()).pathname, await mainText(page)).to.equal('/login');
+    expect(await mainText(page)).to.contain(t('auth:register.done'));
     await page.goto(linkFrom(lastMailTo(server.outboxDir, 'maija_k@example.fi'), '/verify-email'));
+    await fillAndSubmit(page, '/login', { username: 'maija_k', password: PASSWORD });
+    expect(new URL(page.url()).pathname, 'maija_k signed in').to.not.match(/^\/login/);
 
     // The header stays compact on a phone.
     const header = await page.locator('header.site-header').boundingBox();
