@@ -202,18 +202,29 @@ export async function runSeed(
     let at = now.getTime() - random.int(1, 60) * day;
     let last = at;
     let lastSender = starter;
+    const sent: { sender: number; at: number }[] = [];
     for (let m = 0; m < count; m++) {
       const sender = m % 2 === 0 ? starter : owner;
       at += random.int(5, 600) * 60_000;
       last = Math.min(at, now.getTime());
       lastSender = sender;
+      sent.push({ sender, at: last });
       msgRows.push({ conversation_id: id, sender_id: sender, body: random.pick(MESSAGE_LINES), created_at: new Date(last) });
     }
     const lastAt = new Date(last);
     convRows.push({ id, listing_id: firstListingId + listingIndex + 1, started_by_id: starter, last_message_at: lastAt, last_sender_id: lastSender, created_at: lastAt });
     for (const userId of [starter, owner]) {
-      const unread = userId === lastSender ? 0 : random.int(0, 1);
-      partRows.push({ conversation_id: id, user_id: userId, unread_count: unread, last_read_at: unread ? null : lastAt, last_message_at: lastAt, notice_sent_at: null });
+      // Read up to the end, or (for some who did not write last) read up to their own last
+      // message: the unread count is then exactly the others' messages after it, as the
+      // board itself keeps it.
+      const readAll = userId === lastSender || random.int(0, 1) === 0;
+      const ownLast = sent.filter((m) => m.sender === userId).reduce<number | null>((t, m) => Math.max(t ?? 0, m.at), null);
+      const lastReadAt = readAll ? last : ownLast;
+      const unread = sent.filter((m) => m.sender !== userId && (lastReadAt === null || m.at > lastReadAt)).length;
+      partRows.push({
+        conversation_id: id, user_id: userId, unread_count: unread, last_read_at: lastReadAt === null ? null : new Date(lastReadAt),
+        last_message_at: lastAt, notice_sent_at: null,
+      });
     }
   };
   for (let c = 0; c < benchConversations; c++) addConversation(c + 1, ids[0], 2);

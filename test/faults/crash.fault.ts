@@ -210,7 +210,7 @@ for (const { name: dialect, url: targetIn } of TARGETS) describe(`crash safety (
     if (file.startsWith('postgres')) await resetPostgres(file);
     const env = boardEnv(dir, port, asDatabaseUrl(file));
     const base = `http://127.0.0.1:${port}`;
-    runNode([...entry('jobs/seed-cli'), '--tenants', '40', '--listings', '20', '--messages', '60', '--seed', '7'], env);
+    runNode([...entry('jobs/seed-cli'), '--tenants', '40', '--listings', '20', '--messages', '60', '--seed', '7', '--force'], env);
     const tenants = await withDb(file, (q) => q<{ username: string; has_listing: number }>(
       `SELECT u.username, (SELECT COUNT(*) FROM listings l WHERE l.user_id = u.id) AS has_listing
          FROM users u WHERE u.role = 'tenant' AND u.email_verified_at IS NOT NULL AND u.suspended_at IS NULL
@@ -326,7 +326,7 @@ for (const { name: dialect, url: targetIn } of TARGETS) describe(`crash safety (
     if (purgeFile.startsWith('postgres')) await resetPostgres(purgeFile);
     const env = { ...boardEnv(purgeDir, await freePort(), asDatabaseUrl(purgeFile)), PURGE_BATCH_SIZE: '25' };
     try {
-      runNode([...entry('jobs/seed-cli'), '--tenants', '1500', '--listings', '600', '--messages', '3000', '--seed', '3'], env);
+      runNode([...entry('jobs/seed-cli'), '--tenants', '1500', '--listings', '600', '--messages', '3000', '--seed', '3', '--force'], env);
       const tenantsBefore = await withDb(purgeFile, async (q) => (await q<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'tenant'"))[0].n);
       // Five years on, every tenant is passive.
       const args = [...entry('jobs/purge-cli'), '--now', '2031-06-01T00:00:00Z'];
