@@ -51,8 +51,8 @@ interface RawSqlite {
   run(sql: string, cb: (err: Error | null) => void): void;
   close(cb: (err: Error | null) => void): void;
   __pragmasApplied?: boolean;
-  /** Set on the read-only connections of the read pool. */
-  __reader?: { inFlight: number };
+  /** Set on the read-only connections of the read pool: its slot. */
+  __reader?: { index: number };
 }
 
 // The read-only connections of the read pool get the same settings (the database file
@@ -95,12 +95,12 @@ function routeReadsToPool(sequelize: Sequelize, storage: string, size: number): 
     lib: { Database: new (file: string, mode: number, cb: (err: Error | null) => void) => RawSqlite; OPEN_READONLY: number };
   };
   const readers: Promise<RawSqlite>[] = [];
-  const open = async (): Promise<RawSqlite> => {
+  const open = async (index: number): Promise<RawSqlite> => {
     const conn = await new Promise<RawSqlite>((resolve, reject) => {
       const db: RawSqlite = new manager.lib.Database(storage, manager.lib.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
     });
     for (const sql of SQLITE_READER_PRAGMAS) await runRaw(conn, sql);
-    conn.__reader = { inFlight: 0 };
+    conn.__reader = { index };
     conn.__pragmasApplied = true;
     return conn;
   };
@@ -113,13 +113,11 @@ function routeReadsToPool(sequelize: Sequelize, storage: string, size: number): 
     inFlight[pick]! += 1;
     try {
       // Opened lazily: the database file exists (and is migrated) by the first read.
-      readers[pick] ??= open().catch((err: unknown) => {
+      readers[pick] ??= open(pick).catch((err: unknown) => {
         delete readers[pick];
         throw err;
       });
-      const conn = await readers[pick]!;
-      (conn.__reader as { index?: number }).index = pick;
-      return conn;
+      return await readers[pick]!;
     } catch (err) {
       inFlight[pick]! -= 1;
       throw err;
@@ -127,7 +125,7 @@ function routeReadsToPool(sequelize: Sequelize, storage: string, size: number): 
   };
   const releaseConnection = manager.releaseConnection.bind(manager);
   manager.releaseConnection = (conn, force) => {
-    const index = (conn.__reader as { index?: number } | undefined)?.index;
+    const index = conn.__reader?.index;
     if (index !== undefined) {
       inFlight[index] = Math.max(0, inFlight[index]! - 1);
       return undefined;

@@ -31,13 +31,13 @@ const replacementsFor = (me: Listing) => ({
 /**
  * Rewrites every edge of one listing: none when it is not active, else the edges to the
  * active listings whose flat meets its wishes and from those whose wishes its flat meets
- * (each one query that starts from a district index). Returns the number of edges written.
+ * (each one query that starts from a district index).
  */
-export async function refreshListingEdges(sequelize: Sequelize, listingId: number, transaction: Transaction): Promise<number> {
+export async function refreshListingEdges(sequelize: Sequelize, listingId: number, transaction: Transaction): Promise<void> {
   await sequelize.query('DELETE FROM match_edges WHERE wanter_id = :id', { replacements: { id: listingId }, transaction });
   await sequelize.query('DELETE FROM match_edges WHERE home_id = :id', { replacements: { id: listingId }, transaction });
   const me = await Listing.findByPk(listingId, { transaction });
-  if (!me || me.status !== LISTING_STATUS.ACTIVE) return 0;
+  if (!me || me.status !== LISTING_STATUS.ACTIVE) return;
   me.wantedDistricts = await ListingWantedDistrict.findAll({ where: { listingId }, transaction });
   const replacements = replacementsFor(me);
   const others = 'l.status = :active AND l.id <> :id';
@@ -55,11 +55,6 @@ export async function refreshListingEdges(sequelize: Sequelize, listingId: numbe
      SELECT l.id, :id, ${fitSql(myFlat(me), candidateWish())} FROM listings l WHERE ${others} AND ${myFlatFitsThem(me).join(' AND ')}`,
     { replacements, transaction },
   );
-  const [row] = await sequelize.query<{ n: number | string }>(
-    'SELECT (SELECT COUNT(*) FROM match_edges WHERE wanter_id = :id) + (SELECT COUNT(*) FROM match_edges WHERE home_id = :id) AS n',
-    { type: QueryTypes.SELECT, replacements: { id: listingId }, transaction },
-  );
-  return Number(row?.n ?? 0);
 }
 
 /** Refreshes the edges of every listing of one tenant (a suspension pauses them all). */
