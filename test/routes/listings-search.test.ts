@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createListing, createUser, manyListings } from '../helpers/factories';
 import { agent, signIn } from '../helpers/http';
-import { manyListings } from '../helpers/listing-factories';
 
 /** The listing ids on a results page, in the order shown. */
 function idsOn(html: string): number[] {
