@@ -4,7 +4,7 @@ import { context } from '../helpers/context';
 import { createConversation, createListing, createUser, DEFAULT_PASSWORD, purge } from '../helpers/factories';
 import { agent, signIn, submit } from '../helpers/http';
 
-// SPEC §9: "deleted means gone from disk too". SQLite only: with secure_delete on and the
+// "Deleted means gone from disk" (docs/product.md#the-purge). SQLite only: with secure_delete on and the
 // write-ahead log checkpointed (TRUNCATE) after deletions, the bytes of the database file
 // and of its -wal file no longer contain anything of the deleted tenant.
 

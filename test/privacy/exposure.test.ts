@@ -4,7 +4,7 @@ import { context } from '../helpers/context';
 import { createConversation, createListing, createUser } from '../helpers/factories';
 import { agent, signIn, type Agent } from '../helpers/http';
 
-// SPEC §4, "never exposes user data": a crawl of the board's pages as an anonymous
+// "Never leaves the service" (docs/product.md#who-sees-what): a crawl of the board's pages as an anonymous
 // visitor, as a tenant who talks with the data's owner, and as a stranger. No page may show
 // another tenant's e-mail address, nor their phone number unless they ticked "show my
 // phone" and the viewer is signed in; and no page may point to another origin.

@@ -34,7 +34,7 @@ describe('GET /listings (search)', () => {
     expect(res.text).to.contain('Inlagd av berghall_bo');
   });
 
-  it('is a GET form with every filter of SPEC §13 and is marked noindex', async () => {
+  it('is a GET form with every search filter and is marked noindex', async () => {
     const res = await search();
     expect(res.text).to.contain('<form method="get" action="/listings"');
     for (const name of ['district', 'rooms_min', 'rooms_max', 'size_min', 'rent_max', 'lift', 'balcony', 'sauna', 'sort']) {
