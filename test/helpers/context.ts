@@ -130,6 +130,7 @@ function deliverBeforeEachResponse(board: BoardApp): void {
     const end = res.end.bind(res);
     if (!ctx?.deliverBeforeResponse) return handle(req, res, next);
     res.end = (...args: unknown[]) => {
+      // The response ends once the mail is delivered, whatever happens to the delivery.
       void deliverQueuedMail().catch(() => undefined).finally(() => end(...args));
       return res;
     };

@@ -42,6 +42,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
 export async function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
   const server = spawnServer(env);
   let gone = false;
+  // Only notes that the process is gone; `exited` never rejects.
   void server.exited.then(() => (gone = true));
   const until = Date.now() + timeoutMs;
   while (Date.now() < until && !gone) {
