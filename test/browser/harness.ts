@@ -91,6 +91,9 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
     // BROWSER_SERVER_LOG=file keeps the server's log (at debug level) for a failing run.
     LOG_LEVEL: process.env.BROWSER_SERVER_LOG ? 'debug' : 'warn',
     PURGE_ENABLED: 'false',
+    // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
     // Every browser comes from 127.0.0.1: the per-IP limits would soon stop the sweep.
     REGISTRATIONS_PER_IP_PER_HOUR: '1000',
     SEARCH_PER_IP_PER_MINUTE: '100000',

@@ -24,6 +24,9 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       PURGE_ENABLED: 'false',
+      // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
       SESSION_SECRET: 'child-secret-child-secret-child-secret-12',
       BASE_URL: `http://127.0.0.1:${port}`,
       ...env,

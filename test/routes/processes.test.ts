@@ -47,6 +47,9 @@ async function start(tmpDir: string, name: string, entry = 'index.ts', extraEnv:
     BASE_URL: url,
     LOG_LEVEL: 'warn',
     PURGE_ENABLED: 'false',
+    // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
     PAGE_CACHE_SECONDS: '60',
     SEARCH_PER_IP_PER_MINUTE: '5',
     // Each test is its own visitor (X-Forwarded-For), so one test's limit does not
