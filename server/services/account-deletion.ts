@@ -15,7 +15,7 @@ import type { Config } from '../config';
 import { accountLimitKeys } from './rate-limits';
 
 /**
- * Erases accounts with the cascade of SPEC §9. Used by the purge job (passive accounts)
+ * Erases accounts with the cascade of docs/product.md#the-purge. Used by the purge job (passive accounts)
  * and by POST /account/delete (the tenant's own erasure), always inside the caller's
  * transaction so a batch is deleted completely or not at all.
  *
