@@ -16,6 +16,8 @@ export function dashboardRouter(ctx: RouteContext): Router {
       mail: await mailQueueStatus(),
       purgeRuns: purgeRuns.map(presentPurgeRun),
       moderators: moderators.map(presentModerator),
+      // Agreed and completed swaps per month: counts only.
+      swapMonths: await ctx.services.swaps.monthlyCounts(),
     });
   });
 
