@@ -1,16 +1,14 @@
-import { Router } from 'express';
-import { requireUser } from '../middleware/auth';
+import type { Request, Response } from 'express';
 import { presentHeadroom, presentListing } from '../presenters/listing';
-import type { RouteContext } from '../services';
 import { MATCH_LIMIT, type MatchList } from '../services/listings';
+import type { RouteContext } from './context';
 import { markLocals, pairKeyFor, ringsSection } from './swaps';
 
-/** The signed-in tenant's own lists: mutual matches, "who wants my home", favourites. */
-export function matchesRouter(ctx: RouteContext): Router {
-  const router = Router();
+/** The signed-in tenant's mutual matches and "who wants my home". */
+export function matchHandlers(ctx: RouteContext) {
   const { listings } = ctx.services;
 
-  router.get('/matches', requireUser, async (req, res) => {
+  async function list(req: Request, res: Response) {
     const user = req.user!;
     const mine = await listings.findByOwner(user.id);
     if (!mine) return res.render('listings/matches', { mine: null, matches: null, wantsMine: null, limit: MATCH_LIMIT, rings: null, marks: {} });
@@ -24,9 +22,9 @@ export function matchesRouter(ctx: RouteContext): Router {
         ...rings.items.map((r) => ({ key: r.key, parties: 3 })),
       ])
       : {};
-    const present = (list: MatchList) => ({
-      total: list.total,
-      items: list.items.map((m) => ({
+    const present = (found: MatchList) => ({
+      total: found.total,
+      items: found.items.map((m) => ({
         listing: presentListing(m.listing, user, req.locale), score: m.score, fitsMe: m.fitsMe, fitsThem: m.fitsThem,
         mutual: m.mutual,
         // What their home gives beyond my wishes (only meaningful where it meets them).
@@ -42,15 +40,7 @@ export function matchesRouter(ctx: RouteContext): Router {
       marks,
       pairKey: (id: number) => pairKeyFor(mine.id, id),
     });
-  });
+  }
 
-  router.get('/favourites', requireUser, async (req, res) => {
-    const { listings: saved, total } = await listings.favourites(req.user!.id);
-    res.render('listings/favourites', {
-      listings: saved.map((l) => presentListing(l, req.user, req.locale)),
-      total,
-    });
-  });
-
-  return router;
+  return { list };
 }

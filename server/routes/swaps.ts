@@ -1,17 +1,16 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import { isAppError, NotFound } from '../errors';
 import type { Locale } from '../i18n';
-import { requireUser } from '../middleware/auth';
-import { authorize } from '../policies';
 import { presentListing, type ListingView } from '../presenters/listing';
 import { districtName } from '../services/districts';
-import type { RouteContext } from '../services';
+import type { RouteContext } from './context';
 import { countRingsForListing, ringsForListing } from '../services/rings';
 import { MARKS_MAX, pairKey, parseSuggestion, ringKey, type Suggestion } from '../services/swaps';
 
-// Swaps that happen (three-way swaps, interest marks, closing a swap):
+// Swaps that happen (three-way swaps, interest marks, closing a swap); the URLs are in
+// the route table (routes/index.ts):
 //   POST /swaps/marks                 suggestion, interest=yes|no — mark a pair or ring
 //   POST /swaps/marks/undo            suggestion — take a mark back ("Hidden suggestions")
 //   GET  /matches/hidden              the suggestions I marked "not interested", with undo
@@ -20,7 +19,7 @@ import { MARKS_MAX, pairKey, parseSuggestion, ringKey, type Suggestion } from '.
 //   POST /messages/:id/swapped        "We have swapped": my listing closes; then GET /swaps/done
 //   POST /messages/:id/block          with user_id: block one tenant of a three-way conversation
 // /matches shows the rings and the marks through ringsSection() and markLocals(), and a
-// conversation page gets its swap panel from the GET /messages/:id middleware below.
+// conversation page gets its swap panel from `panel`, run before the thread's handler.
 
 /** A positive database id from a path, query or form, or null. */
 function parseId(value: unknown): number | null {
@@ -89,14 +88,19 @@ export function pairKeyFor(mineId: number, otherId: number): string {
   return pairKey(mineId, otherId);
 }
 
-export function swapsRouter(ctx: RouteContext): Router {
-  const router = Router();
+/**
+ * Interest marks, hidden suggestions and closing a swap. The conversation steps run
+ * after the messages handlers' `load` (participants only; everyone else the same 404),
+ * which puts the conversation on req.loaded.
+ */
+export function swapHandlers(ctx: RouteContext) {
   const { swaps, messages, listings } = ctx.services;
 
   const back = (body: Record<string, unknown>, s: Suggestion) =>
     body.return === 'hidden' ? '/matches/hidden' : `/matches#s-${s.key.replace(/[:]/g, '-')}`;
 
-  router.post('/swaps/marks', requireUser, async (req, res) => {
+  /** POST /swaps/marks — Interested / Not interested on a suggestion of my own active listing. */
+  async function mark(req: Request, res: Response) {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const s = parseSuggestion(body.suggestion);
     if (!s || (body.interest !== 'yes' && body.interest !== 'no')) throw NotFound();
@@ -115,22 +119,24 @@ export function swapsRouter(ctx: RouteContext): Router {
     }
     req.flash('success', body.interest === 'yes' ? 'swaps:flash.interested' : 'swaps:flash.hidden');
     res.redirect(303, body.interest === 'yes' ? back(body, s) : '/matches');
-  });
+  }
 
-  router.post('/swaps/marks/undo', requireUser, async (req, res) => {
+  /** POST /swaps/marks/undo — take my mark back. */
+  async function unmark(req: Request, res: Response) {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const s = parseSuggestion(body.suggestion);
     if (!s) throw NotFound();
     await swaps.unmark(req.user!, s);
     req.flash('success', 'swaps:flash.undone');
     res.redirect(303, '/matches/hidden');
-  });
+  }
 
-  router.get('/matches/hidden', requireUser, async (req, res) => {
+  /** GET /matches/hidden — what I marked "not interested", with undo. */
+  async function hidden(req: Request, res: Response) {
     const user = req.user!;
-    const hidden = await swaps.hidden(user.id);
-    const cards = await listings.cards([...new Set(hidden.flatMap((h) => h.listingIds))]);
-    const items = hidden.map((h) => ({
+    const rows = await swaps.hidden(user.id);
+    const cards = await listings.cards([...new Set(rows.flatMap((h) => h.listingIds))]);
+    const items = rows.map((h) => ({
       key: h.key,
       kind: h.kind,
       // The other homes of the suggestion that are still on the board.
@@ -140,38 +146,27 @@ export function swapsRouter(ctx: RouteContext): Router {
         .map((l) => presentListing(l, user, req.locale)),
     }));
     res.render('swaps/hidden', { items });
-  });
+  }
 
-  /** The :id loader for the swap steps: participants only, everyone else the same 404. */
-  const loadConversation: RequestHandler = async (req, res, next) => {
-    if (!req.user) throw NotFound();
-    const id = parseId(req.params.id);
-    const conversation = id ? await messages.find(id) : null;
-    authorize(req.user, 'conversation.view', conversation ?? undefined, { hide: true });
-    res.locals.conversation = conversation!;
+  /** Before the thread page: its swap panel (views/swaps/_panel.ejs), who takes part and how far each has come. */
+  async function panel(req: Request, res: Response, next: NextFunction) {
+    const conversation = req.loaded.conversation!;
+    const state = await swaps.state(req.user!.id, conversation.id);
+    if (state) res.locals.swapPanel = { conversationId: conversation.id, ...state };
     next();
-  };
+  }
 
-  // The conversation page's swap panel (views/swaps/_panel.ejs, included by the thread):
-  // who takes part and how far each has come. The messages router renders the page.
-  router.get('/messages/:id', async (req, res, next) => {
-    const id = parseId(req.params.id);
-    if (req.user && id) {
-      const state = await swaps.state(req.user.id, id);
-      if (state) res.locals.swapPanel = { conversationId: id, ...state };
-    }
-    next();
-  });
-
-  router.post('/messages/:id/agree', loadConversation, async (req, res) => {
-    const conversation = res.locals.conversation!;
+  /** POST /messages/:id/agree — "We have agreed to swap". */
+  async function agree(req: Request, res: Response) {
+    const conversation = req.loaded.conversation!;
     await swaps.agree(req.user!, conversation.id);
     req.flash('success', 'swaps:flash.agreed');
     res.redirect(303, `/messages/${conversation.id}#swap`);
-  });
+  }
 
-  router.post('/messages/:id/agree/undo', loadConversation, async (req, res) => {
-    const conversation = res.locals.conversation!;
+  /** POST /messages/:id/agree/undo — take my agreement back while not all have agreed. */
+  async function disagree(req: Request, res: Response) {
+    const conversation = req.loaded.conversation!;
     try {
       await swaps.disagree(req.user!, conversation.id);
     } catch (err) {
@@ -179,26 +174,28 @@ export function swapsRouter(ctx: RouteContext): Router {
       req.flash('error', 'swaps:errors.already_agreed');
     }
     res.redirect(303, `/messages/${conversation.id}#swap`);
-  });
+  }
 
-  router.get('/messages/:id/summary', loadConversation, async (req, res) => {
-    const conversation = res.locals.conversation!;
-    const summary = await swaps.summary(req.user!.id, conversation.id);
-    if (!summary) {
+  /** GET /messages/:id/summary — the printable summary for the landlord, once all agreed. */
+  async function summary(req: Request, res: Response) {
+    const conversation = req.loaded.conversation!;
+    const found = await swaps.summary(req.user!.id, conversation.id);
+    if (!found) {
       req.flash('error', 'swaps:errors.not_agreed');
       return res.redirect(303, `/messages/${conversation.id}#swap`);
     }
     const locale = req.locale as Locale;
     res.render('swaps/summary', {
       conversationId: conversation.id,
-      agreedAt: summary.agreedAt,
+      agreedAt: found.agreedAt,
       printedAt: ctx.clock(),
-      homes: summary.homes.map((h) => ({ ...h, districtName: districtName(h.district, locale) })),
+      homes: found.homes.map((h) => ({ ...h, districtName: districtName(h.district, locale) })),
     });
-  });
+  }
 
-  router.post('/messages/:id/swapped', loadConversation, async (req, res) => {
-    const conversation = res.locals.conversation!;
+  /** POST /messages/:id/swapped — "We have swapped": my listing closes. */
+  async function swapped(req: Request, res: Response) {
+    const conversation = req.loaded.conversation!;
     try {
       await swaps.swapped(req.user!, conversation.id);
     } catch (err) {
@@ -207,36 +204,28 @@ export function swapsRouter(ctx: RouteContext): Router {
       return res.redirect(303, `/messages/${conversation.id}#swap`);
     }
     res.redirect(303, '/swaps/done');
-  });
+  }
 
-  router.get('/swaps/done', requireUser, (_req, res) => {
+  /** GET /swaps/done — congratulations; delete the account now or keep it until the purge. */
+  function done(_req: Request, res: Response) {
     res.render('swaps/done');
-  });
+  }
 
-  // Blocking one tenant of a three-way conversation (the thread's own block form, without
-  // user_id, blocks the other tenant of a pair and is handled by the messages router).
-  router.post('/messages/:id/block', async (req: Request, res: Response, next) => {
+  /**
+   * POST /messages/:id/block with user_id: blocks that tenant of a three-way conversation
+   * (who must take part in it). Without user_id the messages handler blocks the other
+   * tenant of a pair.
+   */
+  async function blockOne(req: Request, res: Response, next: NextFunction) {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.user_id === undefined) return next();
-    if (!req.user) throw NotFound();
-    const id = parseId(req.params.id);
-    const conversation = id ? await messages.find(id) : null;
-    authorize(req.user, 'conversation.view', conversation ?? undefined, { hide: true });
+    const conversation = req.loaded.conversation!;
     const target = parseId(body.user_id);
-    if (!target || target === req.user.id || !conversation!.participantIds.includes(target)) throw NotFound();
-    await messages.block(req.user, conversation!, target);
+    if (!target || target === req.user!.id || !conversation.participantIds.includes(target)) throw NotFound();
+    await messages.block(req.user!, conversation, target);
     req.flash('success', 'messages:flash.blocked');
-    res.redirect(303, `/messages/${conversation!.id}`);
-  });
-
-  return router;
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Locals {
-      swapPanel?: Record<string, unknown>;
-    }
+    res.redirect(303, `/messages/${conversation.id}`);
   }
+
+  return { mark, unmark, hidden, panel, agree, disagree, summary, swapped, done, blockOne };
 }

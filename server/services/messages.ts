@@ -11,20 +11,14 @@ import type { AppDeps } from '../context';
 import { AppError, NotFound, TooManyRequests } from '../errors';
 import { enqueueMail } from '../mail/queue';
 import { renderMail } from '../mail/templates';
-import type { ConversationAccess } from '../policies/message';
+import type { ConversationAccess, ConversationRef } from '../types/domain';
 
 export const MESSAGE_MAX_LENGTH = 5000;
 export const REPORT_DETAILS_MAX_LENGTH = 2000;
 export const INBOX_PAGE_SIZE = 20;
 export const THREAD_PAGE_SIZE = 50;
 
-/** A conversation as the handlers and policies see it: its columns and who is in it now. */
-export interface ConversationRef extends ConversationAccess {
-  listingId: number | null;
-  startedById: number | null;
-  lastSenderId: number | null;
-  lastMessageAt: Date;
-}
+export type { ConversationRef };
 
 /** One inbox line, straight from the one query that builds an inbox page. */
 export interface InboxRow {
@@ -173,6 +167,11 @@ export function createMessageService(deps: AppDeps) {
   }
 
   return {
+    /** The listing a tenant wants to write about, as stored (its state is checked by the caller's policy). */
+    async findListing(id: number): Promise<Listing | null> {
+      return Listing.findByPk(id);
+    },
+
     /** The conversation with its current participants, or null when there is none. */
     async find(id: number): Promise<ConversationRef | null> {
       if (!Number.isSafeInteger(id) || id <= 0) return null;
