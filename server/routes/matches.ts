@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { presentHeadroom, presentListing } from '../presenters/listing';
 import { MATCH_LIMIT, type MatchList } from '../services/listings';
 import type { RouteContext } from './context';
+import { markLocals, pairKeyFor, ringsSection } from './swaps';
 
 /** The signed-in tenant's mutual matches and "who wants my home". */
 export function matchHandlers(ctx: RouteContext) {
@@ -10,8 +11,17 @@ export function matchHandlers(ctx: RouteContext) {
   async function list(req: Request, res: Response) {
     const user = req.user!;
     const mine = await listings.findByOwner(user.id);
-    if (!mine) return res.render('listings/matches', { mine: null, matches: null, wantsMine: null, limit: MATCH_LIMIT });
-    const { matches, wantsMine } = await listings.matchLists(mine);
+    if (!mine) return res.render('listings/matches', { mine: null, matches: null, wantsMine: null, limit: MATCH_LIMIT, rings: null, marks: {} });
+    const active = mine.status === 'active';
+    // Pairs and rings the tenant marked "not interested" are on /matches/hidden instead.
+    const { matches, wantsMine } = await listings.matchLists(mine, MATCH_LIMIT, { hiddenBy: user.id });
+    const rings = active ? await ringsSection(ctx, user, mine, req.locale) : { total: 0, items: [] };
+    const marks = active
+      ? await markLocals(ctx, user, [
+        ...matches.items.map((m) => ({ key: pairKeyFor(mine.id, m.listing.id), parties: 2 })),
+        ...rings.items.map((r) => ({ key: r.key, parties: 3 })),
+      ])
+      : {};
     const present = (found: MatchList) => ({
       total: found.total,
       items: found.items.map((m) => ({
@@ -26,6 +36,9 @@ export function matchHandlers(ctx: RouteContext) {
       matches: present(matches),
       wantsMine: present(wantsMine),
       limit: MATCH_LIMIT,
+      rings,
+      marks,
+      pairKey: (id: number) => pairKeyFor(mine.id, id),
     });
   }
 
