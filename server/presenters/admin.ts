@@ -137,15 +137,3 @@ export function presentPurgeRun(run: PurgeRun) {
     outcome: run.outcome,
   };
 }
-
-/** Page links that keep the other query parameters. */
-export function pageLinks(path: string, query: Record<string, string>, page: number, pages: number) {
-  const links: { n: number; href: string; current: boolean }[] = [];
-  for (let n = 1; n <= pages; n++) {
-    if (pages > 12 && n !== 1 && n !== pages && Math.abs(n - page) > 3) continue;
-    const params = new URLSearchParams({ ...query, ...(n > 1 ? { page: String(n) } : {}) });
-    const qs = params.toString();
-    links.push({ n, href: qs ? `${path}?${qs}` : path, current: n === page });
-  }
-  return links;
-}
