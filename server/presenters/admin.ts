@@ -6,7 +6,7 @@ import type { Report } from '../../models/report';
 import type { User } from '../../models/user';
 
 // What moderators' pages may show. Moderators see a tenant's e-mail, phone and last login
-// (SPEC §4) — but only on the user pages, and only these fields. A private message
+// (docs/product.md, "Who sees what") — but only on the user pages, and only these fields. A private message
 // reaches a page only through presentMessageInContext, i.e. through a report.
 
 /** A row of the user search: the e-mail is there so a moderator can contact the tenant. */
