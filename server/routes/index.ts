@@ -17,6 +17,7 @@ import { matchHandlers } from './matches';
 import { messageHandlers, unsubscribeHandlers } from './messages';
 import { myDataHandlers } from './my-data';
 import { pageHandlers } from './pages';
+import { swapHandlers } from './swaps';
 import { totpHandlers } from './totp';
 
 /**
@@ -65,6 +66,7 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   const favourites = favouriteHandlers(ctx);
   const messages = messageHandlers(ctx);
   const unsubscribe = unsubscribeHandlers(ctx);
+  const swaps = swapHandlers(ctx);
   const admin = {
     dashboard: dashboardHandlers(ctx),
     reports: reportHandlers(ctx),
@@ -130,14 +132,25 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   router.post('/listings/:id/report', user, listings.load, listings.report);
   router.post('/listings/:id/messages', user, messages.create);
   router.get('/matches', user, matches.list);
+  router.get('/matches/hidden', user, swaps.hidden);
+  // Interest marks on a pair or a three-way swap (server/routes/swaps.ts).
+  router.post('/swaps/marks', user, swaps.mark);
+  router.post('/swaps/marks/undo', user, swaps.unmark);
+  router.get('/swaps/done', user, swaps.done);
   router.get('/favourites', user, favourites.list);
 
   // Private messages, and the notice e-mail's "turn notices off" link.
   router.get('/messages', user, messages.list);
-  router.get('/messages/:id', messages.load, messages.show);
+  router.get('/messages/:id', messages.load, swaps.panel, messages.show);
   router.post('/messages/:id', messages.load, messages.reply);
-  router.post('/messages/:id/block', messages.load, messages.block);
+  // In a three-way conversation the form names whom to block (user_id); otherwise the other tenant.
+  router.post('/messages/:id/block', messages.load, swaps.blockOne, messages.block);
   router.post('/messages/:id/report', messages.load, messages.report);
+  // Closing a swap, from its conversation.
+  router.post('/messages/:id/agree', messages.load, swaps.agree);
+  router.post('/messages/:id/agree/undo', messages.load, swaps.disagree);
+  router.get('/messages/:id/summary', messages.load, swaps.summary);
+  router.post('/messages/:id/swapped', messages.load, swaps.swapped);
   router.get('/notifications/unsubscribe', unsubscribe.show);
   router.post('/notifications/unsubscribe', unsubscribe.update);
 

@@ -4,12 +4,15 @@ import { createAccountService } from './accounts';
 import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
+import { createSwapService } from './swaps';
 
 /** Every service the handlers use, built once per app from the same deps. */
 export function createServices(deps: AppDeps, sessionStore: SessionEnder) {
+  const listings = createListingService(deps);
   return {
     accounts: createAccountService(deps),
-    listings: createListingService(deps),
+    listings,
+    swaps: createSwapService(deps, listings),
     messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),
     sessions: {

@@ -32,6 +32,10 @@ declare global {
     // Passport's req.user is the board's User model.
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends UserModel {}
+    interface Locals {
+      /** The swap state of a conversation page (routes/swaps.ts `panel`, views/swaps/_panel.ejs). */
+      swapPanel?: Record<string, unknown>;
+    }
     interface Request {
       /** The page's language (middleware/locals.ts). */
       locale: Locale;

@@ -15,6 +15,8 @@ export function dashboardHandlers(ctx: RouteContext) {
       mail: await mailQueueStatus(),
       purgeRuns: purgeRuns.map(presentPurgeRun),
       moderators: moderators.map(presentModerator),
+      // Agreed and completed swaps per month: counts only.
+      swapMonths: await ctx.services.swaps.monthlyCounts(),
     });
   }
 
