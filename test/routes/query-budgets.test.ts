@@ -11,14 +11,16 @@ import { countQueries, type QueryLog } from '../helpers/query-count';
 // that loads one row per item (an N+1) fails here with its statements listed.
 
 const BUDGETS: Record<string, number> = {
-  '/matches': 10,
+  // Pairs, "who wants my home" and their cards; the three-way swaps (rings, count, the
+  // cards of their homes, the ring conversations) and the interest marks of all of them.
+  '/matches': 15,
   '/messages': 5,
-  '/messages/:id': 10,
+  '/messages/:id': 11, // + the swap panel (participants' steps and names, one query)
   '/listings': 6,
   '/listings/:id': 9,
   '/favourites': 6,
   '/account': 6,
-  '/account/data': 15,
+  '/account/data': 16, // + interest marks
 };
 
 interface World { user: User; a: Agent; conversations: number[]; other: Listing }
