@@ -44,5 +44,11 @@ export async function matchesCli(
 }
 
 if (require.main === module) {
-  matchesCli(process.argv.slice(2)).then((code) => process.exit(code));
+  matchesCli(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      // The CLI reports its own failures; this is for the unexpected ones.
+      console.error(err);
+      process.exit(1);
+    });
 }

@@ -109,6 +109,8 @@ export function createApp(deps: AppDeps): BoardApp {
     close: () => {
       sessionStore.stopExpiringSessions();
       pageCache.close();
+      // close() is synchronous for its callers; stopping the probe only clears timers and
+      // closes the probe's own connection, and never rejects.
       void health.stop();
     },
   };

@@ -16,7 +16,7 @@ import { accountLimitKeys } from './rate-limits';
 import { deleteListingRings } from './rings';
 
 /**
- * Erases accounts with the cascade of SPEC §9. Used by the purge job (passive accounts)
+ * Erases accounts with the cascade of docs/product.md#the-purge. Used by the purge job (passive accounts)
  * and by POST /account/delete (the tenant's own erasure), always inside the caller's
  * transaction so a batch is deleted completely or not at all.
  *

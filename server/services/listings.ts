@@ -13,7 +13,7 @@ import { refreshListingEdges } from './match-graph';
 
 export { FIT } from './fit';
 
-// Listings (SPEC §6): a tenant's one listing, search, mutual matching, favourites and
+// Listings (docs/product.md#listings, #search, #matching-and-headroom): a tenant's one listing, search, mutual matching, favourites and
 // listing reports. Everything that lists listings is a database query with LIMIT and a
 // COUNT on the indexed columns (status + district / created_at / rent / size, and
 // listing_wanted_districts (district, listing_id)), so it stays fast with 50,000 rows.

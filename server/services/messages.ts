@@ -75,7 +75,7 @@ export function checkUnsubscribe(secret: string, u: unknown, e: unknown, sig: un
 }
 
 /**
- * Private messages between tenants (SPEC §7). Every send is one transaction: the
+ * Private messages between tenants (docs/product.md#messages). Every send is one transaction: the
  * message, the conversation's last message and both participants' rows, the recipient's
  * unread count raised in SQL, and the notice e-mail queued (server/mail/queue.ts). A
  * notice never holds the message text; the mail server's state never fails a send.

@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import type { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createConversation, createListing, createUser, tenantWithListing } from '../helpers/factories';
 import { signIn, type Agent } from '../helpers/http';
-import { tenantWithListing } from '../helpers/listing-factories';
-import { createConversation } from '../helpers/message-factories';
 import { countQueries, type QueryLog } from '../helpers/query-count';
 
 // Every signed-in page is a handful of indexed lookups, whatever the tenant has: the
@@ -36,7 +34,7 @@ async function world(n: number): Promise<World> {
     const partner = await createUser();
     const listing = await createListing(partner, { district: 'vallila', wantedDistricts: ['kallio'] });
     other ??= listing;
-    const conversation = await createConversation(listing, user, [{ from: user, body: 'Hej!' }, { from: partner, body: 'Hej själv!' }]);
+    const { conversation } = await createConversation(listing, user, [{ from: user, body: 'Hej!' }, { from: partner, body: 'Hej själv!' }]);
     conversations.push(conversation.id);
     await context().board.services.listings.favourite(user, listing);
   }

@@ -4,10 +4,8 @@ import { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import { context, deliverQueuedMail } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import { agent, signIn, type Agent } from '../helpers/http';
-import { postForm } from '../helpers/message-factories';
-import { createModerator, signInModerator } from '../helpers/moderation-factories';
+import { createListing, createModerator, createUser } from '../helpers/factories';
+import { agent, postForm, signIn, signInModerator, type Agent } from '../helpers/http';
 
 // Three-way swaps on /matches, interest marks, the ring's shared conversation, and
 // closing a swap (agreed → summary → swapped), as tenants use them.

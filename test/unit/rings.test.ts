@@ -11,8 +11,7 @@ import {
   computeRings, countRingsForListing, rebuildRings, refreshListingRings, ringsForListing,
 } from '../../server/services/rings';
 import { context } from '../helpers/context';
-import { createUser } from '../helpers/factories';
-import { createModerator } from '../helpers/moderation-factories';
+import { createModerator, createUser } from '../helpers/factories';
 
 // Three-way swaps: a ring A → B → C → A exists when B's flat meets A's wishes, C's meets
 // B's and A's meets C's. Rings must follow every kind of listing change at once.
