@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { formatListingChangeTable, runListingChangeBench } from './listing-change';
 import { formatMailTable, runMailBench } from './mail';
 import { formatPurgeTable, runPurgeBench } from './purge';
 import { FULL_CROWD } from './crowd';
 import { cpuPressure, formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
 
-// npm run bench [-- purge | -- mail [--mails N]] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
+// npm run bench [-- purge | -- mail [--mails N] | -- listing-change [--changes N]] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
 // Uses --database (or DATABASE_URL) when it points to PostgreSQL (that database is
 // emptied!), else a fresh SQLite file in a temporary folder.
 async function main(): Promise<number> {
@@ -19,6 +20,7 @@ async function main(): Promise<number> {
       messages: { type: 'string' },
       accounts: { type: 'string' },
       mails: { type: 'string' },
+      changes: { type: 'string', default: '200' },
       conversations: { type: 'string', default: '200' },
       database: { type: 'string' },
       // App processes, one table each: "1", "2" or "1,2" (PostgreSQL's default).
@@ -51,6 +53,14 @@ async function main(): Promise<number> {
   if (positionals[0] === 'mail') {
     const result = await runMailBench({ mails: Number(values.mails ?? 10_000), databaseUrl: pg });
     console.log('\n' + formatMailTable(result));
+    emit(result);
+    return result.pass ? 0 : 1;
+  }
+  if (positionals[0] === 'listing-change') {
+    const result = await runListingChangeBench({
+      tenants: Number(values.tenants ?? 100_000), listings: Number(values.listings ?? 50_000), changes: Number(values.changes),
+    });
+    console.log('\n' + formatListingChangeTable(result));
     emit(result);
     return result.pass ? 0 : 1;
   }
