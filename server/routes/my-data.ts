@@ -6,6 +6,7 @@ import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { districtName } from '../services/districts';
+import { presentMyData } from '../presenters/my-data';
 import { parseForm } from '../validation';
 import type { RouteContext } from './context';
 
@@ -27,8 +28,7 @@ export function myDataHandlers(ctx: RouteContext) {
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
     const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
     res.status(status).render('account/data', {
-      data, deleteErrors, retentionMonths: config.purge.retentionMonths,
-      districtName: (code: string) => districtName(code, req.locale),
+      data: presentMyData(data, (code) => districtName(code, req.locale)), deleteErrors, retentionMonths: config.purge.retentionMonths,
     });
   }
 
