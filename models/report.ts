@@ -3,7 +3,9 @@ import {
 } from 'sequelize';
 
 export const REPORT_REASONS = ['money', 'not_own_flat', 'fake', 'offensive', 'other'] as const;
-export type ReportReason = (typeof REPORT_REASONS)[number];
+/** A listing can also be reported for one of its photos. */
+export const LISTING_REPORT_REASONS = [...REPORT_REASONS, 'inappropriate_photo'] as const;
+export type ReportReason = (typeof LISTING_REPORT_REASONS)[number];
 export const REPORT_STATUS = { OPEN: 'open', RESOLVED: 'resolved', DISMISSED: 'dismissed' } as const;
 export type ReportStatus = (typeof REPORT_STATUS)[keyof typeof REPORT_STATUS];
 export const REPORT_KINDS = ['listing', 'message'] as const;

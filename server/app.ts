@@ -16,6 +16,8 @@ import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type 
 import { createPageCache } from './middleware/page-cache';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { mountRoutes } from './routes';
+import { servePublicPhotos } from './routes/photos';
+import { parsePhotoUploads } from './middleware/photo-upload';
 import { isVisitorPage, limitSearches } from './routes/listings';
 import { unreadTotalLocal } from './routes/messages';
 import { markSecondFactor } from './routes/totp';
@@ -79,6 +81,8 @@ export function createApp(deps: AppDeps): BoardApp {
   }
 
   app.use(refuseBadQuery);
+  // Photos of active listings, straight from the database before any session work.
+  app.use(servePublicPhotos(services.photos));
   // Anonymous search and listing pages from memory, before any session work.
   const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`, deps.cacheBus);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
@@ -100,6 +104,9 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(templateLocals);
   app.use(unreadTotalLocal({ ...deps, services }));
   app.use(csrfLocals);
+  // The listing form and the photos page are multipart: their fields (the CSRF token
+  // among them) are read here, their files kept in memory for the route.
+  app.use(parsePhotoUploads);
   app.use(keepFormAfterTimeout(deps));
   app.use(csrfProtection);
 

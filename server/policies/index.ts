@@ -4,6 +4,7 @@ import { accountRules } from './account';
 import { messageRules } from './message';
 import { adminRules } from './admin';
 import { listingRules } from './listing';
+import { photoRules } from './photo';
 
 // Who may do what. Each area of the product has a file of one-line rules; `can` is also
 // given to templates so a button shows exactly when the server would allow the action.
@@ -18,6 +19,7 @@ const RULES: Record<string, Rule> = {
   ...messageRules,
   ...adminRules,
   ...listingRules,
+  ...photoRules,
 };
 
 export function registerRules(rules: Record<string, Rule>): void {

@@ -8,6 +8,7 @@ import { listingsRouter } from './listings';
 import { messagesRouter } from './messages';
 import { myDataRouter } from './my-data';
 import { pagesRouter } from './pages';
+import { photosRouter } from './photos';
 import { totpRouter } from './totp';
 
 // The one route table: every URL the board answers is mounted here (SPEC §13).
@@ -17,6 +18,7 @@ export function mountRoutes(app: Express, ctx: RouteContext, passport: PassportS
   app.use(totpRouter(ctx));
   app.use('/account', myDataRouter(ctx));
   app.use('/account', accountRouter(ctx));
+  app.use(photosRouter(ctx));
   app.use(listingsRouter(ctx));
   app.use(messagesRouter(ctx));
   app.use('/admin', adminRouter(ctx));

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listing';
-import { REPORT_REASONS } from '../../models/report';
+import { LISTING_REPORT_REASONS } from '../../models/report';
 import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
 import { requireUser, safeNext } from '../middleware/auth';
 import { takeKeptForm } from '../middleware/kept-form';
@@ -15,6 +15,7 @@ import {
 } from '../validation/listing';
 import { ACCOUNT_SECTIONS } from './account-sections';
 import { matchesRouter } from './matches';
+import { photoFormState } from './photos';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -83,6 +84,7 @@ export function listingsRouter(ctx: RouteContext): Router {
     opts: { listing?: Listing; values: ListingFormValues; errors: FieldErrors },
   ) {
     res.status(status).render('listings/form', {
+      photoForm: photoFormState(req.body, opts.errors, opts.listing?.photos?.length ?? 0),
       editing: opts.listing ? presentListing(opts.listing, req.user, req.locale) : null,
       values: opts.values,
       errors: opts.errors,
@@ -111,7 +113,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       listing: view,
       isFavourite,
       reported,
-      reportReasons: REPORT_REASONS,
+      reportReasons: LISTING_REPORT_REASONS,
       reportValues: report.values,
       reportErrors: report.errors,
       showContact: can(viewer, 'message.start', listing),
@@ -166,9 +168,13 @@ export function listingsRouter(ctx: RouteContext): Router {
       return res.redirect(303, `/listings/${own.id}/edit`);
     }
     const parsed = parseListingForm(req.body, req.locale);
-    if (!parsed.ok) return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: parsed.fields });
+    // Photos chosen on the form (multipart) are checked in the same pass as the text.
+    const photos = await ctx.services.photos.prepare(req.photoUpload, req.body, 0);
+    if (!parsed.ok || Object.keys(photos.errors).length > 0) {
+      return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors } });
+    }
     try {
-      const listing = await listings.create(user, parsed.data);
+      const listing = await listings.create(user, parsed.data, (l, t) => ctx.services.photos.addAll(l.id, photos.photos, t));
       req.flash('success', 'listings:flash.created');
       res.redirect(303, `/listings/${listing.id}`);
     } catch (err) {
@@ -216,10 +222,11 @@ export function listingsRouter(ctx: RouteContext): Router {
     const listing = req.listingRecord!;
     if (!permit(req, res, listing, 'listing.edit')) return;
     const parsed = parseListingForm(req.body, req.locale);
-    if (!parsed.ok) {
-      return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: parsed.fields });
+    const photos = await ctx.services.photos.prepare(req.photoUpload, req.body, listing.photos?.length ?? 0);
+    if (!parsed.ok || Object.keys(photos.errors).length > 0) {
+      return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors } });
     }
-    await listings.update(listing, parsed.data);
+    await listings.update(listing, parsed.data, (l, t) => ctx.services.photos.addAll(l.id, photos.photos, t));
     req.flash('success', 'listings:flash.updated');
     res.redirect(303, `/listings/${listing.id}`);
   });

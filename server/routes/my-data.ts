@@ -59,7 +59,8 @@ export function myDataRouter(ctx: RouteContext): Router {
     res.set('Content-Type', 'application/json; charset=utf-8');
     // Quoted as the contract says; the name is ASCII digits and dashes only.
     res.set('Content-Disposition', `attachment; filename="bostadsbyte-export-${day}.json"`);
-    res.send(toExportJson(data));
+    // The photos travel inside the JSON (base64 of the board's WebP files): one file, as before.
+    res.send(toExportJson(data, await ctx.services.photos.exportFor(req.user!.id)));
   });
 
   router.post('/emails', requireUser, async (req, res) => {

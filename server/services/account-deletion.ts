@@ -4,6 +4,7 @@ import { Conversation } from '../../models/conversation';
 import { ConversationParticipant } from '../../models/conversation-participant';
 import { Favourite } from '../../models/favourite';
 import { Listing } from '../../models/listing';
+import { ListingPhoto } from '../../models/listing-photo';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { Message } from '../../models/message';
 import { QueuedMail } from '../../models/queued-mail';
@@ -106,6 +107,8 @@ export async function deleteAccounts(
     await Report.update({ listingId: null }, { where: { listingId: inListings }, transaction });
     await Favourite.destroy({ where: { listingId: inListings }, transaction });
     await ListingWantedDistrict.destroy({ where: { listingId: inListings }, transaction });
+    // Its photos (their bytes are in these rows; secure_delete zeroes the freed pages).
+    await ListingPhoto.destroy({ where: { listingId: inListings }, transaction });
     // The listing's match edges, both directions: other tenants' matches lose it at once.
     await sequelize.query('DELETE FROM match_edges WHERE wanter_id IN (:listingIds)', { replacements: { listingIds }, transaction });
     await sequelize.query('DELETE FROM match_edges WHERE home_id IN (:listingIds)', { replacements: { listingIds }, transaction });

@@ -5,6 +5,7 @@ import { createAccountService } from './accounts';
 import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
+import { createPhotoService } from './photos';
 
 /** Every service the handlers use, built once per app from the same deps. */
 export function createServices(deps: AppDeps, sessionStore: BoardStore) {
@@ -13,6 +14,7 @@ export function createServices(deps: AppDeps, sessionStore: BoardStore) {
     listings: createListingService(deps),
     messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),
+    photos: createPhotoService(deps),
     sessions: {
       /** Ends every session of one account (password change, suspension, deletion). */
       endAllFor: (userId: number, exceptSid?: string) => sessionStore.endAllFor(userId, exceptSid),

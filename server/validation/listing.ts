@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BUILDING_TYPES, type BuildingType } from '../../models/listing';
-import { REPORT_REASONS } from '../../models/report';
+import { LISTING_REPORT_REASONS } from '../../models/report';
 import type { Locale } from '../i18n';
 import { districtName, expandAreas, findDistrict, isDistrictCode } from '../services/districts';
 import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
@@ -199,10 +199,10 @@ export function listingFormValues(body: unknown): ListingFormValues {
 const reportSchema = z.object({
   reason: z.unknown().transform((v, ctx) => {
     const s = str(v);
-    if (!(REPORT_REASONS as readonly string[]).includes(s)) {
+    if (!(LISTING_REPORT_REASONS as readonly string[]).includes(s)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.report_reason' });
     }
-    return s as (typeof REPORT_REASONS)[number];
+    return s as (typeof LISTING_REPORT_REASONS)[number];
   }),
   details: freeText('listings:errors.report_details'),
 });

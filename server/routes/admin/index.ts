@@ -7,6 +7,7 @@ import { hasSecondFactor, mustChangePassword } from '../totp';
 import { auditRouter } from './audit';
 import { dashboardRouter } from './dashboard';
 import { listingsRouter } from './listings';
+import { adminPhotosRouter } from './photos';
 import { reportsRouter } from './reports';
 import { usersRouter } from './users';
 
@@ -43,6 +44,7 @@ export function adminRouter(ctx: RouteContext): Router {
   const router = Router();
   router.use(requireModerator(ctx));
   router.use('/reports', reportsRouter(ctx));
+  router.use('/listings', adminPhotosRouter(ctx));
   router.use('/listings', listingsRouter(ctx));
   router.use('/users', usersRouter(ctx));
   router.use('/audit', auditRouter(ctx));

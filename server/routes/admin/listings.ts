@@ -8,6 +8,7 @@ import type { RouteContext } from '../../services';
 import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
 import { idParam, loaded, moderator, returnTo } from './helpers';
+import { adminPhotosOf } from './photos';
 
 // Hiding needs a reason: the owner is shown it. Restoring or removing may say why.
 const ACTIONS = {
@@ -51,6 +52,7 @@ export function listingsRouter(ctx: RouteContext): Router {
       reports: reports.map(presentReport),
       values: form.values ?? {},
       errors: form.errors ?? {},
+      photos: await adminPhotosOf(ctx, listing, _req),
     });
   }
 
