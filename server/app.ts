@@ -96,6 +96,10 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
+  // The listing form and the photos page are multipart: their fields (the CSRF token
+  // among them, and the text a form sent after the session's end keeps) are read here,
+  // a signed-in tenant's files kept in memory for the route.
+  app.use(parsePhotoUploads);
   app.use(absoluteTimeout(deps));
   app.use(markSecondFactor);
   app.use(noStoreWhenSignedIn);
@@ -104,9 +108,6 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(templateLocals);
   app.use(unreadTotalLocal({ ...deps, services }));
   app.use(csrfLocals);
-  // The listing form and the photos page are multipart: their fields (the CSRF token
-  // among them) are read here, their files kept in memory for the route.
-  app.use(parsePhotoUploads);
   app.use(keepFormAfterTimeout(deps));
   app.use(csrfProtection);
 

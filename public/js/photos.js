@@ -4,7 +4,7 @@
 (function () {
   'use strict';
   var form = document.querySelector('form[data-photo-form]');
-  if (!form || !window.FormData || !window.XMLHttpRequest || !window.URL || !URL.createObjectURL) return;
+  if (!form || !window.FormData || !window.XMLHttpRequest) return;
 
   var slots = Array.prototype.slice.call(form.querySelectorAll('[data-photo-slot]'));
 
@@ -32,13 +32,18 @@
       preview.textContent = '';
       preview.hidden = true;
       var file = input.files && input.files[0];
-      if (file && /^image\//.test(file.type)) {
-        var img = document.createElement('img');
-        img.alt = '';
-        img.src = URL.createObjectURL(file);
-        img.onload = function () { URL.revokeObjectURL(img.src); };
-        preview.appendChild(img);
-        preview.hidden = false;
+      if (file && /^image\//.test(file.type) && window.FileReader) {
+        // A data: URL, which the page's Content-Security-Policy allows for images (blob: it does not).
+        var reader = new FileReader();
+        reader.onload = function () {
+          var img = document.createElement('img');
+          img.alt = '';
+          img.src = String(reader.result);
+          preview.textContent = '';
+          preview.appendChild(img);
+          preview.hidden = false;
+        };
+        reader.readAsDataURL(file);
       }
       showSlots();
     });

@@ -42,13 +42,15 @@ describe('in a real browser: photos of the home', function () {
 
   /** Every image on the page has loaded (a photo the board could not serve has no width). */
   async function brokenImages(page: Page): Promise<string[]> {
-    return page.locator('main img').evaluateAll((imgs) =>
-      (imgs as HTMLImageElement[]).filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.getAttribute('src') ?? ''));
+    // A string, evaluated in the page: the test code itself has no DOM types.
+    return page.evaluate(`[...document.querySelectorAll('main img')]
+      .filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.getAttribute('src') || '')`);
   }
 
   it('uploads a photo with the listing form without JavaScript, and shows it', async () => {
     const context = await server.newContext({ javaScriptEnabled: false, locale: 'en' });
     const page = await signInWithForm(context, 'demo_bench', demoPassword);
+    await page.goto('/language?lang=en&return=/');
     listingPath = await ownListingPath(page);
     await page.goto(`${listingPath}/edit`);
     await page.setInputFiles('[name=photo_1]', { name: 'living-room.jpg', mimeType: 'image/jpeg', buffer: await demoJpeg(0) });
@@ -77,6 +79,7 @@ describe('in a real browser: photos of the home', function () {
   it('uploads photos on the photos page with JavaScript: a preview, then the photos', async () => {
     const context = await server.newContext({ locale: 'en' });
     const page = await signInWithForm(context, 'demo_bench', demoPassword);
+    await page.goto('/language?lang=en&return=/');
     listingPath ??= await ownListingPath(page);
     await page.goto(`${listingPath}/photos`);
     const before = await page.locator('ol.photo-manage > li').count();
