@@ -27,16 +27,6 @@ export interface PhotoUpload {
   tooManyFiles: boolean;
 }
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      /** The files of a multipart photo form (middleware/photo-upload.ts). */
-      photoUpload?: PhotoUpload;
-    }
-  }
-}
-
 const UPLOAD_PATHS = [/^\/listings$/, /^\/listings\/\d{1,9}$/, /^\/listings\/\d{1,9}\/photos$/];
 /** The listing form's fields (wanted_districts repeats once per district) and the photo slots. */
 const FIELD_LIMIT = 400;

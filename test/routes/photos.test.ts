@@ -8,14 +8,11 @@ import { ListingPhoto } from '../../models/listing-photo';
 import { Listing } from '../../models/listing';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
-import { agent, csrfFrom, signIn, type Agent } from '../helpers/http';
-import { listingForm } from '../helpers/listing-factories';
+import { createListing, createModerator, createUser, DEFAULT_PASSWORD, listingForm, purge } from '../helpers/factories';
+import { agent, csrfFrom, signIn, signInModerator, type Agent } from '../helpers/http';
 import {
   animatedGif, CAMERA_MODEL, pdfBytes, phoneJpeg, pixelBombPng, plainJpeg, PNG_TEXT, pngWithText,
 } from '../helpers/photo-fixtures';
-import { createModerator, signInModerator } from '../helpers/moderation-factories';
-import { purge } from '../helpers/purge-factories';
 
 // Photos of the home: what is served carries nothing but pixels (checked by reading the
 // served bytes' metadata with sharp, not by trusting the board's code), the uploaded
