@@ -4,6 +4,7 @@ import type { FieldErrors } from '../errors';
 import { deleteOutboxMailsTo } from '../mail/outbox';
 import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
+import { presentPhoto } from '../presenters/photo';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { districtName } from '../services/districts';
 import { parseForm } from '../validation';
@@ -26,8 +27,10 @@ export function myDataHandlers(ctx: RouteContext) {
 
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
     const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
+    // The listing's photos, hidden ones too: the tenant sees everything the board keeps.
+    const photos = data.listing ? (await ctx.services.photos.forListing(data.listing.id)).map(presentPhoto) : [];
     res.status(status).render('account/data', {
-      data, deleteErrors, retentionMonths: config.purge.retentionMonths,
+      data, deleteErrors, retentionMonths: config.purge.retentionMonths, photos,
       districtName: (code: string) => districtName(code, req.locale),
     });
   }

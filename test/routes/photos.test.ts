@@ -312,6 +312,8 @@ describe('photos of a listing', function () {
   it('puts the tenant\'s own photos in the export, as base64 of the served file', async () => {
     const { user, listing, a } = await tenantAndListing();
     await addPhotos(a, listing.id, [{ data: await plainJpeg(), alt: 'Bedroom' }]);
+    // "My data" lists them too (right of access).
+    expect((await a.get('/account/data')).text).to.include('>Bedroom</a>');
     const res = await a.get('/account/export').buffer(true);
     const data = JSON.parse(res.text) as { listing: { photos: { altText: string; data: string; contentType: string }[] } };
     expect(data.listing.photos).to.have.length(1);

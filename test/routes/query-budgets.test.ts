@@ -21,7 +21,7 @@ const BUDGETS: Record<string, number> = {
   '/listings/:id': 10,
   '/favourites': 7,
   '/account': 7,
-  '/account/data': 16, // + interest marks
+  '/account/data': 17, // + interest marks, + the listing's photos
 };
 
 interface World { user: User; a: Agent; conversations: number[]; other: Listing }
