@@ -2,8 +2,9 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 
-export const PHOTO_STATUS = { VISIBLE: 'visible', HIDDEN: 'hidden' } as const;
-export type PhotoStatus = (typeof PHOTO_STATUS)[keyof typeof PHOTO_STATUS];
+import { PHOTO_STATUS, type PhotoStatus } from '../server/types/constants';
+
+export { PHOTO_STATUS, type PhotoStatus };
 
 /**
  * One photo of a listing: the board's two re-encodings (WebP, no metadata), never the

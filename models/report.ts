@@ -2,12 +2,9 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 
-export const REPORT_REASONS = ['money', 'not_own_flat', 'fake', 'offensive', 'other'] as const;
-/** A listing can also be reported for one of its photos. */
-export const LISTING_REPORT_REASONS = [...REPORT_REASONS, 'inappropriate_photo'] as const;
-export type ReportReason = (typeof LISTING_REPORT_REASONS)[number];
-export const REPORT_STATUS = { OPEN: 'open', RESOLVED: 'resolved', DISMISSED: 'dismissed' } as const;
-export type ReportStatus = (typeof REPORT_STATUS)[keyof typeof REPORT_STATUS];
+import { LISTING_REPORT_REASONS, REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus } from '../server/types/constants';
+
+export { LISTING_REPORT_REASONS, REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus };
 export const REPORT_KINDS = ['listing', 'message'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 

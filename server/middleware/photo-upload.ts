@@ -2,6 +2,7 @@ import busboy from 'busboy';
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors';
 import { PHOTO_LIMITS } from '../services/photo-images';
+import type { PhotoUpload, UploadedFile } from '../types/domain';
 
 // The multipart forms that carry photos: the listing form (new and edit) and a listing's
 // photos page. Parsed here, before the CSRF check, because the token is one of the
@@ -11,21 +12,7 @@ import { PHOTO_LIMITS } from '../services/photo-images';
 // 10 MB each, a fixed number of fields and parts. A file over 10 MB is read to its end
 // and dropped, so its form can still come back with "larger than 10 MB" next to it.
 
-export interface UploadedFile {
-  /** The form field's name (photo_1 … photo_8). */
-  field: string;
-  /** What the browser called it: empty when no file was chosen. Never trusted for the kind. */
-  filename: string;
-  data: Buffer;
-  /** Longer than PHOTO_LIMITS.fileBytes (data is then empty). */
-  tooLarge: boolean;
-}
-
-export interface PhotoUpload {
-  files: UploadedFile[];
-  /** More file parts were sent than a listing may have photos. */
-  tooManyFiles: boolean;
-}
+export type { PhotoUpload, UploadedFile };
 
 const UPLOAD_PATHS = [/^\/listings$/, /^\/listings\/\d{1,9}$/, /^\/listings\/\d{1,9}\/photos$/];
 /** The listing form's fields (wanted_districts repeats once per district) and the photo slots. */

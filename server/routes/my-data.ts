@@ -7,6 +7,7 @@ import { eraseOwnAccount } from '../services/account-deletion';
 import { presentPhoto } from '../presenters/photo';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { districtName } from '../services/districts';
+import { presentMyData } from '../presenters/my-data';
 import { parseForm } from '../validation';
 import type { RouteContext } from './context';
 
@@ -30,8 +31,8 @@ export function myDataHandlers(ctx: RouteContext) {
     // The listing's photos, hidden ones too: the tenant sees everything the board keeps.
     const photos = data.listing ? (await ctx.services.photos.forListing(data.listing.id)).map(presentPhoto) : [];
     res.status(status).render('account/data', {
-      data, deleteErrors, retentionMonths: config.purge.retentionMonths, photos,
-      districtName: (code: string) => districtName(code, req.locale),
+      data: presentMyData(data, (code) => districtName(code, req.locale)), deleteErrors, retentionMonths: config.purge.retentionMonths,
+      photos,
     });
   }
 

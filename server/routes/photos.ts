@@ -1,12 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { PHOTO_STATUS } from '../../models/listing-photo';
-import { Forbidden, NotFound, type FieldErrors } from '../errors';
-import { can } from '../policies';
+import { NotFound, type FieldErrors } from '../errors';
+import { authorize, deniedError, explain } from '../policies';
 import { presentListing } from '../presenters/listing';
 import { presentPhotos } from '../presenters/photo';
 import { ACCEPTED_KINDS, PHOTO_LIMITS, parsePhotoFile } from '../services/photo-images';
 import type { PhotoService } from '../services/photos';
-import { hasBadCharacters } from '../validation';
+import { PHOTO_STATUS } from '../types/constants';
+import { altTextError, parsePhotoAlts } from '../validation/photos';
 import type { RouteContext } from './context';
 
 // Photos of a listing: the photo URLs, and the tenant's photos page (add, describe,
@@ -60,11 +60,16 @@ export function photoFormState(body: unknown, errors: FieldErrors, existing: num
   };
 }
 
-function altTextError(raw: unknown): string | null {
-  const alt = typeof raw === 'string' ? raw.trim() : '';
-  if (alt === '') return 'photos:errors.alt_required';
-  if (alt.length > PHOTO_LIMITS.altText || hasBadCharacters(alt)) return 'photos:errors.alt_invalid';
-  return null;
+/**
+ * The photos a multipart form brought: each chosen file decoded and re-encoded, with its
+ * alt text; every refusal keyed by its field. Nothing is stored here. `existing` is how
+ * many photos the listing has already. (Also used by the listing form's handlers.)
+ */
+export async function readPhotoForm(photos: Pick<PhotoService, 'prepare'>, req: Request, existing: number) {
+  const text = parsePhotoAlts(req.body);
+  const prepared = await photos.prepare(req.photoUpload, text.alts, existing);
+  const errors = { ...text.errors, ...prepared.errors };
+  return { photos: Object.keys(errors).length > 0 ? [] : prepared.photos, errors };
 }
 
 export function photoHandlers(ctx: RouteContext) {
@@ -77,13 +82,11 @@ export function photoHandlers(ctx: RouteContext) {
    */
   function permitManage(req: Request, res: Response, next: NextFunction) {
     const listing = req.loaded.listing!;
-    if (can(req.user, 'photo.manage', listing)) return next();
-    if (!can(req.user, 'listing.view', listing)) throw NotFound();
-    if (req.user && listing.userId === req.user.id) {
-      req.flash('error', 'listings:flash.not_in_this_state');
-      return res.redirect(303, `/listings/${listing.id}`);
-    }
-    throw Forbidden();
+    const decision = explain(req.user, 'photo.manage', listing);
+    if (decision.ok) return next();
+    if (decision.reason !== 'wrong_state') throw deniedError(decision);
+    req.flash('error', 'listings:flash.not_in_this_state');
+    res.redirect(303, `/listings/${listing.id}`);
   }
 
   /** The :photoId loader: a photo of the loaded listing, or 404. */
@@ -116,7 +119,7 @@ export function photoHandlers(ctx: RouteContext) {
     const found = await photos.bytes(file.key, file.size);
     if (!found) throw NotFound();
     const target = { listing: found.listing, photo: { status: found.photoVisible ? PHOTO_STATUS.VISIBLE : PHOTO_STATUS.HIDDEN } };
-    if (!can(req.user, 'photo.view', target)) throw NotFound();
+    authorize(req.user, 'photo.view', target, { hide: true });
     sendPhoto(res, found.bytes, found.isPublic ? CACHE_FOR_A_YEAR : 'private, no-store');
   }
 
@@ -129,7 +132,7 @@ export function photoHandlers(ctx: RouteContext) {
   async function create(req: Request, res: Response) {
     const listing = req.loaded.listing!;
     const existing = await photos.countFor(listing.id);
-    const prepared = await photos.prepare(req.photoUpload, req.body, existing);
+    const prepared = await readPhotoForm(photos, req, existing);
     if (prepared.photos.length === 0 && Object.keys(prepared.errors).length === 0) prepared.errors.photo_1 = 'photos:errors.none_chosen';
     if (Object.keys(prepared.errors).length > 0) return render(req, res, 422, { body: req.body, errors: prepared.errors });
     await photos.add(listing, prepared.photos);

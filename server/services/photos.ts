@@ -3,10 +3,9 @@ import { AuditLog } from '../../models/audit-log';
 import { LISTING_STATUS, Listing } from '../../models/listing';
 import { ListingPhoto, PHOTO_META, PHOTO_STATUS, type PhotoMeta } from '../../models/listing-photo';
 import type { User } from '../../models/user';
+import type { PhotoUpload } from '../types/domain';
 import type { AppDeps } from '../context';
 import { AppError, NotFound, type FieldErrors } from '../errors';
-import type { PhotoUpload } from '../middleware/photo-upload';
-import { hasBadCharacters } from '../validation';
 import { AUDIT_ACTIONS } from './moderation';
 import { PHOTO_LIMITS, PhotoRefused, processPhoto, type ProcessedPhoto } from './photo-images';
 
@@ -71,22 +70,20 @@ export function createPhotoService(deps: AppDeps) {
      * re-encoded, each refused one gets its own message next to its field, and each needs
      * its alt text. `existing` is how many photos the listing has already.
      */
-    async prepare(upload: PhotoUpload | undefined, body: unknown, existing: number): Promise<PreparedUpload> {
+    async prepare(upload: PhotoUpload | undefined, alts: Record<number, string>, existing: number): Promise<PreparedUpload> {
       const errors: FieldErrors = {};
       const photos: PreparedPhoto[] = [];
       if (!upload) return { photos, errors };
-      const fields = (body ?? {}) as Record<string, unknown>;
       if (upload.tooManyFiles) errors.photos = 'photos:errors.too_many';
       const chosen = upload.files.filter((f) => f.filename !== '' || f.data.length > 0 || f.tooLarge);
       if (existing + chosen.length > PHOTO_LIMITS.perListing) errors.photos = 'photos:errors.too_many';
       for (const file of chosen) {
         const m = /^photo_(\d)$/.exec(file.field);
         const field = m ? file.field : 'photos';
-        const altRaw = m ? fields[slotFields(Number(m[1])).alt] : undefined;
-        const altText = typeof altRaw === 'string' ? altRaw.trim() : '';
+        const altText = m ? (alts[Number(m[1])] ?? '') : '';
         const altField = m ? slotFields(Number(m[1])).alt : 'photos';
+        // Its length and characters are the form's to check (validation/photos.ts).
         if (altText === '') errors[altField] ??= 'photos:errors.alt_required';
-        else if (altText.length > PHOTO_LIMITS.altText || hasBadCharacters(altText)) errors[altField] ??= 'photos:errors.alt_invalid';
         if (file.tooLarge) {
           errors[field] ??= REFUSAL_KEYS.too_large!;
           continue;

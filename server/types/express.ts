@@ -4,9 +4,8 @@ import type { Listing } from '../../models/listing';
 import type { PhotoMeta } from '../../models/listing-photo';
 import type { Report } from '../../models/report';
 import type { User as UserModel } from '../../models/user';
-import type { Locale } from '../i18n';
-import type { PhotoUpload } from '../middleware/photo-upload';
-import type { ConversationRef } from './domain';
+import type { Locale } from './constants';
+import type { ConversationRef, PhotoUpload } from './domain';
 
 /** Text a tenant typed into a form sent after their session ended (middleware/kept-form.ts). */
 export interface KeptForm {

@@ -1,0 +1,24 @@
+// The board's named values, shared by every layer: the models store them, the rules and
+// forms check them, the views show them. This module imports nothing.
+
+/** A listing's states: shown, paused by its owner, hidden or removed by a moderator. */
+export const LISTING_STATUS = { ACTIVE: 'active', PAUSED: 'paused', HIDDEN: 'hidden', REMOVED: 'removed' } as const;
+export type ListingStatus = (typeof LISTING_STATUS)[keyof typeof LISTING_STATUS];
+export const BUILDING_TYPES = ['block', 'terraced', 'semi_detached', 'detached', 'wooden'] as const;
+export type BuildingType = (typeof BUILDING_TYPES)[number];
+
+export const REPORT_REASONS = ['money', 'not_own_flat', 'fake', 'offensive', 'other'] as const;
+/** A listing can also be reported for one of its photos. */
+export const LISTING_REPORT_REASONS = [...REPORT_REASONS, 'inappropriate_photo'] as const;
+export type ReportReason = (typeof LISTING_REPORT_REASONS)[number];
+/** A listing photo's states: shown with its listing, or hidden by a moderator (with a reason its tenant reads). */
+export const PHOTO_STATUS = { VISIBLE: 'visible', HIDDEN: 'hidden' } as const;
+export type PhotoStatus = (typeof PHOTO_STATUS)[keyof typeof PHOTO_STATUS];
+export const REPORT_STATUS = { OPEN: 'open', RESOLVED: 'resolved', DISMISSED: 'dismissed' } as const;
+export type ReportStatus = (typeof REPORT_STATUS)[keyof typeof REPORT_STATUS];
+
+export const ROLES = ['tenant', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+/** The board's languages: Swedish, Finnish, English. */
+export const LOCALES = ['sv', 'fi', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
