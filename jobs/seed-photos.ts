@@ -42,8 +42,15 @@ export function demoAltText(i: number): string {
   return ROOMS[i % ROOMS.length]!.label;
 }
 
-/** The demo pictures, processed as uploads are. */
-export async function demoPictures(): Promise<(ProcessedPhoto & { altText: string })[]> {
+let made: Promise<(ProcessedPhoto & { altText: string })[]> | undefined;
+
+/** The demo pictures, processed as uploads are (once per process: they never change). */
+export function demoPictures(): Promise<(ProcessedPhoto & { altText: string })[]> {
+  made ??= makeDemoPictures();
+  return made;
+}
+
+async function makeDemoPictures(): Promise<(ProcessedPhoto & { altText: string })[]> {
   const out: (ProcessedPhoto & { altText: string })[] = [];
   for (let i = 0; i < ROOMS.length; i++) {
     const jpeg = await demoJpeg(i);
