@@ -1,6 +1,7 @@
 import { rng } from '../jobs/seed';
 import type { Db } from '../models';
 import { INBOX_PAGE_SIZE } from '../server/services/messages';
+import { photoPath } from '../server/services/photo-images';
 
 // The crowd the web benchmark sends: many different searches, listings, tenants and
 // conversations, picked from the seeded database, so that each row measures what many
@@ -40,6 +41,8 @@ export interface Crowd {
   tenants: string[];
   /** Conversations of the signed-in tenants, with the participant who opens them. */
   threads: { tenant: string; conversationId: number }[];
+  /** Photo URLs of active listings, card thumbnails and large views, as pages link them. */
+  photos: Visit[];
 }
 
 
@@ -147,7 +150,19 @@ export async function pickCrowd(db: Db, size: CrowdSize): Promise<Crowd> {
   const [bench] = await q<{ n: number | string }>(
     `SELECT COUNT(*) AS n FROM conversation_participants cp JOIN users u ON u.id = cp.user_id WHERE u.username_lower = 'demo_bench'`,
   );
+  // Photos: the visible photos of active listings that the listing pages above show
+  // (the seeder gives a share of listings demo photos), thumbnails and large views.
+  const photoKeys = (await q<{ key: string }>(
+    `SELECT p.key FROM listing_photos p JOIN listings l ON l.id = p.listing_id
+      WHERE l.status = 'active' AND p.status = 'visible' ORDER BY p.id LIMIT :n`,
+    { n: size.listingPages },
+  )).map((r) => r.key);
+  const photos: Visit[] = photoKeys.flatMap((key) => [
+    { method: 'GET' as const, path: photoPath(key, 'thumb') },
+    { method: 'GET' as const, path: photoPath(key, 'large') },
+  ]);
   return {
+    photos,
     districts,
     searches: searchUrls(districts, size.searches),
     listingPages,

@@ -2,11 +2,12 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatListingChangeTable, runListingChangeBench } from './listing-change';
 import { formatMailTable, runMailBench } from './mail';
+import { formatPhotoTable, runPhotoBench } from './photos';
 import { formatPurgeTable, runPurgeBench } from './purge';
 import { FULL_CROWD } from './crowd';
 import { cpuPressure, formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
 
-// npm run bench [-- purge | -- mail [--mails N] | -- listing-change [--changes N]] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
+// npm run bench [-- purge | -- photos [--runs N] | -- mail [--mails N] | -- listing-change [--changes N]] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
 // Uses --database (or DATABASE_URL) when it points to PostgreSQL (that database is
 // emptied!), else a fresh SQLite file in a temporary folder.
 async function main(): Promise<number> {
@@ -21,6 +22,7 @@ async function main(): Promise<number> {
       accounts: { type: 'string' },
       mails: { type: 'string' },
       changes: { type: 'string', default: '200' },
+      runs: { type: 'string' },
       conversations: { type: 'string', default: '200' },
       database: { type: 'string' },
       // App processes, one table each: "1", "2" or "1,2" (PostgreSQL's default).
@@ -63,6 +65,12 @@ async function main(): Promise<number> {
     console.log('\n' + formatListingChangeTable(result));
     emit(result);
     return result.pass ? 0 : 1;
+  }
+  if (positionals[0] === 'photos') {
+    const result = await runPhotoBench(Number(values.runs ?? 9));
+    console.log('\n' + formatPhotoTable(result));
+    emit(result);
+    return 0;
   }
   if (positionals[0] === 'purge') {
     const result = await runPurgeBench({

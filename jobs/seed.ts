@@ -7,6 +7,7 @@ import type { Config } from '../server/config';
 import { DISTRICTS } from '../server/services/districts';
 import { newTotpSecret, totpUri } from '../server/services/totp';
 import { rebuildMatchGraph } from '../server/services/match-graph';
+import { seedPhotos } from './seed-photos';
 import { rebuildRings } from '../server/services/rings';
 
 // Realistic, deterministic demo data for trying the board and for the benchmarks.
@@ -176,14 +177,17 @@ export async function runSeed(
     while (chosen.size < wantedCount) chosen.add(random.pick(DISTRICTS).code);
     for (const code of chosen) wantedRows.push({ listing_id: firstListingId + i + 1, district: code });
   }
+  let photos = 0;
   await db.sequelize.transaction(async (transaction) => {
     await insertChunks(db, 'listings', listingRows, transaction);
     await insertChunks(db, 'listing_wanted_districts', wantedRows, transaction);
+    // A PRNG of their own, so the rest of the demo data stays as it was for the same seed.
+    photos = await seedPhotos(db, listingRows.map((l) => l.id as number), rng((opts.seed ?? 1) + 7919), transaction);
   });
   if (db.dialect === 'postgres') {
     await db.sequelize.query(`SELECT setval(pg_get_serial_sequence('listings', 'id'), (SELECT MAX(id) FROM listings))`);
   }
-  log(`listings: ${listingCount}`);
+  log(`listings: ${listingCount} (${photos} demo photos)`);
 
   // Conversations: demo_bench writes to `benchConversations` owners; the rest are spread
   // over random pairs, about ten messages each.

@@ -11,6 +11,7 @@ import { ConversationParticipant } from './conversation-participant';
 import { Favourite } from './favourite';
 import { JobLock } from './job-lock';
 import { Listing } from './listing';
+import { ListingPhoto } from './listing-photo';
 import { ListingWantedDistrict } from './listing-wanted-district';
 import { Message } from './message';
 import { PurgeRun } from './purge-run';
@@ -22,7 +23,7 @@ import { Token } from './token';
 import { User } from './user';
 
 export {
-  AuditLog, Block, Conversation, ConversationParticipant, Favourite, JobLock, Listing, ListingWantedDistrict, Message,
+  AuditLog, Block, Conversation, ConversationParticipant, Favourite, JobLock, Listing, ListingPhoto, ListingWantedDistrict, Message,
   PurgeRun, QueuedMail, Report, Session, Token, User,
 };
 
@@ -199,13 +200,14 @@ function queueTransactions(sequelize: Sequelize): void {
 function initModels(sequelize: Sequelize): void {
   for (const model of [
     User, Session, Token, Listing, ListingWantedDistrict, Favourite, Report, Conversation, ConversationParticipant,
-    Message, Block, AuditLog, PurgeRun, JobLock, QueuedMail,
+    Message, Block, AuditLog, PurgeRun, JobLock, QueuedMail, ListingPhoto,
   ]) {
     model.initModel(sequelize);
   }
   User.hasOne(Listing, { foreignKey: 'userId', as: 'listing' });
   Listing.belongsTo(User, { foreignKey: 'userId', as: 'owner' });
   Listing.hasMany(ListingWantedDistrict, { foreignKey: 'listingId', as: 'wantedDistricts' });
+  ListingPhoto.belongsTo(Listing, { foreignKey: 'listingId', as: 'listing' });
   Favourite.belongsTo(Listing, { foreignKey: 'listingId', as: 'listing' });
   Conversation.hasMany(ConversationParticipant, { foreignKey: 'conversationId', as: 'participants' });
   ConversationParticipant.belongsTo(Conversation, { foreignKey: 'conversationId', as: 'conversation' });

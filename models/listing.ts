@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type NonAttribute,
   type Sequelize,
 } from 'sequelize';
+import type { PhotoMeta } from './listing-photo';
 import type { ListingWantedDistrict } from './listing-wanted-district';
 import type { User } from './user';
 
@@ -42,6 +43,8 @@ export class Listing extends Model<InferAttributes<Listing>, InferCreationAttrib
 
   declare owner?: NonAttribute<User>;
   declare wantedDistricts?: NonAttribute<ListingWantedDistrict[]>;
+  /** Its photos without their bytes, in order, when loaded with the listing. */
+  declare photos?: NonAttribute<PhotoMeta[]>;
 
   static initModel(sequelize: Sequelize): typeof Listing {
     Listing.init(

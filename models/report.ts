@@ -2,9 +2,9 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 
-import { REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus } from '../server/types/constants';
+import { LISTING_REPORT_REASONS, REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus } from '../server/types/constants';
 
-export { REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus };
+export { LISTING_REPORT_REASONS, REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus };
 export const REPORT_KINDS = ['listing', 'message'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 

@@ -20,6 +20,8 @@ import { unreadTotalLocal } from './middleware/unread';
 import { isVisitorPage, limitSearches } from './middleware/visitor-pages';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { probeRoutes, routes } from './routes';
+import { servePublicPhotos } from './routes/photos';
+import { parsePhotoUploads } from './middleware/photo-upload';
 import { createServices, type Services } from './services';
 import { MESSAGE_LIMITS } from './validation/messages';
 import { createViewEngine } from './view-engine';
@@ -68,6 +70,8 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(probeRoutes(health, { benchBareRoute: !!config.benchBareRoute }));
 
   app.use(refuseBadQuery);
+  // Photos of active listings, straight from the database before any session work.
+  app.use(servePublicPhotos(services.photos));
   // Anonymous search and listing pages from memory, before any session work.
   const pageCache = createPageCache(deps.db.sequelize, config.pageCacheMs, `pageCache${++appCount}`, deps.cacheBus);
   app.use(pageCache.serve(isVisitorPage, limitSearches(deps)));
@@ -81,6 +85,10 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
+  // The listing form and the photos page are multipart: their fields (the CSRF token
+  // among them, and the text a form sent after the session's end keeps) are read here,
+  // a signed-in tenant's files kept in memory for the route.
+  app.use(parsePhotoUploads);
   app.use(absoluteTimeout(deps));
   app.use(markSecondFactor);
   app.use(noStoreWhenSignedIn);

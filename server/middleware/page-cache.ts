@@ -21,7 +21,7 @@ import { SESSION_COOKIE, sessionHoldsData } from './session';
 const MAX_ENTRIES = 200;
 const COMPRESS_FROM = 1024;
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|ALTER|DROP)\b/i;
-const SHOWN_TABLES = /\b(listings|listing_wanted_districts|users)\b/i;
+const SHOWN_TABLES = /\b(listings|listing_wanted_districts|listing_photos|users)\b/i;
 const SESSION_COOKIE_RE = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE.replace(/[.]/g, '\\.')}=`);
 const KEPT_HEADERS = ['content-type', 'etag', 'x-robots-tag', 'cache-control', 'content-language'];
 

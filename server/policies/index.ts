@@ -3,6 +3,7 @@ import { accountRules } from './account';
 import { adminRules } from './admin';
 import type { Actor, Decision, Rule } from './decision';
 import { listingRules } from './listing';
+import { photoRules } from './photo';
 import { messageRules } from './message';
 
 // Who may do what. Each area of the product has a file of small rules; each rule answers
@@ -16,6 +17,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   ...messageRules,
   ...adminRules,
   ...listingRules,
+  ...photoRules,
 };
 
 /** The actions the policies know. */

@@ -4,6 +4,7 @@ import type { Locale } from '../i18n';
 import { can } from '../policies';
 import { collatorFor, districtName } from '../services/districts';
 import type { ListingFormValues } from '../validation/listing';
+import { presentCover, presentPhotos, type PhotoView } from './photo';
 
 // What a page may show of a listing (docs/product.md, "Who sees what"): the flat and the wishes to everyone who
 // may see the listing; the username only to signed-in tenants; the phone only when the
@@ -46,6 +47,10 @@ export interface ListingView {
   /** null unless the viewer is the owner or a moderator. */
   hiddenReason: string | null;
   reviewRequestedAt: Date | null;
+  /** The photos this viewer may see, in order (empty when none were loaded). */
+  photos: PhotoView[];
+  /** The card's picture: the cover among the visible photos. */
+  cover: PhotoView | null;
 }
 
 export function presentListing(listing: Listing, viewer: User | undefined, locale: Locale): ListingView {
@@ -85,6 +90,8 @@ export function presentListing(listing: Listing, viewer: User | undefined, local
     phone: owner && owner.phone && can(viewer, 'listing.seePhone', listing) ? owner.phone : null,
     hiddenReason: seesModeration ? listing.hiddenReason : null,
     reviewRequestedAt: seesModeration ? listing.reviewRequestedAt : null,
+    photos: presentPhotos(listing.photos ?? [], listing, viewer),
+    cover: presentCover(listing.photos),
   };
 }
 

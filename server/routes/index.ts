@@ -7,6 +7,7 @@ import { accountHandlers } from './account';
 import { auditHandlers } from './admin/audit';
 import { dashboardHandlers } from './admin/dashboard';
 import { adminListingHandlers } from './admin/listings';
+import { adminPhotoHandlers } from './admin/photos';
 import { reportHandlers } from './admin/reports';
 import { adminUserHandlers } from './admin/users';
 import { authHandlers } from './auth';
@@ -17,6 +18,7 @@ import { matchHandlers } from './matches';
 import { messageHandlers, unsubscribeHandlers } from './messages';
 import { myDataHandlers } from './my-data';
 import { pageHandlers } from './pages';
+import { photoHandlers } from './photos';
 import { swapHandlers } from './swaps';
 import { totpHandlers } from './totp';
 
@@ -62,6 +64,7 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   const account = accountHandlers(ctx);
   const myData = myDataHandlers(ctx);
   const listings = listingHandlers(ctx);
+  const photos = photoHandlers(ctx);
   const matches = matchHandlers(ctx);
   const favourites = favouriteHandlers(ctx);
   const messages = messageHandlers(ctx);
@@ -71,6 +74,7 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
     dashboard: dashboardHandlers(ctx),
     reports: reportHandlers(ctx),
     listings: adminListingHandlers(ctx),
+    photos: adminPhotoHandlers(ctx),
     users: adminUserHandlers(ctx),
     audit: auditHandlers(ctx),
   };
@@ -131,6 +135,17 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   router.post('/listings/:id/unfavourite', user, listings.load, listings.unfavourite);
   router.post('/listings/:id/report', user, listings.load, listings.report);
   router.post('/listings/:id/messages', user, messages.create);
+  // Photos of a listing (server/routes/photos.ts): its tenant's photos page (multipart
+  // uploads, parsed by middleware/photo-upload.ts), and the photo URLs that the early
+  // handler in app.ts did not answer (a paused listing, a hidden photo).
+  router.get('/listings/:id/photos', user, listings.load, photos.permitManage, photos.list);
+  router.post('/listings/:id/photos', user, listings.load, photos.permitManage, photos.create);
+  router.post('/listings/:id/photos/:photoId/alt', user, listings.load, photos.permitManage, photos.loadPhoto, photos.updateAlt);
+  router.post('/listings/:id/photos/:photoId/cover', user, listings.load, photos.permitManage, photos.loadPhoto, photos.makeCover);
+  router.post('/listings/:id/photos/:photoId/up', user, listings.load, photos.permitManage, photos.loadPhoto, photos.moveUp);
+  router.post('/listings/:id/photos/:photoId/down', user, listings.load, photos.permitManage, photos.loadPhoto, photos.moveDown);
+  router.post('/listings/:id/photos/:photoId/delete', user, listings.load, photos.permitManage, photos.loadPhoto, photos.remove);
+  router.get('/photos/:file', photos.show);
   router.get('/matches', user, matches.list);
   router.get('/matches/hidden', user, swaps.hidden);
   // Interest marks on a pair or a three-way swap (server/routes/swaps.ts).
@@ -167,6 +182,8 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   router.post('/admin/listings/:id/hide', admin.listings.load, admin.listings.hide);
   router.post('/admin/listings/:id/restore', admin.listings.load, admin.listings.restore);
   router.post('/admin/listings/:id/remove', admin.listings.load, admin.listings.remove);
+  router.post('/admin/listings/:id/photos/:photoId/hide', admin.listings.load, photos.loadPhoto, admin.photos.hide);
+  router.post('/admin/listings/:id/photos/:photoId/restore', admin.listings.load, photos.loadPhoto, admin.photos.restore);
   router.get('/admin/users', admin.users.list);
   router.get('/admin/users/:id', admin.users.load, admin.users.show);
   router.post('/admin/users/:id/suspend', admin.users.load, admin.users.suspend);

@@ -12,10 +12,11 @@ import {
   LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState,
   type ListingFormValues,
 } from '../validation/listing';
-import { BUILDING_TYPES, REPORT_REASONS } from '../types/constants';
+import { BUILDING_TYPES, LISTING_REPORT_REASONS } from '../types/constants';
 import type { Listing } from '../types/records';
 import { idOr404 } from '../validation/ids';
 import type { RouteContext } from './context';
+import { photoFormState, readPhotoForm } from './photos';
 
 /**
  * Listings: search, the listing page, the owner's create / edit / pause / resume /
@@ -50,6 +51,7 @@ export function listingHandlers(ctx: RouteContext) {
     opts: { listing?: Listing; values: ListingFormValues; errors: FieldErrors },
   ) {
     res.status(status).render('listings/form', {
+      photoForm: photoFormState(req.body, opts.errors, opts.listing?.photos?.length ?? 0),
       editing: opts.listing ? presentListing(opts.listing, req.user, req.locale) : null,
       values: opts.values,
       errors: opts.errors,
@@ -79,7 +81,7 @@ export function listingHandlers(ctx: RouteContext) {
       listing: view,
       isFavourite,
       reported,
-      reportReasons: REPORT_REASONS,
+      reportReasons: LISTING_REPORT_REASONS,
       reportValues: report.values,
       reportErrors: report.errors,
       reportDetailsLimit: LIMITS.text,
@@ -142,9 +144,13 @@ export function listingHandlers(ctx: RouteContext) {
       return res.redirect(303, `/listings/${own.id}/edit`);
     }
     const parsed = parseListingForm(req.body, req.locale);
-    if (!parsed.ok) return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: parsed.fields });
+    // Photos chosen on the form (multipart) are checked in the same pass as the text.
+    const photos = await readPhotoForm(ctx.services.photos, req, 0);
+    if (!parsed.ok || Object.keys(photos.errors).length > 0) {
+      return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors } });
+    }
     try {
-      const listing = await listings.create(user, parsed.data);
+      const listing = await listings.create(user, parsed.data, (l, t) => ctx.services.photos.addAll(l.id, photos.photos, t));
       req.flash('success', 'listings:flash.created');
       res.redirect(303, `/listings/${listing.id}`);
     } catch (err) {
@@ -176,10 +182,11 @@ export function listingHandlers(ctx: RouteContext) {
     const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.edit')) return;
     const parsed = parseListingForm(req.body, req.locale);
-    if (!parsed.ok) {
-      return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: parsed.fields });
+    const photos = await readPhotoForm(ctx.services.photos, req, listing.photos?.length ?? 0);
+    if (!parsed.ok || Object.keys(photos.errors).length > 0) {
+      return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors } });
     }
-    await listings.update(listing, parsed.data);
+    await listings.update(listing, parsed.data, (l, t) => ctx.services.photos.addAll(l.id, photos.photos, t));
     req.flash('success', 'listings:flash.updated');
     res.redirect(303, `/listings/${listing.id}`);
   }

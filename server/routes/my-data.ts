@@ -4,6 +4,7 @@ import type { FieldErrors } from '../errors';
 import { deleteOutboxMailsTo } from '../mail/outbox';
 import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
+import { presentPhoto } from '../presenters/photo';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { districtName } from '../services/districts';
 import { presentMyData } from '../presenters/my-data';
@@ -27,8 +28,11 @@ export function myDataHandlers(ctx: RouteContext) {
 
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
     const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
+    // The listing's photos, hidden ones too: the tenant sees everything the board keeps.
+    const photos = data.listing ? (await ctx.services.photos.forListing(data.listing.id)).map(presentPhoto) : [];
     res.status(status).render('account/data', {
       data: presentMyData(data, (code) => districtName(code, req.locale)), deleteErrors, retentionMonths: config.purge.retentionMonths,
+      photos,
     });
   }
 
@@ -45,7 +49,8 @@ export function myDataHandlers(ctx: RouteContext) {
     res.set('Content-Type', 'application/json; charset=utf-8');
     // Quoted as the contract says; the name is ASCII digits and dashes only.
     res.set('Content-Disposition', `attachment; filename="bostadsbyte-export-${day}.json"`);
-    res.send(toExportJson(data));
+    // The photos travel inside the JSON (base64 of the board's WebP files): one file, as before.
+    res.send(toExportJson(data, await ctx.services.photos.exportFor(req.user!.id)));
   }
 
   /** Turns all optional e-mail off or on again. */

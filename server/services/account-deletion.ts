@@ -4,6 +4,7 @@ import { Conversation } from '../../models/conversation';
 import { ConversationParticipant } from '../../models/conversation-participant';
 import { Favourite } from '../../models/favourite';
 import { Listing } from '../../models/listing';
+import { ListingPhoto } from '../../models/listing-photo';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import { Message } from '../../models/message';
 import { QueuedMail } from '../../models/queued-mail';
@@ -108,6 +109,8 @@ export async function deleteAccounts(
     await Report.update({ listingId: null }, { where: { listingId: inListings }, transaction });
     await Favourite.destroy({ where: { listingId: inListings }, transaction });
     await ListingWantedDistrict.destroy({ where: { listingId: inListings }, transaction });
+    // Its photos (their bytes are in these rows; secure_delete zeroes the freed pages).
+    await ListingPhoto.destroy({ where: { listingId: inListings }, transaction });
     // The listing's match edges, both directions, and its three-way swaps: other
     // tenants' matches and rings lose it at once.
     await deleteListingRings(listingIds, transaction);

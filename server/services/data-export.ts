@@ -22,7 +22,10 @@
  *     "hasBalcony", "hasSauna", "buildingType", "availableFrom", "description",
  *     "wanted": { "districts": [..], "roomsMin", "sizeMin", "rentMax", "lift", "balcony",
  *                 "sauna", "description" },
- *     "createdAt", "updatedAt"
+ *     "createdAt", "updatedAt",
+ *     "photos": [ { "position", "cover", "altText", "status" ("visible" | "hidden"),
+ *                   "hiddenReason", "width", "height", "contentType" ("image/webp"),
+ *                   "createdAt", "data" (the photo as the board shows it, base64) } ]
  *   },
  *   "favourites": [ { "listingId", "district", "rooms", "sizeM2", "rentEur", "savedAt" } ],
  *   "blocks": [ { "username", "blockedAt" } ],             // tenants I blocked
@@ -226,9 +229,19 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
 }
 
 /** The export file's content: MyData as JSON, without the page-only fields. */
-export function toExportJson(data: MyData): string {
+/** A photo of my listing in the export: the board's large view itself, base64 in the JSON. */
+export interface ExportPhoto {
+  position: number; cover: boolean; altText: string; status: string; hiddenReason: string | null;
+  width: number; height: number; contentType: string; createdAt: Date; data: string;
+}
+
+export function toExportJson(data: MyData, photos: ExportPhoto[] = []): string {
   return JSON.stringify(
-    { ...data, conversations: data.conversations.map(({ otherRemoved: _removed, ...c }) => c) },
+    {
+      ...data,
+      listing: data.listing ? { ...data.listing, photos } : null,
+      conversations: data.conversations.map(({ otherRemoved: _removed, ...c }) => c),
+    },
     null,
     2,
   );

@@ -4,6 +4,7 @@ import { createAccountService } from './accounts';
 import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
+import { createPhotoService } from './photos';
 import { createSwapService } from './swaps';
 
 /** Every service the handlers use, built once per app from the same deps. */
@@ -15,6 +16,7 @@ export function createServices(deps: AppDeps, sessionStore: SessionEnder) {
     swaps: createSwapService(deps, listings),
     messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),
+    photos: createPhotoService(deps),
     sessions: {
       /** Ends every session of one account (password change, suspension, deletion). */
       endAllFor: (userId: number, exceptSid?: string) => sessionStore.endAllFor(userId, exceptSid),

@@ -10,6 +10,7 @@ import {
   candidateFlat, candidateWish, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe, type Sql,
 } from './fit';
 import { refreshListingEdges } from './match-graph';
+import { createPhotoService } from './photos';
 
 // Listings (docs/product.md#listings, #search, #matching-and-headroom): a tenant's one listing, search, mutual matching, favourites and
 // listing reports. Everything that lists listings is a database query with LIMIT and a
@@ -94,14 +95,22 @@ const OWNER_FOR_CARDS = { model: User, as: 'owner', attributes: ['id', 'username
 export function createListingService(deps: AppDeps) {
   const { db, clock, logger, rateLimits } = deps;
   const sequelize = db.sequelize;
+  const photoService = createPhotoService(deps);
 
+  /** Loads what cards and pages show with a listing: its wanted districts and its photos (without their bytes). */
   async function attachWantedDistricts(listings: Listing[]): Promise<void> {
     if (listings.length === 0) return;
-    const rows = await ListingWantedDistrict.findAll({
-      where: { listingId: listings.map((l) => l.id) },
-      order: [['district', 'ASC']],
-    });
-    for (const l of listings) l.wantedDistricts = rows.filter((r) => r.listingId === l.id);
+    const [rows, photos] = await Promise.all([
+      ListingWantedDistrict.findAll({
+        where: { listingId: listings.map((l) => l.id) },
+        order: [['district', 'ASC']],
+      }),
+      photoService.forListings(listings.map((l) => l.id)),
+    ]);
+    for (const l of listings) {
+      l.wantedDistricts = rows.filter((r) => r.listingId === l.id);
+      l.photos = photos.get(l.id) ?? [];
+    }
   }
 
   /** Loads the listings with these ids for cards, in the given order. */
@@ -258,7 +267,7 @@ export function createListingService(deps: AppDeps) {
     },
 
     /** Creates the tenant's one listing; Conflict when they already have one. */
-    async create(user: User, input: ListingInput): Promise<Listing> {
+    async create(user: User, input: ListingInput, alsoSave?: (listing: Listing, t: Transaction) => Promise<void>): Promise<Listing> {
       try {
         const listing = await sequelize.transaction(async (transaction) => {
           const created = await Listing.create(
@@ -272,6 +281,8 @@ export function createListingService(deps: AppDeps) {
             { transaction },
           );
           await refreshListingEdges(sequelize, created.id, transaction);
+          // The photos sent with the form are stored with the listing or not at all.
+          if (alsoSave) await alsoSave(created, transaction);
           return created;
         });
         logger.info({ userId: user.id, listingId: listing.id }, 'listing created');
@@ -283,7 +294,7 @@ export function createListingService(deps: AppDeps) {
     },
 
     /** Saves the owner's changes. The state is left as it is: a hidden listing stays hidden. */
-    async update(listing: Listing, input: ListingInput): Promise<void> {
+    async update(listing: Listing, input: ListingInput, alsoSave?: (listing: Listing, t: Transaction) => Promise<void>): Promise<void> {
       await sequelize.transaction(async (transaction) => {
         await listing.update(fields(input), { transaction });
         await ListingWantedDistrict.destroy({ where: { listingId: listing.id }, transaction });
@@ -292,6 +303,7 @@ export function createListingService(deps: AppDeps) {
           { transaction },
         );
         await refreshListingEdges(sequelize, listing.id, transaction);
+        if (alsoSave) await alsoSave(listing, transaction);
       });
       logger.info({ userId: listing.userId, listingId: listing.id }, 'listing updated');
     },

@@ -33,6 +33,9 @@ export const AUDIT_ACTIONS = {
   CREATE_MODERATOR: 'create_moderator',
   PROMOTE_MODERATOR: 'promote_moderator',
   DEMOTE_MODERATOR: 'demote_moderator',
+  // One photo of a listing (services/photos.ts); the audit target is the listing.
+  HIDE_PHOTO: 'hide_photo',
+  RESTORE_PHOTO: 'restore_photo',
 } as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS];
 

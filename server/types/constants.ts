@@ -8,7 +8,12 @@ export const BUILDING_TYPES = ['block', 'terraced', 'semi_detached', 'detached',
 export type BuildingType = (typeof BUILDING_TYPES)[number];
 
 export const REPORT_REASONS = ['money', 'not_own_flat', 'fake', 'offensive', 'other'] as const;
-export type ReportReason = (typeof REPORT_REASONS)[number];
+/** A listing can also be reported for one of its photos. */
+export const LISTING_REPORT_REASONS = [...REPORT_REASONS, 'inappropriate_photo'] as const;
+export type ReportReason = (typeof LISTING_REPORT_REASONS)[number];
+/** A listing photo's states: shown with its listing, or hidden by a moderator (with a reason its tenant reads). */
+export const PHOTO_STATUS = { VISIBLE: 'visible', HIDDEN: 'hidden' } as const;
+export type PhotoStatus = (typeof PHOTO_STATUS)[keyof typeof PHOTO_STATUS];
 export const REPORT_STATUS = { OPEN: 'open', RESOLVED: 'resolved', DISMISSED: 'dismissed' } as const;
 export type ReportStatus = (typeof REPORT_STATUS)[keyof typeof REPORT_STATUS];
 

@@ -46,3 +46,21 @@ export interface RateLimits {
   clearMemory(): void;
   close(): Promise<void>;
 }
+
+/** One file of a multipart photo form, as the parser kept it (middleware/photo-upload.ts). */
+export interface UploadedFile {
+  /** The form field's name (photo_1 … photo_8). */
+  field: string;
+  /** What the browser called it: empty when no file was chosen. Never trusted for the kind. */
+  filename: string;
+  data: Buffer;
+  /** Longer than the size limit (data is then empty). */
+  tooLarge: boolean;
+}
+
+/** The files of a multipart photo form. */
+export interface PhotoUpload {
+  files: UploadedFile[];
+  /** More file parts were sent than a listing may have photos. */
+  tooManyFiles: boolean;
+}

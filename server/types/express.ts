@@ -1,10 +1,11 @@
 // Every addition this board makes to Express's and express-session's types, in one
 // place. Nothing here runs; the compiler reads it because tsconfig includes server/**.
 import type { Listing } from '../../models/listing';
+import type { PhotoMeta } from '../../models/listing-photo';
 import type { Report } from '../../models/report';
 import type { User as UserModel } from '../../models/user';
 import type { Locale } from './constants';
-import type { ConversationRef } from './domain';
+import type { ConversationRef, PhotoUpload } from './domain';
 
 /** Text a tenant typed into a form sent after their session ended (middleware/kept-form.ts). */
 export interface KeptForm {
@@ -19,6 +20,8 @@ export interface KeptForm {
 /** The records a route's loader found for its path (:id), for the handler after it. */
 export interface Loaded {
   listing?: Listing;
+  /** A photo of `listing` (routes/photos.ts). */
+  photo?: PhotoMeta;
   conversation?: ConversationRef;
   report?: Report;
   user?: UserModel;
@@ -43,6 +46,8 @@ declare global {
       flash(type: FlashType, key: string, params?: Record<string, unknown>): void;
       /** Set by the loaders in server/routes/loaders.ts; views never see these models. */
       loaded: Loaded;
+      /** The files of a multipart photo form (middleware/photo-upload.ts). */
+      photoUpload?: PhotoUpload;
     }
   }
 }

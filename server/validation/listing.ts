@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Locale } from '../i18n';
 import { districtName, expandAreas, findDistrict, isDistrictCode } from '../services/districts';
 import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
-import { BUILDING_TYPES, REPORT_REASONS, type BuildingType } from '../types/constants';
+import { BUILDING_TYPES, LISTING_REPORT_REASONS, type BuildingType } from '../types/constants';
 import { fieldError, hasBadCharacters, isTicked, parseForm, type ParseResult } from './index';
 import { readWholeNumber } from './number';
 
@@ -198,10 +198,10 @@ export function listingFormValues(body: unknown): ListingFormValues {
 const reportSchema = z.object({
   reason: z.unknown().transform((v, ctx) => {
     const s = str(v);
-    if (!(REPORT_REASONS as readonly string[]).includes(s)) {
+    if (!(LISTING_REPORT_REASONS as readonly string[]).includes(s)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'listings:errors.report_reason' });
     }
-    return s as (typeof REPORT_REASONS)[number];
+    return s as (typeof LISTING_REPORT_REASONS)[number];
   }),
   details: freeText('listings:errors.report_details'),
 });

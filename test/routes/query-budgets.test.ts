@@ -13,14 +13,15 @@ import { countQueries, type QueryLog } from '../helpers/query-count';
 const BUDGETS: Record<string, number> = {
   // Pairs, "who wants my home" and their cards; the three-way swaps (rings, count, the
   // cards of their homes, the ring conversations) and the interest marks of all of them.
-  '/matches': 15,
+  // Pages that show listings read their photos (covers, the listing's own) in one more query.
+  '/matches': 16,
   '/messages': 5,
   '/messages/:id': 11, // + the swap panel (participants' steps and names, one query)
-  '/listings': 6,
-  '/listings/:id': 9,
-  '/favourites': 6,
-  '/account': 6,
-  '/account/data': 16, // + interest marks
+  '/listings': 7,
+  '/listings/:id': 10,
+  '/favourites': 7,
+  '/account': 7,
+  '/account/data': 17, // + interest marks, + the listing's photos
 };
 
 interface World { user: User; a: Agent; conversations: number[]; other: Listing }

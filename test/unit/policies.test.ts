@@ -117,6 +117,21 @@ const rows: Row[] = [
   ['a tenant suspends nobody', tenant, 'admin.user.suspend', other, no('not_moderator')],
   ['a moderator lifts a suspension', mod, 'admin.user.unsuspend', suspended, ok],
   ['not from an account that is not suspended', mod, 'admin.user.unsuspend', tenant, no('already_done')],
+
+  // photos follow their listing; a hidden one is for its owner and moderators
+  ['the owner manages the photos of an active listing', tenant, 'photo.manage', listing('active'), ok],
+  ['not of a removed one', tenant, 'photo.manage', listing('removed'), no('wrong_state')],
+  ['another tenant manages no photos', other, 'photo.manage', listing('active'), no('not_owner')],
+  ['everyone sees a visible photo of an active listing', anon, 'photo.view', { listing: listing('active'), photo: { status: 'visible' } }, ok],
+  ['a visitor does not see a paused listing\'s photo', anon, 'photo.view', { listing: listing('paused'), photo: { status: 'visible' } }, no('not_visible')],
+  ['another tenant does not see a hidden photo', other, 'photo.view', { listing: listing('active'), photo: { status: 'hidden' } }, no('not_visible')],
+  ['the owner sees their hidden photo', tenant, 'photo.view', { listing: listing('active'), photo: { status: 'hidden' } }, ok],
+  ['a moderator sees a hidden photo', mod, 'photo.view', { listing: listing('paused'), photo: { status: 'hidden' } }, ok],
+  ['a moderator hides a visible photo', mod, 'admin.photo.hide', { status: 'visible' }, ok],
+  ['not a hidden one', mod, 'admin.photo.hide', { status: 'hidden' }, no('wrong_state')],
+  ['a tenant hides no photo', tenant, 'admin.photo.hide', { status: 'visible' }, no('not_moderator')],
+  ['a moderator restores a hidden photo', mod, 'admin.photo.restore', { status: 'hidden' }, ok],
+  ['not a visible one', mod, 'admin.photo.restore', { status: 'visible' }, no('wrong_state')],
 ];
 
 describe('policies', () => {

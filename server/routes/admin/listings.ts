@@ -6,6 +6,7 @@ import { authorize } from '../../policies';
 import { presentAdminListing, presentReport } from '../../presenters/admin';
 import { adminPagination } from '../../presenters/pagination';
 import { idOr404 } from '../../validation/ids';
+import { presentPhotos } from '../../presenters/photo';
 import type { RouteContext } from '../context';
 import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
@@ -53,6 +54,7 @@ export function adminListingHandlers(ctx: RouteContext) {
       reports: reports.map(presentReport),
       values: form.values ?? {},
       errors: form.errors ?? {},
+      photos: presentPhotos(await ctx.services.photos.forListing(listing.id), listing, req.user),
     });
   }
 
