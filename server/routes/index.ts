@@ -3,6 +3,7 @@ import type { PassportStatic } from 'passport';
 import type { RouteContext } from '../services';
 import { adminRouter } from './admin';
 import { accountRouter } from './account';
+import { alertsRouter } from './alerts';
 import { authRouter } from './auth';
 import { listingsRouter } from './listings';
 import { messagesRouter } from './messages';
@@ -17,6 +18,8 @@ export function mountRoutes(app: Express, ctx: RouteContext, passport: PassportS
   app.use(totpRouter(ctx));
   app.use('/account', myDataRouter(ctx));
   app.use('/account', accountRouter(ctx));
+  // Before the listings: /listings/save-search is not a listing's :id.
+  app.use(alertsRouter(ctx));
   app.use(listingsRouter(ctx));
   app.use(messagesRouter(ctx));
   app.use('/admin', adminRouter(ctx));

@@ -6,6 +6,7 @@ import { deleteOutboxMailsTo } from '../mail/outbox';
 import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
+import { describeFilters } from '../presenters/alerts';
 import { districtName } from '../services/districts';
 import type { RouteContext } from '../services';
 import { purgeDeadline } from '../services/retention';
@@ -44,6 +45,7 @@ export function myDataRouter(ctx: RouteContext): Router {
     res.status(status).render('account/data', {
       data, deleteErrors, retentionMonths: config.purge.retentionMonths,
       districtName: (code: string) => districtName(code, req.locale),
+      describeFilters: (f: Parameters<typeof describeFilters>[0]) => describeFilters(f, req.locale),
     });
   }
 

@@ -2,6 +2,7 @@ import type { PageCache } from '../middleware/page-cache';
 import type { AppDeps } from '../context';
 import type { BoardStore } from '../middleware/session';
 import { createAccountService } from './accounts';
+import { createAlertService } from './alerts';
 import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
@@ -10,6 +11,7 @@ import { createModerationService } from './moderation';
 export function createServices(deps: AppDeps, sessionStore: BoardStore) {
   return {
     accounts: createAccountService(deps),
+    alerts: createAlertService(deps),
     listings: createListingService(deps),
     messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),

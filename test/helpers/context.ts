@@ -143,7 +143,7 @@ export function context(): TestContext {
 }
 
 const TABLES = [
-  'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
+  'alert_items', 'saved_searches', 'alert_settings', 'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
   'conversations', 'favourites', 'match_edges', 'listing_wanted_districts', 'listings', 'tokens', 'sessions', 'users',
 ];
 
