@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { formatAlertTable, runAlertBench } from './alerts';
 import { formatMailTable, runMailBench } from './mail';
 import { formatPurgeTable, runPurgeBench } from './purge';
 import { FULL_CROWD } from './crowd';
 import { cpuPressure, formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
 
-// npm run bench [-- purge | -- mail [--mails N]] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
+// npm run bench [-- purge | -- mail [--mails N] | -- alerts] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
 // Uses --database (or DATABASE_URL) when it points to PostgreSQL (that database is
 // emptied!), else a fresh SQLite file in a temporary folder.
 async function main(): Promise<number> {
@@ -53,6 +54,14 @@ async function main(): Promise<number> {
     console.log('\n' + formatMailTable(result));
     emit(result);
     return result.pass ? 0 : 1;
+  }
+  if (positionals[0] === 'alerts') {
+    const result = await runAlertBench({
+      tenants: Number(values.tenants ?? 100_000), listings: Number(values.listings ?? 50_000), databaseUrl: pg,
+    });
+    console.log('\n' + formatAlertTable(result));
+    emit(result);
+    return result.rows.every((r) => r.pass) ? 0 : 1;
   }
   if (positionals[0] === 'purge') {
     const result = await runPurgeBench({

@@ -1,4 +1,4 @@
-import { Op, QueryTypes } from 'sequelize';
+import { Op, QueryTypes, Transaction } from 'sequelize';
 import type { Db } from '../models';
 import { AlertSetting } from '../models/alert-setting';
 import { LISTING_STATUS } from '../models/listing';
@@ -6,11 +6,12 @@ import { SavedSearch } from '../models/saved-search';
 import type { Locale } from '../models/user';
 import type { Config } from '../server/config';
 import type { Logger } from '../server/logger';
-import { enqueueMail } from '../server/mail/queue';
+import type { OutgoingMail } from '../server/mail/mailer';
+import { enqueueMails } from '../server/mail/queue';
 import { renderMail } from '../server/mail/templates';
 import { describeFilters } from '../server/presenters/alerts';
 import {
-  alertUnsubscribeQuery, helsinkiDay, listingCeiling, matchesFilters, parseSavedFilters, recordItems, type ListingFacts,
+  alertUnsubscribeQuery, helsinkiDay, listingCeiling, matchesFilters, parseSavedFilters, recordItems, type ItemRow, type ListingFacts,
   type SavedFilters,
 } from '../server/services/alerts';
 import { suggestionsFor, type Suggestion } from '../server/services/suggestions';
@@ -25,12 +26,17 @@ import { acquireLock } from './lock';
 // - new swaps: the current suggestions of their active listing (two-way and three-way,
 //   server/services/suggestions.ts) not yet in alert_items;
 // - new listings: active listings with an id above the search's seen_listing_id that
-//   match the search's filters, are not the tenant's own and not yet in alert_items.
+//   match the search's filters and are not the tenant's own. seen_listing_id moves up to
+//   the run's ceiling whenever the search has been looked at (and its news sent), so a
+//   listing is new to a search exactly once; a listing that fits two of the tenant's
+//   searches is counted once. A listing that is paused or hidden when its turn comes is
+//   not announced later.
 // If there is anything, one e-mail in the tenant's language with the counts and links to
 // the board (no other tenant's data, no flat details) is queued in the mail queue, in
-// one transaction with: the day claimed on alert_settings (a conditional UPDATE, so two
-// runs can never both send), the items recorded in alert_items (never told twice, even
-// when a pair goes and comes back), the searches' seen_listing_id moved on.
+// one transaction per batch with: the day claimed on alert_settings (rows locked and
+// re-read, so two runs can never both send), the suggestions recorded in alert_items
+// (never told twice, even when a pair goes and comes back), the searches'
+// seen_listing_id moved on.
 //
 // - Tenants are read in batches of ALERTS_BATCH_SIZE by id (keyset), never all at once.
 // - A lease in job_locks (jobs/lock.ts) keeps two processes from running it at once; a run
@@ -46,8 +52,8 @@ export const ALERTS_LOCK_NAME = 'alerts';
 export const ALERTS_LOCK_TTL_MS = 10 * 60 * 1000;
 
 export interface AlertsHooks {
-  /** Called when a tenant's e-mail is ready, before its transaction (tests make two runs overlap here). */
-  beforeSend?(userId: number): void | Promise<void>;
+  /** Called when a batch's e-mails are ready, before their transaction (tests make two runs overlap here). */
+  beforeSend?(userIds: number[]): void | Promise<void>;
 }
 
 export interface AlertsDeps {
@@ -89,6 +95,20 @@ interface Candidate {
   username: string;
   locale: Locale;
   listingId: number | null;
+}
+
+interface Counts {
+  pairs: number;
+  rings: number;
+  listings: number;
+}
+
+interface Outgoing {
+  candidate: Candidate;
+  counts: Counts;
+  mail: OutgoingMail;
+  items: ItemRow[];
+  searchIds: number[];
 }
 
 interface SearchNews {
@@ -212,101 +232,105 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
       order: [['id', 'ASC']],
     });
     const matched = new Map<number, number[]>(); // search id → listing ids
-    const candidateIds = new Set<number>();
     for (const s of searches) {
       const filters = parseSavedFilters(s.filters);
       const pool = filters.districts.length === 0 ? fresh : filters.districts.flatMap((d) => byDistrict.get(d) ?? []);
       const ids = pool.filter((l) => l.id > s.seenListingId && l.userId !== s.userId && matchesFilters(filters, l)).map((l) => l.id);
       matched.set(s.id, ids);
-      for (const id of ids) candidateIds.add(id);
     }
-    const told = new Set<string>();
-    if (candidateIds.size > 0) {
-      const rows = await sequelize.query<{ user_id: number | string; a: number | string }>(
-        `SELECT user_id, a FROM alert_items WHERE kind = 'listing' AND user_id IN (:users) AND a IN (:ids)`,
-        { type: QueryTypes.SELECT, replacements: { users: [...new Set(searches.map((s) => s.userId))], ids: [...candidateIds] } },
-      );
-      for (const r of rows) told.add(`${Number(r.user_id)}:${Number(r.a)}`);
-    }
-
     const nothingNew: number[] = [];
+    const outgoing: Outgoing[] = [];
     for (const c of due) {
       const swaps = c.listingId !== null ? byListing.get(c.listingId) ?? [] : [];
       const mine = searches.filter((s) => s.userId === c.userId);
       const listingIds = new Set<number>();
       const news: SearchNews[] = [];
       for (const s of mine) {
-        const untold = (matched.get(s.id) ?? []).filter((id) => !told.has(`${c.userId}:${id}`));
+        const untold = matched.get(s.id) ?? [];
         // A listing that fits two of my searches is one new listing, counted once.
         const firstTime = untold.filter((id) => !listingIds.has(id));
         for (const id of untold) listingIds.add(id);
         if (firstTime.length > 0) news.push({ id: s.id, name: s.name, filters: parseSavedFilters(s.filters), count: firstTime.length });
       }
-      const pairs = swaps.filter((s) => s.kind === 'pair');
-      const rings = swaps.filter((s) => s.kind === 'ring');
-      if (pairs.length + rings.length + listingIds.size === 0) {
+      const counts = {
+        pairs: swaps.filter((s) => s.kind === 'pair').length, rings: swaps.filter((s) => s.kind === 'ring').length, listings: listingIds.size,
+      };
+      if (counts.pairs + counts.rings + counts.listings === 0) {
         nothingNew.push(...mine.filter((s) => s.seenListingId < ceiling).map((s) => s.id));
         continue;
       }
       if (dryRun) {
-        count(pairs.length, rings.length, listingIds.size);
+        count(counts);
         continue;
       }
-      const sent = await send(c, { pairs: pairs.length, rings: rings.length, news, listings: listingIds.size }, [
-        ...swaps,
-        ...[...listingIds].map((a) => ({ kind: 'listing', a, b: 0, c: 0 })),
-      ], mine.map((s) => s.id));
-      if (sent) count(pairs.length, rings.length, listingIds.size);
+      outgoing.push({
+        candidate: c,
+        counts,
+        mail: await render(c, counts, news),
+        items: swaps.map((s) => ({ userId: c.userId, kind: s.kind, a: s.a, b: s.b, c: s.c })),
+        searchIds: mine.map((s) => s.id),
+      });
     }
+    if (outgoing.length > 0) await send(outgoing);
     // Searches with nothing new move on, so the next run starts after today's listings.
     if (!dryRun && nothingNew.length > 0) {
       await SavedSearch.update({ seenListingId: ceiling }, { where: { id: { [Op.in]: nothingNew }, seenListingId: { [Op.lt]: ceiling } } });
     }
   }
 
-  function count(pairs: number, rings: number, listings: number): void {
+  function count(counts: Counts): void {
     result.sent += 1;
-    result.pairs += pairs;
-    result.rings += rings;
-    result.listings += listings;
+    result.pairs += counts.pairs;
+    result.rings += counts.rings;
+    result.listings += counts.listings;
   }
 
-  async function send(
-    c: Candidate,
-    counts: { pairs: number; rings: number; listings: number; news: SearchNews[] },
-    items: { kind: string; a: number; b: number; c: number }[],
-    searchIds: number[],
-  ): Promise<boolean> {
+  async function render(c: Candidate, counts: Counts, news: SearchNews[]): Promise<OutgoingMail> {
     const unsubscribeLink = `${config.baseUrl}/alerts/unsubscribe?${alertUnsubscribeQuery(config.sessionSecret, c.userId, clock())}`;
     const mail = await renderMail('alert', c.email, c.locale, {
       username: c.username,
-      pairs: counts.pairs,
-      rings: counts.rings,
-      listings: counts.listings,
-      searches: counts.news.map((n) => ({ title: n.name || describeFilters(n.filters, c.locale), count: n.count })),
+      ...counts,
+      searches: news.map((n) => ({ title: n.name || describeFilters(n.filters, c.locale), count: n.count })),
       matchesLink: `${config.baseUrl}/matches`,
       searchesLink: `${config.baseUrl}/account#saved-searches`,
       unsubscribeLink,
     }, config.org.name, { subjectKey: 'alerts:email.subject' });
-    await deps.hooks?.beforeSend?.(c.userId);
-    return sequelize.transaction(async (transaction) => {
-      // The daily cap, claimed: of two runs racing for one tenant only one gets here.
-      const [claimed] = await AlertSetting.update(
+    // RFC 8058 one-click unsubscribe: mail programs offer a button that POSTs to the link.
+    return { ...mail, headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
+  }
+
+  /**
+   * One transaction for the batch's e-mails: the tenants whose day is still free are
+   * claimed (rows locked on PostgreSQL; SQLite has one writer), and only for them the
+   * items are recorded, the searches moved on and the mail queued.
+   */
+  async function send(outgoing: Outgoing[]): Promise<void> {
+    await deps.hooks?.beforeSend?.(outgoing.map((o) => o.candidate.userId));
+    const sentNow = await sequelize.transaction(async (transaction) => {
+      const rows = await AlertSetting.findAll({
+        attributes: ['userId', 'lastSentDay'],
+        where: { userId: { [Op.in]: outgoing.map((o) => o.candidate.userId) } },
+        transaction,
+        lock: db.dialect === 'postgres' ? Transaction.LOCK.UPDATE : undefined,
+      });
+      const free = new Set(rows.filter((r) => r.lastSentDay !== today).map((r) => r.userId));
+      const mine = outgoing.filter((o) => free.has(o.candidate.userId));
+      if (mine.length === 0) return [];
+      const ids = mine.map((o) => o.candidate.userId);
+      // The daily cap, claimed: a run that got here second finds the day taken.
+      await AlertSetting.update(
         { lastSentDay: today, lastSentAt: now },
-        { where: { userId: c.userId, [Op.or]: [{ lastSentDay: null }, { lastSentDay: { [Op.ne]: today } }] }, transaction },
+        { where: { userId: { [Op.in]: ids }, [Op.or]: [{ lastSentDay: null }, { lastSentDay: { [Op.ne]: today } }] }, transaction },
       );
-      if (claimed !== 1) return false;
-      await recordItems(sequelize, c.userId, items, now, transaction);
-      if (searchIds.length > 0) {
-        await SavedSearch.update({ seenListingId: ceiling }, { where: { id: { [Op.in]: searchIds } }, transaction });
-      }
-      // RFC 8058 one-click unsubscribe: mail programs offer a button that POSTs to the link.
-      await enqueueMail(
-        { ...mail, headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } },
-        { userId: c.userId, purpose: 'alert', now: clock(), transaction },
-      );
-      logger.info({ userId: c.userId, mail: 'alert' }, 'mail queued');
-      return true;
+      await recordItems(sequelize, mine.flatMap((o) => o.items), now, transaction);
+      const searchIds = mine.flatMap((o) => o.searchIds);
+      if (searchIds.length > 0) await SavedSearch.update({ seenListingId: ceiling }, { where: { id: { [Op.in]: searchIds } }, transaction });
+      await enqueueMails(mine.map((o) => ({ mail: o.mail, userId: o.candidate.userId })), { purpose: 'alert', now: clock(), transaction });
+      return mine;
     });
+    for (const o of sentNow) {
+      count(o.counts);
+      logger.info({ userId: o.candidate.userId, mail: 'alert' }, 'mail queued');
+    }
   }
 }

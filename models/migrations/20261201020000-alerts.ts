@@ -9,10 +9,10 @@ import { DataTypes, type QueryInterface } from 'sequelize';
 //   them, an optional name, whether new listings matching it are e-mailed, and
 //   seen_listing_id: the highest listing id already looked at for this search, so each
 //   listing is considered once.
-// - alert_items: every suggestion or listing a tenant has been told about (or that already
-//   existed when they opted in), so nothing is announced twice, even when a pair goes
-//   away and comes back. kind 'pair' (a = the other listing), 'ring' (a, b, c = the ring's
-//   listings, smallest first) or 'listing' (a = the listing).
+// - alert_items: every suggestion a tenant has been told about (or that already existed
+//   when they opted in), so none is announced twice, even when a pair goes away and comes
+//   back. kind 'pair' (a = the other listing) or 'ring' (a, b, c = the ring's listings,
+//   smallest first). (New listings need no such record: seen_listing_id only grows.)
 // Every table goes with the account: foreign keys cascade, and the erasure cascade
 // deletes the rows explicitly as well.
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {

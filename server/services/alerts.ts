@@ -142,25 +142,30 @@ export function checkAlertUnsubscribe(secret: string, u: unknown, e: unknown, si
   return userId;
 }
 
+export interface ItemRow {
+  userId: number;
+  kind: string;
+  a: number;
+  b?: number;
+  c?: number;
+}
+
 /** Records suggestions and listings as told (or as already there), ignoring those recorded before. */
-export async function recordItems(
-  sequelize: Sequelize, userId: number, items: readonly { kind: string; a: number; b?: number; c?: number }[], now: Date,
-  transaction?: Transaction,
-): Promise<void> {
-  if (items.length === 0) return;
+export async function recordItems(sequelize: Sequelize, items: readonly ItemRow[], now: Date, transaction?: Transaction): Promise<void> {
   const conflict = 'ON CONFLICT (user_id, kind, a, b, c) DO NOTHING';
-  for (let i = 0; i < items.length; i += 200) {
-    const chunk = items.slice(i, i + 200);
-    const replacements: Record<string, unknown> = { userId, now };
-    const values = chunk.map((item, j) => {
-      replacements[`k${j}`] = item.kind;
-      replacements[`a${j}`] = item.a;
-      replacements[`b${j}`] = item.b ?? 0;
-      replacements[`c${j}`] = item.c ?? 0;
-      return `(:userId, :k${j}, :a${j}, :b${j}, :c${j}, :now)`;
+  // Numbers and a kind from a fixed list only, so the values are written inline.
+  const KINDS = new Set(['pair', 'ring']);
+  for (let i = 0; i < items.length; i += 500) {
+    const values = items.slice(i, i + 500).map((item) => {
+      if (!KINDS.has(item.kind)) throw new Error(`unknown alert item kind ${item.kind}`);
+      const nums = [item.userId, item.a, item.b ?? 0, item.c ?? 0].map((n) => {
+        if (!Number.isSafeInteger(n)) throw new Error('alert item ids must be integers');
+        return n;
+      });
+      return `(${nums[0]}, '${item.kind}', ${nums[1]}, ${nums[2]}, ${nums[3]}, :now)`;
     });
     await sequelize.query(`INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES ${values.join(', ')} ${conflict}`, {
-      replacements, transaction,
+      replacements: { now }, transaction,
     });
   }
 }
@@ -178,8 +183,8 @@ export interface MyAlertData {
   newSwaps: boolean;
   lastSentAt: Date | null;
   savedSearches: { id: number; name: string; filters: SavedFilters; alert: boolean; createdAt: Date }[];
-  /** How many suggestions and listings the board has noted as told to me (or there when I opted in). */
-  told: { pairs: number; rings: number; listings: number };
+  /** How many suggestions the board has noted as told to me (or there when I opted in). */
+  told: { pairs: number; rings: number };
 }
 
 /** The alert part of "My data" and the export. */
@@ -200,7 +205,7 @@ export async function collectAlertData(userId: number): Promise<MyAlertData> {
     savedSearches: searches.map((s) => ({
       id: s.id, name: s.name, filters: parseSavedFilters(s.filters), alert: s.alert, createdAt: s.createdAt,
     })),
-    told: { pairs: count('pair'), rings: count('ring'), listings: count('listing') },
+    told: { pairs: count('pair'), rings: count('ring') },
   };
 }
 
@@ -225,7 +230,7 @@ export function createAlertService(deps: AppDeps) {
     const listing = await Listing.findOne({ where: { userId }, attributes: ['id'], transaction });
     if (!listing) return;
     const current = await suggestionsFor(sequelize, [listing.id], { unseen: true, transaction });
-    await recordItems(sequelize, userId, current, clock(), transaction);
+    await recordItems(sequelize, current.map((s) => ({ ...s, userId })), clock(), transaction);
   }
 
   return {

@@ -43,8 +43,8 @@
  *     "savedSearches": [ { "id", "name", "alert", "createdAt",
  *                          "filters": { "districts": [..], "roomsMin", "roomsMax", "sizeMin",
  *                                       "rentMax", "lift", "balcony", "sauna" } } ],
- *     "told": { "pairs", "rings", "listings" }        // how many suggestions and listings
- *   }                                                 // are noted as already told
+ *     "told": { "pairs", "rings" }                    // how many suggestions are noted
+ *   }                                                 // as already told
  * }
  *
  * Never in the file: another tenant's e-mail address or phone number, password hashes,

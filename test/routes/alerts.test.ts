@@ -254,7 +254,7 @@ describe('alerts and saved searches', () => {
       expect(await AlertSetting.count()).to.equal(0);
 
       const passive = await tenantWithAlerts();
-      await context().db.sequelize.query('INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES (:id, \'listing\', 1, 0, 0, :now)', {
+      await context().db.sequelize.query('INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES (:id, \'pair\', 1, 0, 0, :now)', {
         replacements: { id: passive.id, now: new Date() },
       });
       await passive.update({ lastLoginAt: new Date('2026-01-01T00:00:00Z') });
