@@ -15,6 +15,18 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise nobody awaits loses its error (an unhandled rejection
+    // instead of the error page), and an async function where a callback's return value
+    // is ignored (an event handler, a forEach) does the same. tsconfig.test.json covers
+    // every TypeScript file: server, models, jobs, bench and test.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['public/js/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
   },

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -11,6 +10,7 @@ import { SESSION_COOKIE } from '../server/middleware/session';
 import { DEMO_PASSWORD, runSeed } from '../jobs/seed';
 import { ROOT } from '../server/paths';
 import { FULL_CROWD, pickCrowd, type Crowd, type CrowdSize, type Visit } from './crowd';
+import { freePort } from './free-port';
 
 // npm run bench: seeds a fresh database at the size of a large housing company, starts
 // the real server (NODE_ENV=production) in one or two processes of its own, and sends
@@ -121,17 +121,6 @@ export function cpuPressure(): number | null {
 export function machineLine(): string {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model?.trim() ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitFor(url: string, ms: number): Promise<void> {

@@ -13,7 +13,8 @@ import { createMailer } from '../server/mail/mailer';
 import { createModerationService } from '../server/services/moderation';
 import { createRateLimits } from '../server/services/rate-limits';
 
-// The operator's tool for moderators (SPEC §8, §13):
+// The operator's tool for moderators (docs/product.md#moderation; its output lines are
+// among docs/product.md#names-that-stay-stable):
 //   npm run admin -- create --username U --email E   (password: ADMIN_PASSWORD, else a prompt without echo)
 //   npm run admin -- promote U                        (also: a new TOTP secret for a moderator who lost theirs)
 //   npm run admin -- demote U                         (never the last moderator)

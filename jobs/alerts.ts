@@ -24,7 +24,9 @@ import { acquireLock } from './lock';
 // alert on), whose address is verified, who is not suspended and has not turned all
 // e-mail off, and who has not had an alert e-mail this Helsinki day:
 // - new swaps: the current suggestions of their active listing (two-way and three-way,
-//   server/services/suggestions.ts) not yet in alert_items;
+//   server/services/suggestions.ts) not yet in alert_items, leaving out those the tenant
+//   marked "Not interested" (when an e-mail goes out they are noted as told with the
+//   rest, so undoing the mark later does not announce them);
 // - new listings: active listings with an id above the search's seen_listing_id that
 //   match the search's filters and are not the tenant's own. seen_listing_id moves up to
 //   the run's ceiling whenever the search has been looked at (and its news sent), so a
@@ -252,8 +254,10 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
         for (const id of untold) listingIds.add(id);
         if (firstTime.length > 0) news.push({ id: s.id, name: s.name, filters: parseSavedFilters(s.filters), count: firstTime.length });
       }
+      // "Not interested" ones are not news; an e-mail that goes out notes them as told too.
+      const shown = swaps.filter((s) => !s.hidden);
       const counts = {
-        pairs: swaps.filter((s) => s.kind === 'pair').length, rings: swaps.filter((s) => s.kind === 'ring').length, listings: listingIds.size,
+        pairs: shown.filter((s) => s.kind === 'pair').length, rings: shown.filter((s) => s.kind === 'ring').length, listings: listingIds.size,
       };
       if (counts.pairs + counts.rings + counts.listings === 0) {
         nothingNew.push(...mine.filter((s) => s.seenListingId < ceiling).map((s) => s.id));

@@ -36,7 +36,13 @@ export async function backupCli(argv: string[], out: (l: string) => void, err: (
 }
 
 if (require.main === module) {
-  backupCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l)).then((code) => {
-    process.exitCode = code;
-  });
+  backupCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l))
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((err: unknown) => {
+      // Each CLI reports its own failures; this is for the unexpected ones.
+      console.error(err);
+      process.exitCode = 1;
+    });
 }

@@ -52,7 +52,13 @@ export async function mailCli(
 }
 
 if (require.main === module) {
-  mailCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l)).then((code) => {
-    process.exitCode = code;
-  });
+  mailCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l))
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((err: unknown) => {
+      // Each CLI reports its own failures; this is for the unexpected ones.
+      console.error(err);
+      process.exitCode = 1;
+    });
 }

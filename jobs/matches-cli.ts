@@ -3,9 +3,10 @@ import { createDb, type Db } from '../models';
 import { migrate } from '../models/migrate';
 import { loadConfig } from '../server/config';
 import { rebuildMatchGraph } from '../server/services/match-graph';
+import { rebuildRings } from '../server/services/rings';
 
 // npm run matches -- --rebuild
-// Recomputes the whole match graph from the listings. The board keeps the graph up to
+// Recomputes the whole match graph (edges, then three-way swaps) from the listings. The board keeps the graph up to
 // date by itself; this is for after a restore, a change of the matching rules, or data
 // loaded into the tables by hand. It holds the database's write lock while it runs (on
 // SQLite about 20 s per 10 million edges on a 2-core machine); readers keep seeing the
@@ -30,8 +31,9 @@ export async function matchesCli(
     if (!deps.db) await migrate(db);
     const started = Date.now();
     const edges = await rebuildMatchGraph(db.sequelize);
+    const rings = await rebuildRings(db.sequelize);
     await db.optimize();
-    out(`Rebuilt the match graph in ${((Date.now() - started) / 1000).toFixed(1)} s: ${edges} edges.`);
+    out(`Rebuilt the match graph in ${((Date.now() - started) / 1000).toFixed(1)} s: ${edges} edges, ${rings} three-way swaps.`);
     return 0;
   } catch (err) {
     out(`matches: ${(err as Error).stack ?? String(err)}`);
@@ -42,5 +44,11 @@ export async function matchesCli(
 }
 
 if (require.main === module) {
-  matchesCli(process.argv.slice(2)).then((code) => process.exit(code));
+  matchesCli(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      // The CLI reports its own failures; this is for the unexpected ones.
+      console.error(err);
+      process.exit(1);
+    });
 }

@@ -11,7 +11,7 @@ import { deleteAccounts } from '../server/services/account-deletion';
 import { isPassive, isWarningDue, passiveBounds, purgeDeadline, warningBounds } from '../server/services/retention';
 import { acquireLock, type Lease } from './lock';
 
-// The purge job of SPEC §9: deletes every passive tenant account (no sign-in for
+// The purge job (docs/product.md#the-purge): deletes every passive tenant account (no sign-in for
 // PURGE_RETENTION_MONTHS calendar months) and, first, e-mails the owners of accounts whose
 // deadline is PURGE_WARNING_DAYS days away or closer. A plain function: the server's
 // scheduler (jobs/scheduler.ts), the CLI (jobs/purge-cli.ts) and the tests all call it.

@@ -30,7 +30,13 @@ export async function restoreCli(argv: string[], out: (l: string) => void, err: 
 }
 
 if (require.main === module) {
-  restoreCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l)).then((code) => {
-    process.exitCode = code;
-  });
+  restoreCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l))
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((err: unknown) => {
+      // Each CLI reports its own failures; this is for the unexpected ones.
+      console.error(err);
+      process.exitCode = 1;
+    });
 }

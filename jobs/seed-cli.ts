@@ -56,5 +56,11 @@ export async function seedCli(argv: string[], out: (line: string) => void = cons
 }
 
 if (require.main === module) {
-  seedCli(process.argv.slice(2)).then((code) => process.exit(code));
+  seedCli(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      // The CLI reports its own failures; this is for the unexpected ones.
+      console.error(err);
+      process.exit(1);
+    });
 }

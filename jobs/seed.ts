@@ -7,6 +7,7 @@ import type { Config } from '../server/config';
 import { DISTRICTS } from '../server/services/districts';
 import { newTotpSecret, totpUri } from '../server/services/totp';
 import { rebuildMatchGraph } from '../server/services/match-graph';
+import { rebuildRings } from '../server/services/rings';
 
 // Realistic, deterministic demo data for trying the board and for the benchmarks.
 // Every demo account has an address under the reserved .invalid domain, so no demo
@@ -43,6 +44,7 @@ export interface SeedResult {
   moderatorTotpUri: string;
   /** Edges written to the match graph (0 when it was not filled). */
   matchEdges: number;
+  matchRings: number;
   ms: number;
 }
 
@@ -258,10 +260,14 @@ export async function runSeed(
   });
   // The rows above bypass the listing service, so the match graph is built in one go.
   let matchEdges = 0;
+  let matchRings = 0;
   if (opts.matchGraph !== false) {
     const graphStarted = Date.now();
     matchEdges = await rebuildMatchGraph(db.sequelize);
     log(`match graph: ${matchEdges} edges in ${((Date.now() - graphStarted) / 1000).toFixed(1)} s`);
+    const ringsStarted = Date.now();
+    matchRings = await rebuildRings(db.sequelize);
+    log(`three-way swaps: ${matchRings} rings in ${((Date.now() - ringsStarted) / 1000).toFixed(1)} s`);
   }
   // Table statistics for the query planner. Without them SQLite guesses, and the match
   // queries walk every active listing instead of starting from the wanted-districts
@@ -273,6 +279,7 @@ export async function runSeed(
     moderatorPassword,
     moderatorTotpUri: totpUri(config, moderator, totpSecret),
     matchEdges,
+    matchRings,
     ms: Date.now() - started,
   };
 }

@@ -15,6 +15,9 @@ export class ConversationParticipant extends Model<
   declare lastReadAt: Date | null;
   declare lastMessageAt: Date;
   declare noticeSentAt: Date | null;
+  /** Closing a swap: "We have agreed to swap" and "We have swapped", each participant's own. */
+  declare agreedAt: CreationOptional<Date | null>;
+  declare swappedAt: CreationOptional<Date | null>;
 
   static initModel(sequelize: Sequelize): typeof ConversationParticipant {
     ConversationParticipant.init(
@@ -25,6 +28,8 @@ export class ConversationParticipant extends Model<
         lastReadAt: { type: DataTypes.DATE, allowNull: true },
         lastMessageAt: { type: DataTypes.DATE, allowNull: false },
         noticeSentAt: { type: DataTypes.DATE, allowNull: true },
+        agreedAt: { type: DataTypes.DATE, allowNull: true },
+        swappedAt: { type: DataTypes.DATE, allowNull: true },
       },
       { sequelize, tableName: 'conversation_participants', underscored: true, timestamps: false },
     );

@@ -14,6 +14,10 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
   declare lastMessageAt: Date;
   declare lastSenderId: number | null;
   declare createdAt: CreationOptional<Date>;
+  /** The three-way swap this conversation belongs to ('r:a-b-c'), or null for a pair's. */
+  declare swapKey: CreationOptional<string | null>;
+  declare swapAgreedAt: CreationOptional<Date | null>;
+  declare swapCompletedAt: CreationOptional<Date | null>;
 
   declare participants?: NonAttribute<ConversationParticipant[]>;
 
@@ -26,6 +30,9 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
         lastMessageAt: { type: DataTypes.DATE, allowNull: false },
         lastSenderId: { type: DataTypes.INTEGER, allowNull: true },
         createdAt: DataTypes.DATE,
+        swapKey: { type: DataTypes.STRING(40), allowNull: true },
+        swapAgreedAt: { type: DataTypes.DATE, allowNull: true },
+        swapCompletedAt: { type: DataTypes.DATE, allowNull: true },
       },
       { sequelize, tableName: 'conversations', underscored: true, updatedAt: false },
     );

@@ -14,11 +14,11 @@ import { templateLocals } from './middleware/locals';
 import { noIndexByDefault, noStoreWhenSignedIn, refuseBadQuery, refuseNonUtf8Form, securityHeaders } from './middleware/security';
 import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
 import { createPageCache } from './middleware/page-cache';
+import { markSecondFactor } from './middleware/second-factor';
+import { unreadTotalLocal } from './middleware/unread';
+import { isVisitorPage, limitSearches } from './middleware/visitor-pages';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
-import { mountRoutes } from './routes';
-import { isVisitorPage, limitSearches } from './routes/listings';
-import { unreadTotalLocal } from './routes/messages';
-import { markSecondFactor } from './routes/totp';
+import { probeRoutes, routes } from './routes';
 import { createServices, type Services } from './services';
 import { createViewEngine } from './view-engine';
 
@@ -60,23 +60,8 @@ export function createApp(deps: AppDeps): BoardApp {
   const assets = createAssets(PUBLIC_DIR, { development: config.env === 'development' });
   app.locals.asset = assets.url;
   app.use(assets.serve);
-  // Liveness: the process answers (never touches the database, so a database outage does
-  // not get a healthy process restarted); {"status":"ok"} exactly when all is well, with
-  // "database":"unavailable" added while it is away. Readiness: the database answers too.
-  app.get('/healthz', (_req, res) => {
-    res.json(health.ready ? { status: 'ok' } : { status: 'ok', database: 'unavailable' });
-  });
-  app.get('/healthz/ready', async (_req, res) => {
-    const ready = health.ready || (await health.probe());
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: ready ? 'ok' : 'unavailable' });
-  });
-  if (config.benchBareRoute) {
-    // The benchmark's ceiling: the cheapest answer this process can give, behind the
-    // same security headers as every page.
-    app.get('/bench/bare', (_req, res) => {
-      res.type('text/plain').send('ok');
-    });
-  }
+  // The health probes (and the benchmark's bare route) answer before any session work.
+  app.use(probeRoutes(health, { benchBareRoute: !!config.benchBareRoute }));
 
   app.use(refuseBadQuery);
   // Anonymous search and listing pages from memory, before any session work.
@@ -98,7 +83,7 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(noIndexByDefault);
   app.use(flash);
   app.use(templateLocals);
-  app.use(unreadTotalLocal({ ...deps, services }));
+  app.use(unreadTotalLocal(services));
   app.use(csrfLocals);
   app.use(keepFormAfterTimeout(deps));
   app.use(csrfProtection);
@@ -114,7 +99,7 @@ export function createApp(deps: AppDeps): BoardApp {
     next();
   });
 
-  mountRoutes(app, { ...deps, services, pageCache }, passport);
+  app.use(routes({ ...deps, services, pageCache }, passport));
 
   app.use(notFound);
   app.use(errorHandler(logger, config.env === 'development', health));
@@ -124,6 +109,8 @@ export function createApp(deps: AppDeps): BoardApp {
     close: () => {
       sessionStore.stopExpiringSessions();
       pageCache.close();
+      // close() is synchronous for its callers; stopping the probe only clears timers and
+      // closes the probe's own connection, and never rejects.
       void health.stop();
     },
   };

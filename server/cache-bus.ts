@@ -85,6 +85,7 @@ export function createCacheBus(url: string, logger: Logger, opts: CacheBusOption
     if (closed || timer) return;
     timer = setTimeout(() => {
       timer = undefined;
+      // Fire and forget: connect() catches its own failures and schedules the next try.
       void connect();
     }, retry);
     timer.unref();
@@ -139,6 +140,8 @@ export function createCacheBus(url: string, logger: Logger, opts: CacheBusOption
     }
   }
 
+  // In the background: the bus works (emptying only this process's cache) until LISTEN
+  // is up; connect() catches its own failures and retries.
   void connect();
 
   return {

@@ -127,6 +127,7 @@ export function createDatabaseHealth(db: Db, logger: Logger, storage?: string): 
     if (recovering || stopped) return;
     recovering = setTimeout(() => {
       recovering = undefined;
+      // Fire and forget: ask() never rejects (a failure is the answer) and re-arms this timer.
       void probe();
     }, 1_000);
     recovering.unref();
@@ -135,6 +136,7 @@ export function createDatabaseHealth(db: Db, logger: Logger, storage?: string): 
   const tick = () => {
     if (stopped || interval === 0) return;
     timer = setTimeout(() => {
+      // Fire and forget: ask() never rejects; the next tick is scheduled when it answers.
       void probe().then(tick);
     }, interval);
     timer.unref();

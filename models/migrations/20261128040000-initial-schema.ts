@@ -1,7 +1,7 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
 
 // The whole first schema in one migration. Later changes get migrations of their own.
-// Foreign keys carry the deletion cascade of SPEC §9, so deleting a user row removes
+// Foreign keys carry the deletion cascade of docs/product.md#the-purge, so deleting a user row removes
 // its listing, favourites, blocks, tokens, participations and messages in the same
 // statement, while reports and conversations survive with NULLs.
 

@@ -36,6 +36,8 @@ export function getI18n(): i18n {
   if (instance) return instance;
   const resources = loadResources();
   const created = i18next.createInstance();
+  // With initAsync: false and the resources given inline, init() has finished when it
+  // returns; the promise it also returns carries nothing more.
   void created.init({
     initAsync: false,
     resources,

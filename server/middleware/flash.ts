@@ -1,15 +1,5 @@
 import type { RequestHandler } from 'express';
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      /** Queues a one-time message (an i18n key) for the next page this visitor sees. */
-      flash(type: 'success' | 'info' | 'error', key: string, params?: Record<string, unknown>): void;
-    }
-  }
-}
-
 // A flash message survives one redirect. Only i18n keys are stored, never user text.
 export const flash: RequestHandler = (req, res, next) => {
   req.flash = (type, key, params) => {

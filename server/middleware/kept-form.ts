@@ -14,20 +14,6 @@ import { SESSION_COOKIE } from './session';
 // SameSite=lax, so nobody else can plant text here). Nothing is sent or saved as the
 // tenant's until they press the button again, signed in, with a valid token.
 
-declare module 'express-session' {
-  interface SessionData {
-    keptForm?: KeptForm;
-  }
-}
-
-export interface KeptForm {
-  /** The page that shows the form again (GET). */
-  page: string;
-  fields: Record<string, string | string[]>;
-  /** Whose session had ended, when the store still knew; another account never gets the text. */
-  userId: number | null;
-  at: number;
-}
 
 /** How long kept text waits for its writer to sign in again. */
 const KEPT_FOR_MS = 2 * 3600 * 1000;

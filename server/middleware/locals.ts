@@ -4,17 +4,6 @@ import { formatters, fromAcceptLanguage, isLocale, LOCALES, translator, type Loc
 import { can } from '../policies';
 import { presentCurrentUser } from '../presenters/user';
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    interface User extends InstanceType<typeof import('../../models/user').User> {}
-    interface Request {
-      locale: Locale;
-    }
-  }
-}
-
 export const LANG_COOKIE = 'bb.lang';
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

@@ -6,18 +6,6 @@ import type { Db } from '../../models';
 import { Session } from '../../models/session';
 import type { Config } from '../config';
 
-declare module 'express-session' {
-  interface SessionData {
-    passport?: { user?: number };
-    /** When the tenant signed in: the absolute timeout counts from here. */
-    authAt?: number;
-    /** A moderator who has given the right password but not yet the TOTP code. */
-    pendingSecondFactor?: { userId: number; at: number; weakPassword?: boolean };
-    flash?: { type: 'success' | 'info' | 'error'; key: string; params?: Record<string, unknown> }[];
-    locale?: string;
-  }
-}
-
 export interface BoardStore extends Store {
   /** Ends every session of one account, except (optionally) the one in use. */
   endAllFor(userId: number, exceptSid?: string): Promise<number>;

@@ -26,11 +26,15 @@ export interface InboxItemView {
   lastMessageAt: Date;
   unreadCount: number;
   awaitingReply: boolean;
+  /** The shared conversation of a three-way swap. */
+  isSwap: boolean;
 }
 
 export interface MessageView {
   id: number;
   mine: boolean;
+  /** Who wrote it: a three-way conversation names each sender. */
+  senderId: number;
   body: string;
   createdAt: Date;
   reported: boolean;
@@ -47,6 +51,7 @@ export function presentInboxRow(row: InboxRow, meId: number, nameOf: DistrictNam
     id: Number(row.conversationId),
     href: `/messages/${Number(row.conversationId)}`,
     otherUsername: row.otherId === null ? null : row.otherUsername,
+    isSwap: !!row.swapKey,
     listing:
       row.listingId === null || row.listingDistrict === null
         ? null
@@ -79,6 +84,7 @@ export function presentMessage(message: ThreadMessage, meId: number, reportedIds
   return {
     id: message.id,
     mine: message.senderId === meId,
+    senderId: message.senderId,
     body: message.body,
     createdAt: toDate(message.createdAt),
     reported: reportedIds.has(message.id),

@@ -1,13 +1,12 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { LOCALES } from '../../models/user';
 import { isAppError, type FieldErrors } from '../errors';
-import { requireUser } from '../middleware/auth';
 import { setLanguageCookie } from '../middleware/locals';
 import { presentOwnAccount } from '../presenters/user';
+import { rotateSession } from '../auth/sign-in';
 import { loadAccountSections } from './account-sections';
-import { rotateSession } from './auth';
-import type { RouteContext } from '../services';
+import type { RouteContext } from './context';
 import { checkbox, keepInput, parseForm, passwordField, text } from '../validation';
 
 const settingsSchema = z.object({
@@ -33,12 +32,10 @@ const passwordSchema = z.object({
   password_confirm: z.string().max(1024).default(''),
 });
 
-export function accountRouter(ctx: RouteContext): Router {
-  const router = Router();
+/** The tenant's own /account page: settings and password (its other parts: account-sections.ts). */
+export function accountHandlers(ctx: RouteContext) {
   const { accounts, sessions } = ctx.services;
-  router.use(requireUser);
 
-  // Other areas (the listing, blocked tenants, My data) add their parts through account-sections.ts.
   async function render(req: Request, res: Response, status = 200, extra: { values?: Record<string, unknown>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}) {
     const account = presentOwnAccount(req.user!);
     res.status(status).render('account/show', {
@@ -54,11 +51,11 @@ export function accountRouter(ctx: RouteContext): Router {
     });
   }
 
-  router.get('/', async (req, res) => {
+  async function show(req: Request, res: Response) {
     await render(req, res);
-  });
+  }
 
-  router.post('/', async (req, res) => {
+  async function update(req: Request, res: Response) {
     const user = req.user!;
     const values = keepInput(req.body);
     const parsed = parseForm(settingsSchema, req.body);
@@ -80,9 +77,9 @@ export function accountRouter(ctx: RouteContext): Router {
       if (isAppError(err) && err.details.fields) return render(req, res, 422, { values, errors: err.details.fields });
       throw err;
     }
-  });
+  }
 
-  router.post('/password', async (req, res) => {
+  async function updatePassword(req: Request, res: Response) {
     const user = req.user!;
     const parsed = parseForm(passwordSchema, req.body);
     if (!parsed.ok) return render(req, res, 422, { passwordErrors: parsed.fields });
@@ -97,7 +94,7 @@ export function accountRouter(ctx: RouteContext): Router {
     await sessions.endAllFor(user.id, req.sessionID);
     req.flash('success', 'account:password_changed');
     res.redirect(303, '/account');
-  });
+  }
 
-  return router;
+  return { show, update, updatePassword };
 }

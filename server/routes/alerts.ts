@@ -1,26 +1,26 @@
-import { Router, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import type { SavedSearch } from '../../models/saved-search';
 import { NotFound, isAppError, type FieldErrors } from '../errors';
-import { requireUser } from '../middleware/auth';
 import { authorize, registerRules, type Rule } from '../policies';
-import { describeFilters, presentSavedSearch } from '../presenters/alerts';
-import type { RouteContext } from '../services';
+import { describeFilters } from '../presenters/alerts';
+import type { RouteContext } from './context';
 import {
   SAVED_SEARCH_LIMIT, SAVED_SEARCH_NAME_MAX, asSearch, checkAlertUnsubscribe, savedFiltersOf, type SavedFilters,
 } from '../services/alerts';
 import { checkbox, keepInput, parseForm, text } from '../validation';
 import { parseSearchQuery, searchFormState, searchQueryString } from '../validation/listing';
-import { ACCOUNT_SECTIONS } from './account-sections';
 
-// Alerts (opt-in, off by default) and saved searches:
-//   GET  /listings/save-search         the "save this search" page for the filters in the query
-//   POST /listings/save-search         save the filters (name, alert) — the search page's form posts here
-//   POST /account/alerts               the alert choices of /account (alert_new_swaps, alert_searches)
-//   POST /account/searches/:id/delete  delete one of my saved searches (another tenant's: 404)
-//   GET  /alerts/unsubscribe           the e-mail's link: a confirmation page
-//   POST /alerts/unsubscribe           every alert off (also the mail program's RFC 8058 one-click POST)
-// Every handler: validate → load → authorize → service → redirect or render.
+// Alerts (opt-in, off by default) and saved searches; the URLs are in the route table
+// (routes/index.ts):
+//   GET  /listings/save-search         saveForm: the "save this search" page for the filters in the query
+//   POST /listings/save-search         save: the filters (name, alert) — the search page's form posts here
+//   POST /account/alerts               update: the alert choices of /account (alert_new_swaps, alert_searches)
+//   POST /account/searches/:searchId/delete  loadSearch, removeSearch (another tenant's: 404)
+//   GET  /alerts/unsubscribe           unsubscribeForm: the e-mail's link asks first
+//   POST /alerts/unsubscribe           unsubscribe: every alert off (also the mail program's RFC 8058 one-click POST)
+// The /account part is account-sections.ts `alerts`. Every handler: validate → load →
+// authorize → service → redirect or render.
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -37,22 +37,6 @@ const alertRules: Record<string, Rule> = {
   'savedSearch.manage': (actor, search?: SavedSearch) => !!actor && !!search && search.userId === actor.id,
 };
 registerRules(alertRules);
-
-// The /account part: the alert choices and the saved searches (views/alerts/_account.ejs).
-ACCOUNT_SECTIONS.push(async (user, ctx) => {
-  const [settings, searches] = await Promise.all([
-    ctx.services.alerts.settings(user.id),
-    ctx.services.alerts.savedSearches(user.id),
-  ]);
-  return {
-    view: '../alerts/_account',
-    alertSettings: settings,
-    savedSearches: searches.map((s) => presentSavedSearch(s, user.locale)),
-    savedSearchLimit: SAVED_SEARCH_LIMIT,
-    alertEmailsEnabled: user.emailsEnabled,
-    alertVerified: user.isVerified,
-  };
-});
 
 const saveSchema = z.object({
   name: text(SAVED_SEARCH_NAME_MAX).default(''),
@@ -72,8 +56,7 @@ export function filterFields(f: SavedFilters): [string, string][] {
   return Array.from(new URLSearchParams(searchQueryString(asSearch(f), 1).slice(1)).entries());
 }
 
-export function alertsRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function alertHandlers(ctx: RouteContext) {
   const { alerts } = ctx.services;
 
   /** The page for saving a search: its filters in words, the name and the alert choice. */
@@ -95,12 +78,12 @@ export function alertsRouter(ctx: RouteContext): Router {
     return { filters, errors };
   }
 
-  router.get('/listings/save-search', requireUser, (req, res) => {
+  function saveForm(req: Request, res: Response) {
     const { filters, errors } = readFilters(req.query);
     renderSave(req, res, Object.keys(errors).length > 0 ? 422 : 200, filters, {}, errors);
-  });
+  }
 
-  router.post('/listings/save-search', requireUser, async (req, res) => {
+  async function save(req: Request, res: Response) {
     const user = req.user!;
     const { filters, errors } = readFilters(req.body);
     const parsed = parseForm(saveSchema, req.body);
@@ -117,38 +100,34 @@ export function alertsRouter(ctx: RouteContext): Router {
       throw err;
     }
     res.redirect(303, `/listings${searchQueryString(asSearch(filters), 1)}`);
-  });
+  }
 
-  router.post('/account/alerts', requireUser, async (req, res) => {
+  async function update(req: Request, res: Response) {
     const parsed = parseForm(alertsSchema, req.body);
     // The form is all checkboxes: anything unreadable is a forged request, not a typo.
     if (!parsed.ok) throw NotFound();
     await alerts.updateAlerts(req.user!, { newSwaps: parsed.data.alert_new_swaps, searchIds: parsed.data.alert_searches });
     req.flash('success', 'alerts:flash.updated');
     res.redirect(303, '/account#alerts-title');
-  });
+  }
 
-  // :id is one of the tenant's own saved searches; anything else is not found.
-  router.param('searchId', async (req, _res, next, value: string) => {
-    try {
-      if (!req.user) return next();
-      if (!/^[1-9][0-9]{0,8}$/.test(value)) throw NotFound();
-      const search = await alerts.findOwnSearch(req.user, Number(value));
-      if (!search) throw NotFound();
-      req.savedSearch = search;
-      next();
-    } catch (err) {
-      next(err);
-    }
-  });
+  /** :searchId is one of the tenant's own saved searches; anything else is not found. */
+  async function loadSearch(req: Request, _res: Response, next: NextFunction) {
+    const value = String(req.params.searchId ?? '');
+    if (!req.user || !/^[1-9][0-9]{0,8}$/.test(value)) throw NotFound();
+    const search = await alerts.findOwnSearch(req.user, Number(value));
+    if (!search) throw NotFound();
+    req.savedSearch = search;
+    next();
+  }
 
-  router.post('/account/searches/:searchId/delete', requireUser, async (req, res) => {
+  async function removeSearch(req: Request, res: Response) {
     const search = req.savedSearch;
     authorize(req.user, 'savedSearch.manage', search, { hide: true });
     await alerts.deleteSearch(req.user!, search!);
     req.flash('success', 'alerts:flash.deleted');
     res.redirect(303, '/account#saved-searches');
-  });
+  }
 
   // The link in an alert e-mail works without signing in. GET (what a mail scanner or a
   // link preview fetches) only shows a confirmation form; POST turns every alert off,
@@ -160,19 +139,19 @@ export function alertsRouter(ctx: RouteContext): Router {
     checkAlertUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.e, req.query.sig, ctx.clock());
   const limitPerIp = (req: Request) => ctx.rateLimits.get('search').consume(req.ip ?? 'unknown');
 
-  router.get('/alerts/unsubscribe', async (req, res) => {
+  async function unsubscribeForm(req: Request, res: Response) {
     await limitPerIp(req);
     if (!linkUser(req)) return res.status(400).render('alerts/unsubscribe', { ok: false, confirm: false });
     res.render('alerts/unsubscribe', { ok: true, confirm: true, action: req.originalUrl });
-  });
+  }
 
-  router.post('/alerts/unsubscribe', async (req, res) => {
+  async function unsubscribe(req: Request, res: Response) {
     await limitPerIp(req);
     const userId = linkUser(req);
     if (!userId) return res.status(400).render('alerts/unsubscribe', { ok: false, confirm: false });
     await alerts.unsubscribe(userId);
     res.render('alerts/unsubscribe', { ok: true, confirm: false });
-  });
+  }
 
-  return router;
+  return { saveForm, save, update, loadSearch, removeSearch, unsubscribeForm, unsubscribe };
 }

@@ -1,12 +1,13 @@
-import { Router, type Request, type Response, type NextFunction } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { PassportStatic } from 'passport';
 import { z } from 'zod';
 import type { User } from '../../models/user';
 import { ADMIN_PASSWORD_MIN } from '../auth/passwords';
+import { establishSession } from '../auth/sign-in';
 import { isAppError } from '../errors';
 import { safeNext } from '../middleware/auth';
 import { SESSION_COOKIE } from '../middleware/session';
-import type { RouteContext } from '../services';
+import type { RouteContext } from './context';
 import { keepInput, parseForm, passwordField, text } from '../validation';
 
 // Every field is read as text (empty when missing) so that the account rules check all
@@ -25,49 +26,18 @@ const forgotSchema = z.object({ email: text(400) });
 const resetSchema = z.object({ password: passwordField, password_confirm: z.string().max(1024).default('') });
 
 /**
- * Signs the user in on this request: Passport regenerates the session (a new id, so a
- * session fixed before sign-in is worthless) and stores only the user id.
+ * Signing up, in and out, verifying the address, a forgotten password and undoing an
+ * e-mail change (a moderator's second step is in totp.ts).
  */
-export function establishSession(req: Request, user: User, now: Date): Promise<void> {
-  // Text kept from a form sent after the idle limit (middleware/kept-form.ts) survives
-  // the new session; nothing else of the old one does.
-  const keptForm = req.session?.keptForm;
-  return new Promise((resolve, reject) => {
-    req.login(user, (err) => {
-      if (err) return reject(err);
-      req.session.authAt = now.getTime();
-      if (keptForm) req.session.keptForm = keptForm;
-      resolve();
-    });
-  });
-}
-
-/**
- * Gives the signed-in session a new id (after a password change), keeping when it was
- * signed in, its second factor and its language; the old id stops working at once.
- */
-export function rotateSession(req: Request): Promise<void> {
-  const user = req.user!;
-  const { authAt, secondFactor, locale } = req.session;
-  return new Promise((resolve, reject) => {
-    req.login(user, (err) => {
-      if (err) return reject(err);
-      Object.assign(req.session, { authAt, secondFactor, locale });
-      resolve();
-    });
-  });
-}
-
-export function authRouter(ctx: RouteContext, passport: PassportStatic): Router {
-  const router = Router();
+export function authHandlers(ctx: RouteContext, passport: PassportStatic) {
   const { accounts, sessions } = ctx.services;
 
-  router.get('/register', (req, res) => {
+  function registerForm(req: Request, res: Response) {
     if (req.user) return res.redirect(303, '/account');
     res.render('auth/register', { values: {}, errors: {}, passwordsCleared: false });
-  });
+  }
 
-  router.post('/register', async (req, res) => {
+  async function register(req: Request, res: Response) {
     const values = keepInput(req.body);
     const parsed = parseForm(registerSchema, req.body);
     if (!parsed.ok) return res.status(422).render('auth/register', { values, errors: parsed.fields, passwordsCleared: true });
@@ -89,9 +59,9 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
       }
       throw err;
     }
-  });
+  }
 
-  router.get('/verify-email', async (req, res) => {
+  async function verifyEmail(req: Request, res: Response) {
     try {
       await accounts.verifyEmail(req.query.token);
     } catch (err) {
@@ -103,25 +73,25 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
     }
     req.flash('success', 'auth:verify.done');
     res.redirect(303, req.user ? '/account' : '/login');
-  });
+  }
 
-  router.post('/verify-email/resend', async (req, res) => {
+  async function resendVerification(req: Request, res: Response) {
     if (!req.user) return res.redirect(303, '/login');
     await accounts.resendVerification(req.user);
     req.flash('info', 'auth:verify.resent');
     res.redirect(303, '/account');
-  });
+  }
 
-  router.get('/login', (req, res) => {
+  function loginForm(req: Request, res: Response) {
     if (req.user) return res.redirect(303, safeNext(req.query.next));
     res.render('auth/login', {
       values: {}, errors: {}, next: safeNext(req.query.next), expired: req.query.expired === '1', problem: null,
       kept: req.query.kept === '1' && !!req.session.keptForm,
       idleMinutes: Math.round(ctx.config.session.idleMs / 60_000),
     });
-  });
+  }
 
-  router.post('/login', (req: Request, res: Response, next: NextFunction) => {
+  function login(req: Request, res: Response, next: NextFunction) {
     const values = keepInput(req.body);
     const target = safeNext((req.body as Record<string, unknown> | undefined)?.next);
     const parsed = parseForm(loginSchema, req.body);
@@ -162,9 +132,9 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
         .then(() => res.redirect(303, target))
         .catch(next);
     })(req, res, next);
-  });
+  }
 
-  router.post('/logout', (req, res, next) => {
+  function logout(req: Request, res: Response, next: NextFunction) {
     const userId = req.user?.id;
     req.logout((err) => {
       if (err) return next(err);
@@ -177,13 +147,13 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
         res.redirect(303, '/');
       });
     });
-  });
+  }
 
-  router.get('/forgot-password', (_req, res) => {
+  function forgotPasswordForm(_req: Request, res: Response) {
     res.render('auth/forgot-password', { values: {}, errors: {}, sent: false });
-  });
+  }
 
-  router.post('/forgot-password', async (req, res) => {
+  async function forgotPassword(req: Request, res: Response) {
     const values = keepInput(req.body);
     const parsed = parseForm(forgotSchema, req.body);
     if (!parsed.ok || parsed.data.email === '') {
@@ -198,16 +168,16 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
       throw err;
     }
     res.render('auth/forgot-password', { values: {}, errors: {}, sent: true });
-  });
+  }
 
   // The link mailed to the old address after an e-mail change. GET only asks (a mail
   // scanner must not act); POST restores the address and ends every session.
-  router.get('/email-change/undo', async (req, res) => {
+  async function undoEmailChangeForm(req: Request, res: Response) {
     await accounts.checkUndoEmailToken(req.query.token);
     res.render('auth/undo-email', { token: req.query.token });
-  });
+  }
 
-  router.post('/email-change/undo', async (req, res, next) => {
+  async function undoEmailChange(req: Request, res: Response, next: NextFunction) {
     const user = await accounts.undoEmailChange(req.query.token);
     await sessions.endAllFor(user.id);
     const done = () => {
@@ -220,14 +190,14 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
       return;
     }
     done();
-  });
+  }
 
-  router.get('/reset-password', async (req, res) => {
+  async function resetPasswordForm(req: Request, res: Response) {
     await accounts.checkResetToken(req.query.token);
     res.render('auth/reset-password', { token: req.query.token, errors: {} });
-  });
+  }
 
-  router.post('/reset-password', async (req, res) => {
+  async function resetPassword(req: Request, res: Response) {
     const token = typeof req.query.token === 'string' ? req.query.token : (req.body as Record<string, unknown> | undefined)?.token;
     const parsed = parseForm(resetSchema, req.body);
     if (!parsed.ok) return res.status(422).render('auth/reset-password', { token, errors: parsed.fields });
@@ -243,8 +213,11 @@ export function authRouter(ctx: RouteContext, passport: PassportStatic): Router 
     }
     req.flash('success', 'auth:reset.done');
     res.redirect(303, '/login');
-  });
+  }
 
-  return router;
+  return {
+    registerForm, register, verifyEmail, resendVerification, loginForm, login, logout, forgotPasswordForm, forgotPassword,
+    undoEmailChangeForm, undoEmailChange, resetPasswordForm, resetPassword,
+  };
 }
 

@@ -1,64 +1,31 @@
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listing';
 import { REPORT_REASONS } from '../../models/report';
 import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
-import { requireUser, safeNext } from '../middleware/auth';
+import { safeNext } from '../middleware/auth';
 import { takeKeptForm } from '../middleware/kept-form';
+import { limitSearches } from '../middleware/visitor-pages';
 import { can } from '../policies';
 import { listingFormValuesOf, presentListing } from '../presenters/listing';
-import type { RouteContext } from '../services';
 import { districtGroups, districtOptions } from '../services/districts';
 import { PAGE_SIZE } from '../services/listings';
 import {
   LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState, searchQueryString,
   type ListingFormValues,
 } from '../validation/listing';
-import { ACCOUNT_SECTIONS } from './account-sections';
-import { matchesRouter } from './matches';
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      /** The listing named by :id, loaded by the listings router's param loader. */
-      listingRecord?: Listing;
-    }
-  }
-}
-
-// The tenant's own listing on /account: its state and what they can do with it. The
-// view path is relative to views/account/show.ejs, which includes it.
-ACCOUNT_SECTIONS.push(async (user, ctx) => {
-  const listing = await ctx.services.listings.findByOwner(user.id);
-  return {
-    view: '_listing',
-    ownListing: listing ? presentListing(listing, user, user.locale) : null,
-    canPublish: can(user, 'listing.create'),
-  };
-});
-
-/** Counts one anonymous page view against the per-IP search limit. */
-export function limitSearches(ctx: Pick<RouteContext, 'rateLimits'>): (req: Request) => Promise<void> {
-  return (req) => ctx.rateLimits.get('search').consume(req.ip ?? 'unknown');
-}
-
-/** The paths of the pages visitors may be served from memory: search and a listing. */
-export function isVisitorPage(path: string): boolean {
-  return path === '/listings' || /^\/listings\/\d{1,9}$/.test(path);
-}
+import type { RouteContext } from './context';
 
 /**
- * Listings (SPEC §6, §13): search, the listing page, the owner's create / edit / pause /
- * resume / delete / request-review, and favourite / unfavourite / report for others.
- * Every handler: validate → load (:id) → authorize (policies/listing.ts) → service →
- * render or redirect.
+ * Listings: search, the listing page, the owner's create / edit / pause / resume /
+ * delete / request-review, and favourite / unfavourite / report for others. Every
+ * handler: validate → load (:id, by `load`) → authorize (policies/listing.ts) → service
+ * → render or redirect. The URLs are in server/routes/index.ts.
  */
-export function listingsRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function listingHandlers(ctx: RouteContext) {
   const { listings } = ctx.services;
 
   // Listing and search pages are open to anonymous visitors, so they are rate-limited
-  // per IP against scraping (SPEC §4). Exceeding the limit answers the 429 page.
+  // per IP against scraping. Exceeding the limit answers the 429 page.
   const limitScraping = limitSearches(ctx);
 
   /**
@@ -123,13 +90,26 @@ export function listingsRouter(ctx: RouteContext): Router {
     });
   }
 
-  router.use(matchesRouter(ctx));
+  const backTo = (req: Request, listing: Listing) => {
+    const target = safeNext((req.body as Record<string, unknown> | undefined)?.return);
+    return target === '/' ? `/listings/${listing.id}` : target;
+  };
+
+  /** The :id loader: a listing's number, or 404 for anything else. */
+  async function load(req: Request, _res: Response, next: NextFunction) {
+    const value = req.params.id;
+    if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw NotFound();
+    const listing = await listings.findById(Number(value));
+    if (!listing) throw NotFound();
+    req.loaded = { ...req.loaded, listing };
+    next();
+  }
 
   // Visitors' pages are kept for the next visitor (middleware/page-cache.ts; app.ts
   // serves them from there, counting the same per-IP limit).
   const keepForVisitors: RequestHandler = ctx.pageCache?.fill ?? ((_req, _res, next) => next());
 
-  router.get('/listings', keepForVisitors, async (req, res) => {
+  async function list(req: Request, res: Response) {
     await limitScraping(req);
     const filters = parseSearchQuery(req.query);
     const form = searchFormState(req.query);
@@ -148,16 +128,16 @@ export function listingsRouter(ctx: RouteContext): Router {
       districts: districtOptions(req.locale),
       districtGroups: districtGroups(req.locale),
     });
-  });
+  }
 
-  router.get('/listings/new', requireUser, async (req, res) => {
+  async function newForm(req: Request, res: Response) {
     const own = await listings.findByOwner(req.user!.id);
     if (own) return res.redirect(303, `/listings/${own.id}/edit`);
     if (!can(req.user, 'listing.create')) return res.render('listings/unverified');
     renderForm(req, res, 200, { values: listingFormValues(takeKeptForm(req, res) ?? {}), errors: {} });
-  });
+  }
 
-  router.post('/listings', requireUser, async (req, res) => {
+  async function create(req: Request, res: Response) {
     const user = req.user!;
     if (!can(user, 'listing.create')) return res.status(403).render('listings/unverified');
     const own = await listings.findByOwner(user.id);
@@ -179,41 +159,25 @@ export function listingsRouter(ctx: RouteContext): Router {
       }
       throw err;
     }
-  });
+  }
 
-  // :id is a listing's number; anything else is simply not found. A visitor who is not
-  // signed in is sent to sign in by every route but the listing page before anything is
-  // loaded, so the answer does not tell a paused listing (sign in) from a missing one (404).
-  router.param('id', async (req: Request, _res: Response, next: NextFunction, value: string) => {
-    if (!req.user && !(req.method === 'GET' && req.path === `/listings/${value}`)) return next();
-    try {
-      if (!/^\d{1,9}$/.test(value)) throw NotFound();
-      const listing = await listings.findById(Number(value));
-      if (!listing) throw NotFound();
-      req.listingRecord = listing;
-      next();
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  router.get('/listings/:id', keepForVisitors, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function show(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     // Paused, hidden and removed listings are not found by anyone but their owner.
     if (!can(req.user, 'listing.view', listing)) throw NotFound();
     if (!req.user || req.user.id !== listing.userId) await limitScraping(req);
     await renderShow(req, res, listing);
-  });
+  }
 
-  router.get('/listings/:id/edit', requireUser, (req, res) => {
-    const listing = req.listingRecord!;
+  function edit(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.edit')) return;
     const kept = takeKeptForm(req, res);
     renderForm(req, res, 200, { listing, values: kept ? listingFormValues(kept) : listingFormValuesOf(listing), errors: {} });
-  });
+  }
 
-  router.post('/listings/:id', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function update(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.edit')) return;
     const parsed = parseListingForm(req.body, req.locale);
     if (!parsed.ok) {
@@ -222,62 +186,57 @@ export function listingsRouter(ctx: RouteContext): Router {
     await listings.update(listing, parsed.data);
     req.flash('success', 'listings:flash.updated');
     res.redirect(303, `/listings/${listing.id}`);
-  });
+  }
 
-  router.post('/listings/:id/pause', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function pause(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.pause')) return;
     await listings.pause(listing);
     req.flash('success', 'listings:flash.paused');
     res.redirect(303, `/listings/${listing.id}`);
-  });
+  }
 
-  router.post('/listings/:id/resume', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function resume(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.resume')) return;
     await listings.resume(listing);
     req.flash('success', 'listings:flash.resumed');
     res.redirect(303, `/listings/${listing.id}`);
-  });
+  }
 
-  // The confirmation page before the POST below deletes the listing.
-  router.get('/listings/:id/delete', requireUser, (req, res) => {
-    const listing = req.listingRecord!;
+  /** The confirmation page before `remove` deletes the listing. */
+  function confirmRemove(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.delete')) return;
     res.render('listings/delete', { listing: { id: listing.id } });
-  });
+  }
 
-  router.post('/listings/:id/delete', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function remove(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.delete')) return;
     await listings.remove(listing);
     req.flash('success', 'listings:flash.deleted');
     res.redirect(303, '/account');
-  });
+  }
 
-  router.post('/listings/:id/request-review', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function requestReview(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.requestReview')) return;
     await listings.requestReview(listing);
     req.flash('success', 'listings:flash.review_requested');
     res.redirect(303, `/listings/${listing.id}`);
-  });
+  }
 
-  const backTo = (req: Request, listing: Listing) => {
-    const target = safeNext((req.body as Record<string, unknown> | undefined)?.return);
-    return target === '/' ? `/listings/${listing.id}` : target;
-  };
-
-  router.post('/listings/:id/favourite', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function favourite(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.favourite', false)) return;
     await listings.favourite(req.user!, listing);
     req.flash('success', 'listings:flash.favourited');
     res.redirect(303, backTo(req, listing));
-  });
+  }
 
-  router.post('/listings/:id/unfavourite', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function unfavourite(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     // Taking a listing off one's own list is always allowed, whatever its state now,
     // but a listing the tenant may not see is still not found.
     const saved = await listings.isFavourite(req.user!.id, listing.id);
@@ -285,10 +244,10 @@ export function listingsRouter(ctx: RouteContext): Router {
     await listings.unfavourite(req.user!, listing.id);
     req.flash('success', 'listings:flash.unfavourited');
     res.redirect(303, backTo(req, listing));
-  });
+  }
 
-  router.post('/listings/:id/report', requireUser, async (req, res) => {
-    const listing = req.listingRecord!;
+  async function report(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     if (!permit(req, res, listing, 'listing.report', false)) return;
     if (await listings.hasReported(req.user!.id, listing.id)) {
       req.flash('info', 'listings:flash.already_reported');
@@ -303,7 +262,10 @@ export function listingsRouter(ctx: RouteContext): Router {
     const created = await listings.report(req.user!, listing, parsed.data.reason, parsed.data.details);
     req.flash(created ? 'success' : 'info', created ? 'listings:flash.reported' : 'listings:flash.already_reported');
     res.redirect(303, `/listings/${listing.id}`);
-  });
+  }
 
-  return router;
+  return {
+    load, keepForVisitors, list, newForm, create, show, edit, update, pause, resume, confirmRemove, remove, requestReview,
+    favourite, unfavourite, report,
+  };
 }

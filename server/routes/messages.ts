@@ -1,23 +1,21 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { Listing, LISTING_STATUS } from '../../models/listing';
+import { LISTING_STATUS, type Listing } from '../../models/listing';
 import { REPORT_REASONS } from '../../models/report';
 import { isAppError, NotFound, type FieldErrors } from '../errors';
 import type { Locale } from '../i18n';
-import { requireUser } from '../middleware/auth';
 import { takeKeptForm } from '../middleware/kept-form';
 import { authorize, can } from '../policies';
 import { districtName } from '../services/districts';
 import { presentInboxRow, presentListingLabel, presentMessage } from '../presenters/conversation';
 import {
-  checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED, type ConversationRef,
+  checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED,
 } from '../services/messages';
-import type { RouteContext } from '../services';
 import { hasBadCharacters, keepInput, parseForm, text } from '../validation';
-import { ACCOUNT_SECTIONS } from './account-sections';
+import type { RouteContext } from './context';
 
-// Private messages (SPEC §7, §13): writing to a listing's owner, the inbox, threads,
-// blocking and reporting, and the e-mail's "turn notices off" link.
+// Private messages: writing to a listing's owner, the inbox, threads, blocking and
+// reporting, and the e-mail's "turn notices off" link. The URLs are in routes/index.ts.
 
 /** Message text: browsers send line breaks as CRLF; counted as one character each, like the textarea's maxlength. */
 const messageBody = z.preprocess(
@@ -53,32 +51,7 @@ function problemFrom(err: unknown): { status: number; problem: Problem } | null 
   return null;
 }
 
-// Blocked tenants are listed on /account with an "unblock" button (views/account/_blocks.ejs;
-// the name is resolved from views/account/show.ejs, which includes it).
-ACCOUNT_SECTIONS.push(async (user, ctx) => {
-  const blocked = await ctx.services.messages.blockedBy(user);
-  return blocked.length > 0 ? { view: '_blocks', blocked } : null;
-});
-
-/** Sets the header's unread count for a signed-in tenant (one indexed SUM). */
-export function unreadTotalLocal(ctx: RouteContext): RequestHandler {
-  return async (req, res, next) => {
-    if (req.user) res.locals.unreadTotal = await ctx.services.messages.unreadTotal(req.user.id);
-    next();
-  };
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Locals {
-      conversation?: ConversationRef;
-    }
-  }
-}
-
-export function messagesRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function messageHandlers(ctx: RouteContext) {
   const { messages } = ctx.services;
 
   /**
@@ -87,7 +60,7 @@ export function messagesRouter(ctx: RouteContext): Router {
    * conversation exists. A visitor who is not signed in is not even looked up, and the
    * page offers the sign-in (they may have come from a notice e-mail).
    */
-  const loadConversation: RequestHandler = async (req, res, next) => {
+  async function load(req: Request, res: Response, next: NextFunction) {
     if (!req.user) {
       res.status(404).render('messages/signed-out', { next: req.method === 'GET' ? req.originalUrl : '/messages' });
       return;
@@ -95,9 +68,9 @@ export function messagesRouter(ctx: RouteContext): Router {
     const id = parseId(req.params.id);
     const conversation = id ? await messages.find(id) : null;
     authorize(req.user, 'conversation.view', conversation ?? undefined, { hide: true });
-    res.locals.conversation = conversation!;
+    req.loaded = { ...req.loaded, conversation: conversation! };
     next();
-  };
+  }
 
   async function renderContact(
     res: Response,
@@ -122,7 +95,7 @@ export function messagesRouter(ctx: RouteContext): Router {
 
   async function renderThread(req: Request, res: Response, status = 200, extra: ThreadExtra = {}) {
     const user = req.user!;
-    const conversation = res.locals.conversation!;
+    const conversation = req.loaded.conversation!;
     const before = req.method === 'GET' ? parseId(req.query.before) ?? undefined : undefined;
     const thread = await messages.thread(user, conversation, before);
     const items = thread.messages.map((m) => presentMessage(m, user.id, thread.reportedIds));
@@ -144,11 +117,11 @@ export function messagesRouter(ctx: RouteContext): Router {
     });
   }
 
-  // Write to a listing's owner: opens (or reuses) the conversation about that listing.
-  router.post('/listings/:id/messages', requireUser, async (req, res) => {
+  /** Writes to a listing's owner: opens (or reuses) the conversation about that listing. */
+  async function create(req: Request, res: Response) {
     const user = req.user!;
     const id = parseId(req.params.id);
-    const listing = id ? await Listing.findByPk(id) : null;
+    const listing = id ? await messages.findListing(id) : null;
     if (!listing || listing.status !== LISTING_STATUS.ACTIVE) throw NotFound();
     if (listing.userId === user.id) return renderContact(res, 403, listing, { problem: { key: 'messages:errors.own_listing' } });
     if (!user.isVerified) return renderContact(res, 403, listing, { problem: { key: 'messages:errors.unverified' } });
@@ -164,9 +137,10 @@ export function messagesRouter(ctx: RouteContext): Router {
       if (!known) throw err;
       return renderContact(res, known.status, listing, { values, problem: known.problem });
     }
-  });
+  }
 
-  router.get('/messages', requireUser, async (req, res) => {
+  /** The inbox. */
+  async function list(req: Request, res: Response) {
     const user = req.user!;
     const page = Math.min(parseId(req.query.page) ?? 1, 10_000);
     const { rows, hasNext } = await messages.inbox(user, page);
@@ -176,20 +150,21 @@ export function messagesRouter(ctx: RouteContext): Router {
       prevHref: page > 1 ? `/messages?page=${page - 1}` : null,
       nextHref: hasNext ? `/messages?page=${page + 1}` : null,
     });
-  });
+  }
 
-  router.get('/messages/:id', loadConversation, async (req, res) => {
+  /** A thread; reading it marks it read. */
+  async function show(req: Request, res: Response) {
     const user = req.user!;
-    const conversation = res.locals.conversation!;
+    const conversation = req.loaded.conversation!;
     // Reading the thread clears its unread count; the header was counted before that.
     const wasUnread = await messages.markRead(user.id, conversation.id);
     res.locals.unreadTotal = Math.max(0, Number(res.locals.unreadTotal ?? 0) - wasUnread);
     await renderThread(req, res, 200, { values: takeKeptForm(req, res) ?? {} });
-  });
+  }
 
-  router.post('/messages/:id', loadConversation, async (req, res) => {
+  async function reply(req: Request, res: Response) {
     const user = req.user!;
-    const conversation = res.locals.conversation!;
+    const conversation = req.loaded.conversation!;
     if (!user.isVerified) return renderThread(req, res, 403, { problem: { key: 'messages:errors.unverified' } });
     authorize(user, 'conversation.reply', conversation);
     const values = keepInput(req.body);
@@ -203,18 +178,18 @@ export function messagesRouter(ctx: RouteContext): Router {
       return renderThread(req, res, known.status, { values, problem: known.problem });
     }
     res.redirect(303, `/messages/${conversation.id}#latest`);
-  });
+  }
 
-  router.post('/messages/:id/block', loadConversation, async (req, res) => {
-    const conversation = res.locals.conversation!;
+  async function block(req: Request, res: Response) {
+    const conversation = req.loaded.conversation!;
     await messages.block(req.user!, conversation);
     req.flash('success', 'messages:flash.blocked');
     res.redirect(303, `/messages/${conversation.id}`);
-  });
+  }
 
-  router.post('/messages/:id/report', loadConversation, async (req, res) => {
+  async function report(req: Request, res: Response) {
     const user = req.user!;
-    const conversation = res.locals.conversation!;
+    const conversation = req.loaded.conversation!;
     const body = (req.body ?? {}) as Record<string, unknown>;
     // The message must be the other participant's, in this very conversation.
     const messageId = parseId(body.message_id);
@@ -227,35 +202,44 @@ export function messagesRouter(ctx: RouteContext): Router {
     const { alreadyReported } = await messages.report(user, conversation, messageId, parsed.data.reason, parsed.data.details);
     req.flash(alreadyReported ? 'info' : 'success', alreadyReported ? 'messages:flash.already_reported' : 'messages:flash.reported');
     res.redirect(303, `/messages/${conversation.id}`);
-  });
+  }
 
-  router.post('/account/blocks/:userId/delete', requireUser, async (req, res) => {
+  /** Unblocks a tenant (the list of blocked tenants is on /account). */
+  async function unblock(req: Request, res: Response) {
     const blockedId = parseId(req.params.userId);
     if (!blockedId) throw NotFound();
     await messages.unblock(req.user!, blockedId);
     req.flash('success', 'messages:flash.unblocked');
     res.redirect(303, '/account');
-  });
+  }
 
-  // The link in a notice e-mail works without signing in. GET (what a mail scanner or a
-  // link preview fetches) only shows a confirmation form; POST turns the notices off,
-  // from that form or from the mail program's RFC 8058 one-click button (which POSTs
-  // "List-Unsubscribe=One-Click" to the same URL, without a CSRF token: the signed,
-  // expiring link is the proof). A link that does not check out changes nothing.
+  return { load, create, list, show, reply, block, report, unblock };
+}
+
+/**
+ * The link in a notice e-mail works without signing in. GET (what a mail scanner or a
+ * link preview fetches) only shows a confirmation form; POST turns the notices off,
+ * from that form or from the mail program's RFC 8058 one-click button (which POSTs
+ * "List-Unsubscribe=One-Click" to the same URL, without a CSRF token: the signed,
+ * expiring link is the proof). A link that does not check out changes nothing.
+ */
+export function unsubscribeHandlers(ctx: RouteContext) {
+  const { messages } = ctx.services;
   const linkUser = (req: Request) =>
     checkUnsubscribe(ctx.config.sessionSecret, req.query.u, req.query.e, req.query.sig, ctx.clock());
 
-  router.get('/notifications/unsubscribe', (req, res) => {
+  /** Asks for a confirmation; changes nothing. */
+  function show(req: Request, res: Response) {
     if (!linkUser(req)) return res.status(400).render('messages/unsubscribe', { ok: false, confirm: false });
     res.render('messages/unsubscribe', { ok: true, confirm: true, action: req.originalUrl });
-  });
+  }
 
-  router.post('/notifications/unsubscribe', async (req, res) => {
+  async function update(req: Request, res: Response) {
     const userId = linkUser(req);
     if (!userId) return res.status(400).render('messages/unsubscribe', { ok: false, confirm: false });
     await messages.unsubscribe(userId);
     res.render('messages/unsubscribe', { ok: true, confirm: false });
-  });
+  }
 
-  return router;
+  return { show, update };
 }

@@ -1,19 +1,16 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { FieldErrors } from '../errors';
-import { requireUser } from '../middleware/auth';
 import { deleteOutboxMailsTo } from '../mail/outbox';
 import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { describeFilters } from '../presenters/alerts';
 import { districtName } from '../services/districts';
-import type { RouteContext } from '../services';
-import { purgeDeadline } from '../services/retention';
 import { parseForm } from '../validation';
-import { ACCOUNT_SECTIONS } from './account-sections';
+import type { RouteContext } from './context';
 
-// The tenant's data-protection rights (SPEC §10), under /account:
+// The tenant's data-protection rights, under /account:
 //   GET  /account/data     everything stored about me (access)
 //   GET  /account/export   the same as a JSON file (portability; format in data-export.ts)
 //   POST /account/emails   turn all optional e-mail off or on again (restriction)
@@ -21,23 +18,11 @@ import { ACCOUNT_SECTIONS } from './account-sections';
 //   POST /account/delete   erase my account now, after the password (erasure: the purge's cascade)
 //   GET  /account/deleted  the goodbye page after erasure
 // Rectification is the settings form of /account; pausing the listing is on the listing.
-// requireUser is applied per route, not to the whole /account prefix, so other areas
-// may still mount public pages under /account after this router.
 
 const deleteSchema = z.object({ password: z.string().max(1024).default('') });
 const emailsSchema = z.object({ emails_enabled: z.enum(['on', 'off']) });
 
-// The "My data" part of /account: a summary with the links and forms that exercise each right.
-ACCOUNT_SECTIONS.push(async (user, ctx) => ({
-  view: '_data',
-  purgeDate: user.isAdmin ? null : purgeDeadline(user.lastLoginAt, ctx.config.purge.retentionMonths),
-  retentionMonths: ctx.config.purge.retentionMonths,
-  emailsEnabled: user.emailsEnabled,
-  deleteErrors: {},
-}));
-
-export function myDataRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function myDataHandlers(ctx: RouteContext) {
   const { config, db, logger, clock } = ctx;
 
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
@@ -49,11 +34,12 @@ export function myDataRouter(ctx: RouteContext): Router {
     });
   }
 
-  router.get('/data', requireUser, async (req, res) => {
+  async function show(req: Request, res: Response) {
     await renderData(req, res);
-  });
+  }
 
-  router.get('/export', requireUser, async (req, res) => {
+  /** The same as a JSON file. */
+  async function exportJson(req: Request, res: Response) {
     const now = clock();
     const data = await collectMyData(req.user!, now, config.purge.retentionMonths);
     const day = now.toISOString().slice(0, 10);
@@ -62,28 +48,27 @@ export function myDataRouter(ctx: RouteContext): Router {
     // Quoted as the contract says; the name is ASCII digits and dashes only.
     res.set('Content-Disposition', `attachment; filename="bostadsbyte-export-${day}.json"`);
     res.send(toExportJson(data));
-  });
+  }
 
-  router.post('/emails', requireUser, async (req, res) => {
+  /** Turns all optional e-mail off or on again. */
+  async function updateEmails(req: Request, res: Response) {
     const parsed = parseForm(emailsSchema, req.body);
     if (!parsed.ok) {
       req.flash('error', 'data:emails.invalid');
       return res.redirect(303, '/account');
     }
     const enabled = parsed.data.emails_enabled === 'on';
-    // "All e-mail off" also unticks the notices, so no box on the page says otherwise.
-    await req.user!.update(enabled ? { emailsEnabled: true } : { emailsEnabled: false, notifyMessages: false });
-    logger.info({ userId: req.user!.id, emailsEnabled: enabled }, 'e-mail setting changed');
+    await ctx.services.accounts.setEmailsEnabled(req.user!, enabled);
     req.flash('success', enabled ? 'data:emails.turned_on' : 'data:emails.turned_off');
     res.redirect(303, '/account');
-  });
+  }
 
-  // GET /account/delete — the confirmation page: nothing is erased before its form is sent.
-  router.get('/delete', requireUser, (_req, res) => {
+  /** The confirmation page: nothing is erased before its form is sent. */
+  function confirmRemove(_req: Request, res: Response) {
     res.render('account/delete');
-  });
+  }
 
-  router.post('/delete', requireUser, async (req, res) => {
+  async function remove(req: Request, res: Response) {
     const user = req.user!;
     const parsed = parseForm(deleteSchema, req.body);
     if (!parsed.ok || parsed.data.password === '') {
@@ -111,13 +96,13 @@ export function myDataRouter(ctx: RouteContext): Router {
       res.clearCookie(SESSION_COOKIE);
       res.redirect(303, '/account/deleted');
     });
-  });
+  }
 
-  // Shown to whoever follows the redirect: it says nothing about any account.
-  router.get('/deleted', (req, res) => {
+  /** Shown to whoever follows the redirect: it says nothing about any account. */
+  function removed(req: Request, res: Response) {
     if (req.user) return res.redirect(303, '/account');
     res.render('account/deleted');
-  });
+  }
 
-  return router;
+  return { show, exportJson, updateEmails, confirmRemove, remove, removed };
 }

@@ -1,51 +1,22 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { Op } from 'sequelize';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { User } from '../../models/user';
+import type { User } from '../../models/user';
+import { establishSession } from '../auth/sign-in';
 import { isAppError } from '../errors';
 import { safeNext } from '../middleware/auth';
-import type { RouteContext } from '../services';
+import { hasSecondFactor, PENDING_SECOND_FACTOR_MS } from '../middleware/second-factor';
 import { checkTotp } from '../services/totp';
 import { parseForm, text } from '../validation';
-import { establishSession } from './auth';
-
-declare module 'express-session' {
-  interface SessionData {
-    /** Set once the signed-in moderator has given a valid TOTP code in this session. */
-    secondFactor?: { userId: number; at: number };
-    /** Set to the moderator's id when they signed in with a password shorter than ADMIN_PASSWORD_MIN. */
-    weakModeratorPassword?: number;
-  }
-}
-
-/** How long the password step stays good while the moderator fetches their phone. */
-export const PENDING_SECOND_FACTOR_MS = 5 * 60 * 1000;
+import type { RouteContext } from './context';
 
 const totpSchema = z.object({ totp: text(20), next: text(600).optional() });
 
-/** True when this session belongs to a moderator who has given their second factor. */
-export function hasSecondFactor(req: Request): boolean {
-  const done = req.session?.secondFactor;
-  return !!req.user && !!done && done.userId === req.user.id;
-}
-
-/** Tells the policies whether this request's moderator passed the second factor. */
-export const markSecondFactor: RequestHandler = (req, _res, next) => {
-  if (req.user) req.user.secondFactorPassed = hasSecondFactor(req);
-  next();
-};
-
-/** A moderator whose password is shorter than the moderators' minimum changes it before /admin opens. */
-export function mustChangePassword(req: Request): boolean {
-  return !!req.user && req.session?.weakModeratorPassword === req.user.id;
-}
-
-// The second step of a moderator's sign-in (SPEC §5). POST /login stops after the
-// password with `pendingSecondFactor` in a fresh session; only a valid, unused TOTP code
-// turns that into a signed-in session. Wrong codes are counted per account and locked
-// out after TOTP_MAX_FAILURES; the pending state lapses after five minutes.
-export function totpRouter(ctx: RouteContext): Router {
-  const router = Router();
+// The second step of a moderator's sign-in. POST /login stops after the password with
+// `pendingSecondFactor` in a fresh session; only a valid, unused TOTP code turns that
+// into a signed-in session. Wrong codes are counted per account and locked out after
+// TOTP_MAX_FAILURES; the pending state lapses after five minutes.
+export function totpHandlers(ctx: RouteContext) {
+  const { accounts } = ctx.services;
   const limit = () => ctx.rateLimits.get('totp');
 
   /** The moderator waiting for their second factor, or null (after clearing a lapsed state). */
@@ -53,8 +24,8 @@ export function totpRouter(ctx: RouteContext): Router {
     const pending = req.session.pendingSecondFactor;
     if (!pending) return null;
     const lapsed = ctx.clock().getTime() - pending.at > PENDING_SECOND_FACTOR_MS;
-    const user = lapsed ? null : await User.findByPk(pending.userId);
-    if (!user || !user.isAdmin || user.isSuspended) {
+    const user = lapsed ? null : await accounts.pendingModerator(pending.userId);
+    if (!user) {
       delete req.session.pendingSecondFactor;
       if (lapsed) req.flash('info', 'admin:totp.expired');
       return null;
@@ -72,22 +43,22 @@ export function totpRouter(ctx: RouteContext): Router {
     res.status(status).render('auth/totp', { next, problem: shown, problemParams: params, enrol, hasSecret: !!user.totpSecret });
   }
 
-  const backToLogin = (req: Request, res: Response, next: string) =>
+  const backToLogin = (res: Response, next: string) =>
     res.redirect(303, next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
 
-  router.get('/login/totp', async (req, res) => {
+  async function show(req: Request, res: Response) {
     const next = safeNext(req.query.next);
     if (hasSecondFactor(req)) return res.redirect(303, next);
     const user = await pendingUser(req);
-    if (!user) return backToLogin(req, res, next);
+    if (!user) return backToLogin(res, next);
     await render(res, user, next);
-  });
+  }
 
-  router.post('/login/totp', async (req, res) => {
+  async function create(req: Request, res: Response) {
     const body = req.body as Record<string, unknown> | undefined;
     const next = safeNext(body?.next);
     const user = await pendingUser(req);
-    if (!user) return backToLogin(req, res, next);
+    if (!user) return backToLogin(res, next);
     if (!user.totpSecret) return render(res, user, next, 403);
     const key = `user:${user.id}`;
     // The guess is counted before the code is checked, in one atomic step, so a burst of
@@ -108,16 +79,7 @@ export function totpRouter(ctx: RouteContext): Router {
     const check = parsed.ok
       ? await checkTotp(user.totpSecret, parsed.data.totp, now, user.totpLastStep)
       : ({ ok: false, problem: 'format' } as const);
-    // The step is claimed with a conditional UPDATE, so two requests racing with one
-    // code (or two app processes) cannot both succeed.
-    const claimed = check.ok
-      ? (
-          await User.update(
-            { totpLastStep: check.step, totpConfirmedAt: user.totpConfirmedAt ?? now },
-            { where: { id: user.id, [Op.or]: [{ totpLastStep: null }, { totpLastStep: { [Op.lt]: check.step } }] } },
-          )
-        )[0] === 1
-      : false;
+    const claimed = check.ok ? await accounts.claimTotpStep(user, check.step, now) : false;
     if (!check.ok || !claimed) {
       const problem = check.ok ? 'reused' : check.problem;
       ctx.logger.info({ userId: user.id, problem }, 'second factor refused');
@@ -128,10 +90,10 @@ export function totpRouter(ctx: RouteContext): Router {
     await establishSession(req, user, now);
     req.session.secondFactor = { userId: user.id, at: now.getTime() };
     if (weak) req.session.weakModeratorPassword = user.id;
-    await ctx.services.accounts.recordLogin(user);
+    await accounts.recordLogin(user);
     // A moderator's work starts on /admin, unless they were on their way somewhere.
     res.redirect(303, next === '/' ? '/admin' : next);
-  });
+  }
 
-  return router;
+  return { show, create };
 }

@@ -14,9 +14,10 @@ import { User } from '../../models/user';
 import type { Config } from '../config';
 import { deleteAlertData } from './alerts';
 import { accountLimitKeys } from './rate-limits';
+import { deleteListingRings } from './rings';
 
 /**
- * Erases accounts with the cascade of SPEC §9. Used by the purge job (passive accounts)
+ * Erases accounts with the cascade of docs/product.md#the-purge. Used by the purge job (passive accounts)
  * and by POST /account/delete (the tenant's own erasure), always inside the caller's
  * transaction so a batch is deleted completely or not at all.
  *
@@ -108,7 +109,12 @@ export async function deleteAccounts(
     await Report.update({ listingId: null }, { where: { listingId: inListings }, transaction });
     await Favourite.destroy({ where: { listingId: inListings }, transaction });
     await ListingWantedDistrict.destroy({ where: { listingId: inListings }, transaction });
-    // The listing's match edges, both directions: other tenants' matches lose it at once.
+    // The listing's match edges, both directions, and its three-way swaps: other
+    // tenants' matches and rings lose it at once.
+    await deleteListingRings(listingIds, transaction);
+    for (const column of ['listing_a', 'listing_b', 'listing_c']) {
+      await sequelize.query(`DELETE FROM swap_marks WHERE ${column} IN (:listingIds)`, { replacements: { listingIds }, transaction });
+    }
     await sequelize.query('DELETE FROM match_edges WHERE wanter_id IN (:listingIds)', { replacements: { listingIds }, transaction });
     await sequelize.query('DELETE FROM match_edges WHERE home_id IN (:listingIds)', { replacements: { listingIds }, transaction });
     await Listing.destroy({ where: { id: inListings }, transaction });
@@ -117,6 +123,8 @@ export async function deleteAccounts(
   await Report.update({ reporterId: null }, { where: { reporterId: inIds }, transaction });
   await Report.update({ handledById: null }, { where: { handledById: inIds }, transaction });
   await Favourite.destroy({ where: { userId: inIds }, transaction });
+  // Interest marks go with the account that made them.
+  await sequelize.query('DELETE FROM swap_marks WHERE user_id IN (:ids)', { replacements: { ids }, transaction });
   await Block.destroy({ where: { [Op.or]: [{ blockerId: inIds }, { blockedId: inIds }] }, transaction });
   await Session.destroy({ where: { userId: inIds }, transaction });
   await Token.destroy({ where: { userId: inIds }, transaction });

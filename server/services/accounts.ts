@@ -443,6 +443,32 @@ export function createAccountService(deps: AppDeps) {
       // The old number must not linger in SQLite's write-ahead log after it was changed.
       if (phoneChanged) await db.checkpoint();
     },
+
+    /** Turns all optional e-mail off (the message notices with it) or on again. */
+    async setEmailsEnabled(user: User, enabled: boolean): Promise<void> {
+      // "All e-mail off" also unticks the notices, so no box on the page says otherwise.
+      await user.update(enabled ? { emailsEnabled: true } : { emailsEnabled: false, notifyMessages: false });
+      logger.info({ userId: user.id, emailsEnabled: enabled }, 'e-mail setting changed');
+    },
+
+    /** The account waiting for its second factor, when it may still give one (a moderator, not suspended). */
+    async pendingModerator(userId: number): Promise<User | null> {
+      const user = await User.findByPk(userId);
+      return user && user.isAdmin && !user.isSuspended ? user : null;
+    },
+
+    /**
+     * Claims a TOTP step for this moderator, with a conditional UPDATE, so two requests
+     * racing with one code (or two app processes) cannot both succeed. The first code
+     * accepted also confirms the enrolment. True when this request got the step.
+     */
+    async claimTotpStep(user: User, step: number, now: Date): Promise<boolean> {
+      const [claimed] = await User.update(
+        { totpLastStep: step, totpConfirmedAt: user.totpConfirmedAt ?? now },
+        { where: { id: user.id, [Op.or]: [{ totpLastStep: null }, { totpLastStep: { [Op.lt]: step } }] } },
+      );
+      return claimed === 1;
+    },
   };
 }
 

@@ -32,6 +32,7 @@
  *     "startedByMe", "lastMessageAt",
  *     "messages": [ { "fromMe": true|false, "body", "sentAt" } ]   // oldest first
  *   } ],
+ *   "interestMarks": [ { "kind" ("pair" | "ring"), "listingIds", "interested", "markedAt" } ],
  *   "reportsFiled": [ { "kind" ("listing" | "message"), "reason", "details", "status",
  *                       "listingId", "messageId", "createdAt" } ],
  *   "pendingEmails": [ { "purpose" ("verify_email" | "reset_password"), "expiresAt" } ],
@@ -50,7 +51,7 @@
  * Never in the file: another tenant's e-mail address or phone number, password hashes,
  * second-factor secrets, token values, session ids.
  */
-import { Op } from 'sequelize';
+import { Op, QueryTypes } from 'sequelize';
 import { Block } from '../../models/block';
 import { Conversation } from '../../models/conversation';
 import { ConversationParticipant } from '../../models/conversation-participant';
@@ -103,6 +104,8 @@ export interface MyData {
   favourites: { listingId: number; district: string; rooms: number; sizeM2: number; rentEur: number; savedAt: Date }[];
   blocks: { username: string; blockedAt: Date }[];
   conversations: ExportConversation[];
+  /** My "Interested" / "Not interested" on suggestions (swap_marks). */
+  interestMarks: { kind: 'pair' | 'ring'; listingIds: number[]; interested: boolean; markedAt: Date }[];
   reportsFiled: {
     kind: string; reason: string; details: string; status: string; listingId: number | null; messageId: number | null; createdAt: Date;
   }[];
@@ -177,6 +180,11 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
     where: { userId: me, expires: { [Op.gt]: now } }, attributes: ['createdAt', 'expires'], order: [['createdAt', 'ASC']],
   });
 
+  const marks = await Listing.sequelize!.query<{ suggestion: string; interested: boolean | number; updated_at: Date | string }>(
+    'SELECT suggestion, interested, updated_at FROM swap_marks WHERE user_id = :me ORDER BY updated_at, id',
+    { type: QueryTypes.SELECT, replacements: { me } },
+  );
+
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
@@ -210,6 +218,12 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
       .filter((b) => blockedNames.has(b.blockedId))
       .map((b) => ({ username: blockedNames.get(b.blockedId)!, blockedAt: b.createdAt })),
     conversations,
+    interestMarks: marks.map((m) => ({
+      kind: m.suggestion.startsWith('r:') ? 'ring' as const : 'pair' as const,
+      listingIds: m.suggestion.slice(2).split('-').map(Number),
+      interested: m.interested === true || Number(m.interested) === 1,
+      markedAt: new Date(m.updated_at),
+    })),
     reportsFiled: reports.map((r) => ({
       kind: r.kind, reason: r.reason, details: r.details, status: r.status, listingId: r.listingId, messageId: r.messageId,
       createdAt: r.createdAt,

@@ -1,18 +1,20 @@
-import type { PageCache } from '../middleware/page-cache';
 import type { AppDeps } from '../context';
-import type { BoardStore } from '../middleware/session';
+import type { SessionEnder } from '../types/domain';
 import { createAccountService } from './accounts';
 import { createAlertService } from './alerts';
 import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
+import { createSwapService } from './swaps';
 
 /** Every service the handlers use, built once per app from the same deps. */
-export function createServices(deps: AppDeps, sessionStore: BoardStore) {
+export function createServices(deps: AppDeps, sessionStore: SessionEnder) {
+  const listings = createListingService(deps);
   return {
     accounts: createAccountService(deps),
     alerts: createAlertService(deps),
-    listings: createListingService(deps),
+    listings,
+    swaps: createSwapService(deps, listings),
     messages: createMessageService(deps),
     moderation: createModerationService(deps, sessionStore),
     sessions: {
@@ -23,10 +25,3 @@ export function createServices(deps: AppDeps, sessionStore: BoardStore) {
 }
 
 export type Services = ReturnType<typeof createServices>;
-
-/** What every router gets: the app's deps and its services. */
-export interface RouteContext extends AppDeps {
-  services: Services;
-  /** Anonymous search and listing pages kept in memory (middleware/page-cache.ts). */
-  pageCache?: PageCache;
-}

@@ -13,7 +13,7 @@ import { refreshListingEdges } from './match-graph';
 
 export { FIT } from './fit';
 
-// Listings (SPEC §6): a tenant's one listing, search, mutual matching, favourites and
+// Listings (docs/product.md#listings, #search, #matching-and-headroom): a tenant's one listing, search, mutual matching, favourites and
 // listing reports. Everything that lists listings is a database query with LIMIT and a
 // COUNT on the indexed columns (status + district / created_at / rent / size, and
 // listing_wanted_districts (district, listing_id)), so it stays fast with 50,000 rows.
@@ -188,26 +188,34 @@ export function createListingService(deps: AppDeps) {
   }
 
   /** Counts the rows of a list only when the page was cut at the limit. */
-  async function countIfCut(rows: unknown[], limit: number, sql: string, id: number): Promise<number> {
+  async function countIfCut(rows: unknown[], limit: number, sql: string, id: number | Record<string, unknown>): Promise<number> {
     if (rows.length < limit) return rows.length;
-    const [row] = await sequelize.query<{ n: number | string }>(sql, { type: QueryTypes.SELECT, replacements: { id } });
+    const replacements = typeof id === 'number' ? { id } : id;
+    const [row] = await sequelize.query<{ n: number | string }>(sql, { type: QueryTypes.SELECT, replacements });
     return Number(row?.n ?? 0);
   }
 
+  // The pairs a tenant marked "not interested" (swap_marks) leave their mutual list.
+  const NOT_HIDDEN = `NOT EXISTS (SELECT 1 FROM swap_marks m WHERE m.user_id = :hiddenBy AND m.interested = :no
+      AND m.listing_c IS NULL AND m.listing_a = (CASE WHEN o.wanter_id < o.home_id THEN o.wanter_id ELSE o.home_id END)
+      AND m.listing_b = (CASE WHEN o.wanter_id < o.home_id THEN o.home_id ELSE o.wanter_id END))`;
+
   /** My outgoing edges whose reverse edge exists: the mutual matches, one page. */
-  async function mutualRows(id: number, limit: number): Promise<{ rows: MatchRow[]; total: number }> {
+  async function mutualRows(id: number, limit: number, hiddenBy?: number): Promise<{ rows: MatchRow[]; total: number }> {
+    const hidden = hiddenBy === undefined ? '' : ` AND ${NOT_HIDDEN}`;
+    const replacements = { id, limit, hiddenBy: hiddenBy ?? 0, no: false };
     const rows = await sequelize.query<MatchRow>(
       `SELECT o.home_id AS id, ((o.fit + i.fit + 1) / 2) AS score, o.fit AS fits_me, i.fit AS fits_them, 1 AS mutual
        FROM match_edges o
        JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id
        JOIN listings l ON l.id = o.home_id
-       WHERE o.wanter_id = :id
+       WHERE o.wanter_id = :id${hidden}
        ORDER BY score DESC, l.created_at DESC, l.id DESC
        LIMIT :limit`,
-      { type: QueryTypes.SELECT, replacements: { id, limit } },
+      { type: QueryTypes.SELECT, replacements },
     );
     const total = await countIfCut(rows, limit, `SELECT COUNT(*) AS n FROM match_edges o
-       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id`, id);
+       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id${hidden}`, replacements);
     return { rows, total };
   }
 
@@ -368,18 +376,21 @@ export function createListingService(deps: AppDeps) {
      * Both lists of the matches page, with the cards of both loaded together (one query
      * for the listings and one for their wanted districts, however long the lists).
      */
-    async matchLists(me: Listing, limit = MATCH_LIMIT): Promise<{ matches: MatchList; wantsMine: MatchList }> {
+    async matchLists(me: Listing, limit = MATCH_LIMIT, opts: { hiddenBy?: number } = {}): Promise<{ matches: MatchList; wantsMine: MatchList }> {
       if (me.status !== LISTING_STATUS.ACTIVE) {
         const [matches, wantsMine] = await Promise.all([liveMatches(me, limit), liveWantsMine(me, limit)]);
         return { matches, wantsMine };
       }
-      const [mutual, wants] = await Promise.all([mutualRows(me.id, limit), wantsMineRows(me.id, limit)]);
+      const [mutual, wants] = await Promise.all([mutualRows(me.id, limit, opts.hiddenBy), wantsMineRows(me.id, limit)]);
       const cards = await loadCards([...new Set([...mutual.rows, ...wants.rows].map((r) => Number(r.id)))]);
       return {
         matches: await toMatchList(mutual.rows, mutual.total, cards),
         wantsMine: await toMatchList(wants.rows, wants.total, cards),
       };
     },
+
+    /** Listings with owner and wanted districts for cards, by id (three-way swaps). */
+    cards: loadCards,
 
     /** The same lists scored live from the listings, bypassing the graph (the tests' reference). */
     liveMatches,

@@ -5,6 +5,7 @@ import {
   candidateFlat, candidateWish, fitScore, flatMeetsWishes, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe,
   type MatchFacts,
 } from './fit';
+import { refreshListingRings } from './rings';
 
 // The match graph (table match_edges): a directed edge wanter → home for every pair of
 // active listings where the home's flat meets all of the wanter's wishes, with that
@@ -12,7 +13,7 @@ import {
 //
 // - mutual matches of X: edges X → Y whose reverse Y → X exists (one primary-key probe each);
 // - "who wants my home" of X: edges Y → X, from the (home_id, fit) index;
-// - three-way swaps (a later step): rings X → Y → Z → X over the same edges.
+// - three-way swaps: rings X → Y → Z → X over the same edges (match_rings, rings.ts).
 //
 // Every change of a listing that can change its edges (created, edited, paused, resumed,
 // hidden, restored, removed, its owner suspended) calls refreshListingEdges inside the
@@ -34,6 +35,12 @@ const replacementsFor = (me: Listing) => ({
  * (each one query that starts from a district index).
  */
 export async function refreshListingEdges(sequelize: Sequelize, listingId: number, transaction: Transaction): Promise<void> {
+  await rewriteEdges(sequelize, listingId, transaction);
+  // The rings through the listing follow its edges, in the same transaction.
+  await refreshListingRings(listingId, transaction);
+}
+
+async function rewriteEdges(sequelize: Sequelize, listingId: number, transaction: Transaction): Promise<void> {
   await sequelize.query('DELETE FROM match_edges WHERE wanter_id = :id', { replacements: { id: listingId }, transaction });
   await sequelize.query('DELETE FROM match_edges WHERE home_id = :id', { replacements: { id: listingId }, transaction });
   const me = await Listing.findByPk(listingId, { transaction });

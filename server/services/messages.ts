@@ -11,20 +11,14 @@ import type { AppDeps } from '../context';
 import { AppError, NotFound, TooManyRequests } from '../errors';
 import { enqueueMail } from '../mail/queue';
 import { renderMail } from '../mail/templates';
-import type { ConversationAccess } from '../policies/message';
+import type { ConversationAccess, ConversationRef } from '../types/domain';
 
 export const MESSAGE_MAX_LENGTH = 5000;
 export const REPORT_DETAILS_MAX_LENGTH = 2000;
 export const INBOX_PAGE_SIZE = 20;
 export const THREAD_PAGE_SIZE = 50;
 
-/** A conversation as the handlers and policies see it: its columns and who is in it now. */
-export interface ConversationRef extends ConversationAccess {
-  listingId: number | null;
-  startedById: number | null;
-  lastSenderId: number | null;
-  lastMessageAt: Date;
-}
+export type { ConversationRef };
 
 /** One inbox line, straight from the one query that builds an inbox page. */
 export interface InboxRow {
@@ -38,6 +32,8 @@ export interface InboxRow {
   listingDistrict: string | null;
   listingRooms: number | null;
   listingStatus: string | null;
+  /** Set on the shared conversation of a three-way swap (then otherId is one of the two others). */
+  swapKey: string | null;
 }
 
 export interface ThreadMessage {
@@ -79,7 +75,7 @@ export function checkUnsubscribe(secret: string, u: unknown, e: unknown, sig: un
 }
 
 /**
- * Private messages between tenants (SPEC §7). Every send is one transaction: the
+ * Private messages between tenants (docs/product.md#messages). Every send is one transaction: the
  * message, the conversation's last message and both participants' rows, the recipient's
  * unread count raised in SQL, and the notice e-mail queued (server/mail/queue.ts). A
  * notice never holds the message text; the mail server's state never fails a send.
@@ -88,6 +84,8 @@ export function createMessageService(deps: AppDeps) {
   const { db, clock, logger, config, rateLimits } = deps;
 
   const otherOf = (ref: ConversationAccess, userId: number) => ref.participantIds.find((id) => id !== userId) ?? null;
+  // A three-way swap's conversation has two others; a pair's has one.
+  const othersOf = (ref: ConversationAccess, userId: number) => ref.participantIds.filter((id) => id !== userId);
 
   /** Refuses a send when either tenant has blocked the other; only the blocker is told why. */
   async function assertNotBlocked(senderId: number, otherId: number): Promise<void> {
@@ -159,16 +157,21 @@ export function createMessageService(deps: AppDeps) {
     logger.info({ userId: recipient.id, mail: 'new-message' }, 'mail queued');
   }
 
-  async function send(conversationId: number, sender: User, recipientId: number | null, body: string): Promise<void> {
+  async function send(conversationId: number, sender: User, recipientIds: number[], body: string): Promise<void> {
     const now = clock();
     await db.sequelize.transaction(async (transaction) => {
       await append(conversationId, sender.id, body, now, transaction);
-      if (recipientId) await queueNotice(conversationId, recipientId, transaction);
+      for (const recipientId of recipientIds) await queueNotice(conversationId, recipientId, transaction);
     });
     logger.info({ userId: sender.id, conversationId }, 'message sent');
   }
 
   return {
+    /** The listing a tenant wants to write about, as stored (its state is checked by the caller's policy). */
+    async findListing(id: number): Promise<Listing | null> {
+      return Listing.findByPk(id);
+    },
+
     /** The conversation with its current participants, or null when there is none. */
     async find(id: number): Promise<ConversationRef | null> {
       if (!Number.isSafeInteger(id) || id <= 0) return null;
@@ -246,11 +249,12 @@ export function createMessageService(deps: AppDeps) {
 
     /** A reply in an existing conversation; the caller has checked that the sender takes part. */
     async reply(sender: User, ref: ConversationRef, body: string): Promise<void> {
-      const otherId = otherOf(ref, sender.id);
-      if (!otherId) throw new AppError(403, CLOSED);
-      await assertNotBlocked(sender.id, otherId);
+      const otherIds = othersOf(ref, sender.id);
+      if (otherIds.length === 0) throw new AppError(403, CLOSED);
+      // In a three-way conversation a block between the sender and either other closes it.
+      for (const otherId of otherIds) await assertNotBlocked(sender.id, otherId);
       await consumeLimits(sender.id, false);
-      await send(ref.id, sender, otherId, body);
+      await send(ref.id, sender, otherIds, body);
     },
 
     /** One page of the inbox, newest first, in one indexed query; one extra row tells if there is a next page. */
@@ -259,11 +263,13 @@ export function createMessageService(deps: AppDeps) {
         `SELECT c.id AS "conversationId", c.last_message_at AS "lastMessageAt", c.last_sender_id AS "lastSenderId",
                 me.unread_count AS "unreadCount", other.user_id AS "otherId", u.username AS "otherUsername",
                 c.listing_id AS "listingId", l.district AS "listingDistrict", l.rooms AS "listingRooms",
-                l.status AS "listingStatus"
+                l.status AS "listingStatus", c.swap_key AS "swapKey"
            FROM conversation_participants me
            JOIN conversations c ON c.id = me.conversation_id
            LEFT JOIN conversation_participants other
-                  ON other.conversation_id = me.conversation_id AND other.user_id <> me.user_id
+                  ON other.conversation_id = me.conversation_id AND other.user_id = (
+                    SELECT MIN(o.user_id) FROM conversation_participants o
+                     WHERE o.conversation_id = me.conversation_id AND o.user_id <> me.user_id)
            LEFT JOIN users u ON u.id = other.user_id
            LEFT JOIN listings l ON l.id = c.listing_id
           WHERE me.user_id = :userId
@@ -338,9 +344,12 @@ export function createMessageService(deps: AppDeps) {
       return row.unreadCount;
     },
 
-    /** Blocks the other participant; doing it twice changes nothing. */
-    async block(user: User, ref: ConversationRef): Promise<void> {
-      const otherId = otherOf(ref, user.id);
+    /**
+     * Blocks the other participant (in a three-way conversation the one named by
+     * `targetId`, which must take part in it); doing it twice changes nothing.
+     */
+    async block(user: User, ref: ConversationRef, targetId?: number): Promise<void> {
+      const otherId = targetId === undefined ? otherOf(ref, user.id) : othersOf(ref, user.id).find((id) => id === targetId);
       if (!otherId) return;
       try {
         await Block.create({ blockerId: user.id, blockedId: otherId, createdAt: clock() });

@@ -1,4 +1,4 @@
-// The retention rule of SPEC §9, as pure date arithmetic in UTC.
+// The retention rule (docs/product.md#the-purge), as pure date arithmetic in UTC.
 //
 // An account is passive at `now` when lastLoginAt + N calendar months < now, where adding
 // months keeps the day of the month and the time of day and clamps the day to the last
@@ -36,7 +36,7 @@ export function purgeDeadline(lastLoginAt: Date, months: number): Date {
   return addMonthsClamped(lastLoginAt, months);
 }
 
-/** SPEC §9: passive when the deadline lies strictly before `now`. */
+/** Passive when the deadline lies strictly before `now` (docs/product.md#the-purge). */
 export function isPassive(lastLoginAt: Date, now: Date, months: number): boolean {
   return purgeDeadline(lastLoginAt, months).getTime() < now.getTime();
 }

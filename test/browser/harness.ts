@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +7,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../../server/paths';
 import { totpCodeAt } from '../../server/services/totp';
+import { freePort } from '../../bench/free-port';
 
 const run = promisify(execFile);
 
@@ -53,17 +53,6 @@ export interface Moderator {
 
 export const MODERATOR_PASSWORD = 'a long moderator passphrase for tests';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForHealth(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -102,6 +91,9 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
     // BROWSER_SERVER_LOG=file keeps the server's log (at debug level) for a failing run.
     LOG_LEVEL: process.env.BROWSER_SERVER_LOG ? 'debug' : 'warn',
     PURGE_ENABLED: 'false',
+    // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
     // Every browser comes from 127.0.0.1: the per-IP limits would soon stop the sweep.
     REGISTRATIONS_PER_IP_PER_HOUR: '1000',
     SEARCH_PER_IP_PER_MINUTE: '100000',

@@ -1,12 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import sqlite3 from 'sqlite3';
 import { checkInvariants, type Query } from './invariants';
+import { freePort } from '../../bench/free-port';
 
 // npm run test:faults — crash safety, proven. The real server (dist/, as `npm start` runs
 // it) on a fresh SQLite file, under a write-heavy load over HTTP (registrations, listings,
@@ -25,15 +25,6 @@ function entry(name: 'server/index' | 'jobs/seed-cli' | 'jobs/purge-cli'): strin
   const built = path.join(ROOT, 'dist', `${name}.js`);
   if (fs.existsSync(built)) return [built];
   return ['--require', 'tsx/cjs', path.join(ROOT, `${name}.ts`)];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function boardEnv(dir: string, port: number, databaseUrl: string): NodeJS.ProcessEnv {

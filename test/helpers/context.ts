@@ -73,6 +73,10 @@ export function testConfig(tmpDir: string, overrides: Record<string, string> = {
       MAIL_OUTBOX_DIR: path.join(tmpDir, 'outbox'),
       BASE_URL: 'http://board.test',
       LOG_LEVEL: 'debug',
+      // The cheapest argon2id the config accepts: the suite signs in hundreds of times, and
+      // what it checks is that the password is verified, not how slowly (bench/ measures that).
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
       // SQLITE_READ_CONNECTIONS=0 runs the suite with every query on one connection.
       ...(process.env.SQLITE_READ_CONNECTIONS ? { SQLITE_READ_CONNECTIONS: process.env.SQLITE_READ_CONNECTIONS } : {}),
     },
@@ -130,6 +134,7 @@ function deliverBeforeEachResponse(board: BoardApp): void {
     const end = res.end.bind(res);
     if (!ctx?.deliverBeforeResponse) return handle(req, res, next);
     res.end = (...args: unknown[]) => {
+      // The response ends once the mail is delivered, whatever happens to the delivery.
       void deliverQueuedMail().catch(() => undefined).finally(() => end(...args));
       return res;
     };
@@ -143,7 +148,7 @@ export function context(): TestContext {
 }
 
 const TABLES = [
-  'alert_items', 'saved_searches', 'alert_settings', 'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
+  'alert_items', 'saved_searches', 'alert_settings', 'swap_events', 'swap_marks', 'match_rings', 'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
   'conversations', 'favourites', 'match_edges', 'listing_wanted_districts', 'listings', 'tokens', 'sessions', 'users',
 ];
 

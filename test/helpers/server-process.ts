@@ -1,20 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
-
-/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ServerProcess {
   proc: ChildProcess;
@@ -37,6 +24,9 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       PURGE_ENABLED: 'false',
+      // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
       SESSION_SECRET: 'child-secret-child-secret-child-secret-12',
       BASE_URL: `http://127.0.0.1:${port}`,
       ...env,
@@ -55,6 +45,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
 export async function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
   const server = spawnServer(env);
   let gone = false;
+  // Only notes that the process is gone; `exited` never rejects.
   void server.exited.then(() => (gone = true));
   const until = Date.now() + timeoutMs;
   while (Date.now() < until && !gone) {

@@ -4,9 +4,8 @@ import { AuditLog } from '../../models/audit-log';
 import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createUser } from '../helpers/factories';
-import { agent, signIn, submit } from '../helpers/http';
-import { createModerator, sendCode, signInModerator } from '../helpers/moderation-factories';
+import { createModerator, createUser } from '../helpers/factories';
+import { agent, sendCode, signIn, signInModerator, submit } from '../helpers/http';
 import { totpCodeAt } from '../../server/services/totp';
 
 const PASSWORD = 'a long and quiet evening by the sea';

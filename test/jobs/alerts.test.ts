@@ -117,6 +117,43 @@ describe('jobs/alerts: the daily alert e-mails', () => {
       expect((await alerts(DAY1)).sent).to.equal(0);
     });
 
+    it('e-mails a new three-way swap, and counts it apart from the two-way ones', async () => {
+      // Kallio wants Vallila, Vallila wants Töölö, Töölö wants Kallio: a ring, no pair.
+      const { user } = await kallioTenant({ locale: 'en' });
+      await optIn(user);
+      const b = await createListing(undefined, { district: 'vallila', postalCode: '00510', wantedDistricts: ['toolo'] });
+      const c = await createListing(undefined, { district: 'toolo', postalCode: '00250', wantedDistricts: ['kallio'] });
+      const result = await alerts(DAY1);
+      expect(result.rings).to.equal(1);
+      expect(result.pairs).to.equal(0);
+      expect(mailsTo(user)[0].text).to.contain('1 new swap with three homes');
+      // Each of the other two would be told too, had they opted in; a ring goes once.
+      expect((await alerts(DAY2)).sent).to.equal(0);
+      // A member pausing takes the ring away; back again, it is not news.
+      const { listings } = context().board.services;
+      await listings.pause((await Listing.findByPk(c.id))!);
+      await listings.resume((await Listing.findByPk(c.id))!);
+      expect(b.id).to.be.a('number');
+      expect((await alerts(new Date('2027-01-12T05:00:00Z'))).sent).to.equal(0);
+    });
+
+    it('leaves out a swap the tenant marked "Not interested"', async () => {
+      const { user, listing } = await kallioTenant({ locale: 'en' });
+      await optIn(user);
+      const hidden = await vallilaSwap();
+      const [a, b] = [listing.id, hidden.listing.id].sort((x, y) => x - y);
+      await context().db.sequelize.query(
+        `INSERT INTO swap_marks (user_id, suggestion, listing_a, listing_b, listing_c, interested, created_at, updated_at)
+         VALUES (:userId, :key, :a, :b, NULL, :no, :now, :now)`,
+        { replacements: { userId: user.id, key: `p:${a}-${b}`, a, b, no: false, now: new Date() } },
+      );
+      expect((await alerts(DAY1)).sent).to.equal(0);
+      await vallilaSwap();
+      const result = await alerts(DAY2);
+      expect(result.pairs).to.equal(1);
+      expect(mailsTo(user)[0].text).to.contain('1 new swap that fits both ways');
+    });
+
     it('sends nothing to an unverified, suspended or all-e-mail-off tenant', async () => {
       const unverified = await kallioTenant({ verified: false });
       const suspended = await kallioTenant({ suspended: 'spam' });

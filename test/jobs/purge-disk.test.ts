@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { context } from '../helpers/context';
-import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
+import { createConversation, createListing, createUser, DEFAULT_PASSWORD, purge } from '../helpers/factories';
 import { agent, signIn, submit } from '../helpers/http';
-import { createConversation, createMessage, purge } from '../helpers/purge-factories';
 
-// SPEC §9: "deleted means gone from disk too". SQLite only: with secure_delete on and the
+// "Deleted means gone from disk" (docs/product.md#the-purge). SQLite only: with secure_delete on and the
 // write-ahead log checkpointed (TRUNCATE) after deletions, the bytes of the database file
 // and of its -wal file no longer contain anything of the deleted tenant.
 
@@ -45,9 +44,7 @@ describe('no trace on disk after deletion (SQLite)', function () {
     await createListing(tenant, { description: TRACES.listing, wantedDescription: TRACES.wanted });
     const other = await createUser({ username: 'stays_here' });
     const othersListing = await createListing(other);
-    const conversation = await createConversation(othersListing, tenant);
-    await createMessage(conversation, tenant, TRACES.message);
-    await createMessage(conversation, other, 'a reply that stays');
+    await createConversation(othersListing, tenant, [TRACES.message, 'a reply that stays']);
     await context().db.checkpoint();
     return tenant;
   }

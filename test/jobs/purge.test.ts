@@ -19,11 +19,7 @@ import { PURGE_LOCK_NAME } from '../../jobs/purge';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import { createAccountService } from '../../server/services/accounts';
 import { context, deliverQueuedMail } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import {
-  createBlock, createConversation, createFavourite, createMessage, createSession, createToken, markRead, purge, reportListing,
-  reportMessage, userExists,
-} from '../helpers/purge-factories';
+import { createBlock, createConversation, createFavourite, createListing, createMessage, createSession, createToken, createUser, markRead, purge, reportListing, reportMessage, userExists } from '../helpers/factories';
 
 function withBatchSize(batchSize: number) {
   const { config } = context();
@@ -114,27 +110,27 @@ describe('jobs/purge', () => {
       await createToken(bea, 'reset_password');
 
       // About Bea's listing, started by the tenant who goes: Bea has one unread message from them.
-      const aboutBeas = await createConversation(beaListing, gone, at('2026-01-05T10:00:00Z'));
+      const { conversation: aboutBeas } = await createConversation(beaListing, gone, [], { at: at('2026-01-05T10:00:00Z') });
       await createMessage(aboutBeas, gone, 'first from gone', at('2026-01-05T10:00:00Z'));
       await markRead(aboutBeas, bea, at('2026-01-05T11:00:00Z'));
       await createMessage(aboutBeas, bea, 'reply from bea', at('2026-01-05T12:00:00Z'));
       const lastFromGone = await createMessage(aboutBeas, gone, 'second from gone', at('2026-01-06T10:00:00Z'));
       // About the deleted tenant's listing, started by Cai: Cai has read everything.
-      const aboutGones = await createConversation(goneListing, cai, at('2026-01-07T10:00:00Z'));
+      const { conversation: aboutGones } = await createConversation(goneListing, cai, [], { at: at('2026-01-07T10:00:00Z') });
       await createMessage(aboutGones, cai, 'question from cai', at('2026-01-07T10:00:00Z'));
       await createMessage(aboutGones, gone, 'answer from gone', at('2026-01-07T11:00:00Z'));
       await markRead(aboutGones, cai, at('2026-01-07T12:00:00Z'));
       // A conversation whose other participant is already gone: nobody is left after this purge.
       const dan = await createUser({ username: 'dan', lastLoginAt: at('2026-05-30T00:00:00Z') });
       const danListing = await createListing(dan);
-      const lonely = await createConversation(danListing, gone, at('2026-01-08T10:00:00Z'));
+      const { conversation: lonely } = await createConversation(danListing, gone, [], { at: at('2026-01-08T10:00:00Z') });
       await createMessage(lonely, dan, 'from dan', at('2026-01-08T10:00:00Z'));
       await createMessage(lonely, gone, 'to dan', at('2026-01-08T11:00:00Z'));
       await context().db.sequelize.transaction((transaction) => deleteAccounts([dan.id], { transaction }));
 
-      const filedByGone = await reportListing(gone, beaListing, 'fake', 'looks wrong');
-      const aboutGoneMessage = await reportMessage(bea, lastFromGone, 'offensive', 'rude');
-      const aboutGoneListing = await reportListing(bea, goneListing, 'money');
+      const filedByGone = await reportListing(gone, beaListing, { reason: 'fake', details: 'looks wrong' });
+      const aboutGoneMessage = await reportMessage(bea, lastFromGone, { reason: 'offensive', details: 'rude' });
+      const aboutGoneListing = await reportListing(bea, goneListing, { reason: 'money' });
       await AuditLog.create({ actorId: bea.id, action: 'listing.hide', targetType: 'listing', targetId: goneListing.id, targetLabel: `listing #${goneListing.id}`, reason: 'test', reportId: null });
 
       expect((await ConversationParticipant.findOne({ where: { conversationId: aboutBeas.id, userId: bea.id } }))!.unreadCount).to.equal(1);

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import sqlite3 from 'sqlite3';
-import { freePort, spawnServer, startServer } from '../helpers/server-process';
+import { freePort } from '../../bench/free-port';
+import { spawnServer, startServer } from '../helpers/server-process';
 
 // The real server in a child process: start-up failures, SIGTERM, the mail worker.
 // SQLite only (each test gets its own file); the PostgreSQL outage is in

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import type { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createConversation, createListing, createUser } from '../helpers/factories';
 import { agent, signIn, type Agent } from '../helpers/http';
-import { createConversation, createMessage } from '../helpers/purge-factories';
 
-// SPEC §4, "never exposes user data": a crawl of the board's pages as an anonymous
+// "Never leaves the service" (docs/product.md#who-sees-what): a crawl of the board's pages as an anonymous
 // visitor, as a tenant who talks with the data's owner, and as a stranger. No page may show
 // another tenant's e-mail address, nor their phone number unless they ticked "show my
 // phone" and the viewer is signed in; and no page may point to another origin.
@@ -38,9 +37,7 @@ async function buildWorld(): Promise<World> {
   const c = await createUser({ username: 'cecilia', email: 'cecilia.private@example.fi', phone: '+358401000003' });
   const listingA = await createListing(a, { description: 'Alma\'s flat by the sea', district: 'kallio' });
   const listingB = await createListing(b, { description: 'Bert\'s flat by the park', district: 'kallio', wantedDistricts: ['kallio'] });
-  const conversation = await createConversation(listingA, b);
-  await createMessage(conversation, b, 'Hi Alma, shall we swap?');
-  await createMessage(conversation, a, 'Maybe, tell me more');
+  const { conversation } = await createConversation(listingA, b, ['Hi Alma, shall we swap?', 'Maybe, tell me more']);
   return {
     a, b, c,
     values: {
@@ -144,11 +141,15 @@ describe('no page exposes a tenant\'s contact data or loads anything from elsewh
     expect(foreignReferences('<a href="mailto:tietosuoja@hekaoy.fi">m</a><a href="/privacy">p</a><link href="/css/app.css">')).to.deep.equal([]);
   });
 
-  it('serves every page with the privacy headers', async () => {
-    const res = await agent().get('/privacy');
-    expect(res.headers['referrer-policy']).to.equal('no-referrer');
-    expect(res.headers['content-security-policy']).to.contain("default-src 'self'");
-    expect(res.headers['content-security-policy']).to.not.contain("'unsafe-inline'");
-    expect(context().config.org.privacyContact).to.be.a('string');
+  it('serves pages with the privacy headers; the notice\'s only way out is a mailto: link to the contact', async () => {
+    for (const path of ['/privacy', '/', '/listings']) {
+      const res = await agent().get(path);
+      expect(res.headers['referrer-policy'], path).to.equal('no-referrer');
+      expect(res.headers['content-security-policy'], path).to.contain("default-src 'self'");
+      expect(res.headers['content-security-policy'], path).to.not.contain("'unsafe-inline'");
+    }
+    const notice = await agent().get('/privacy');
+    expect(notice.text).to.contain(`href="mailto:${context().config.org.privacyContact}"`);
+    expect(foreignReferences(notice.text)).to.deep.equal([]);
   });
 });

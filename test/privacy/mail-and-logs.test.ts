@@ -2,11 +2,10 @@ import { expect } from 'chai';
 import type { Response } from 'supertest';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
+import { createListing, createUser, DEFAULT_PASSWORD, purge } from '../helpers/factories';
 import { agent, linkIn, signIn, submit, type Agent } from '../helpers/http';
-import { purge } from '../helpers/purge-factories';
 
-// SPEC §4: e-mails to a tenant never carry message text or another tenant's contact data,
+// docs/product.md#who-sees-what: e-mails to a tenant never carry message text or another tenant's contact data,
 // and the logs identify users by number only: no e-mail, phone, password, token, message
 // text or session id, across a whole journey through the board.
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { context } from '../helpers/context';
 import { agent } from '../helpers/http';
 
-// The privacy notice (SPEC §10 and the seed's section on Bostadsbytesbörsen), in each language.
+// The privacy notice (docs/product.md#your-data-and-your-rights), in each language.
 
 function lang(code: 'sv' | 'fi' | 'en') {
   return agent().get('/privacy').set('Accept-Language', code);
@@ -34,7 +34,7 @@ describe('GET /privacy', () => {
     expect((await lang('en')).text).to.contain('Backups of the database are kept for at most 14 days');
   });
 
-  it('shows who sees what as a table with headers (SPEC §4)', async () => {
+  it('shows who sees what as a table with headers', async () => {
     const res = await lang('en');
     expect(res.text).to.contain('<caption id="who-caption">Who sees your data on the Housing Exchange Board</caption>');
     for (const header of ['You', 'Other signed-in tenants', 'Visitors who are not signed in', 'Moderators', 'Anyone outside']) {

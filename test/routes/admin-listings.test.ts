@@ -3,9 +3,8 @@ import { AuditLog } from '../../models/audit-log';
 import { Listing } from '../../models/listing';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import { agent, signIn, submit } from '../helpers/http';
-import { createModerator, reportListing, signInModerator } from '../helpers/moderation-factories';
+import { createListing, createModerator, createUser, reportListing } from '../helpers/factories';
+import { agent, signIn, signInModerator, submit } from '../helpers/http';
 
 describe('GET /admin/listings', () => {
   it('lists listings in every state, newest first, and filters by state', async () => {
@@ -64,7 +63,7 @@ describe('GET /admin/listings/:id', () => {
   it('shows the listing, its owner and open reports about it, with the actions its state allows', async () => {
     const owner = await createUser({ username: 'owner_olli' });
     const listing = await createListing(owner, { description: 'Two rooms in Kallio' });
-    await reportListing(listing, await createUser(), { reason: 'not_own_flat' });
+    await reportListing(await createUser(), listing, { reason: 'not_own_flat' });
     const a = await signInModerator(await createModerator());
     const res = await a.get(`/admin/listings/${listing.id}`);
     expect(res.status).to.equal(200);
@@ -155,7 +154,7 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
   it('resolves the open reports of a listing it hides, and e-mails the owner in their language without the reason', async () => {
     const owner = await createUser({ locale: 'fi', email: 'omistaja@example.fi' });
     const listing = await createListing(owner);
-    const report = await reportListing(listing, await createUser());
+    const report = await reportListing(await createUser(), listing);
     const a = await signInModerator(await createModerator());
     await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Pyytää avainrahaa' }, `/admin/listings/${listing.id}`);
     await report.reload();

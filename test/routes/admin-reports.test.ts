@@ -3,9 +3,8 @@ import { AuditLog } from '../../models/audit-log';
 import { Report } from '../../models/report';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import { submit } from '../helpers/http';
-import { createConversation, createModerator, reportListing, reportMessage, signInModerator } from '../helpers/moderation-factories';
+import { createConversation, createListing, createModerator, createUser, reportListing, reportMessage } from '../helpers/factories';
+import { signInModerator, submit } from '../helpers/http';
 
 describe('GET /admin/reports', () => {
   it('lists open reports of listings and messages oldest first, with reason, details and reporter', async () => {
@@ -14,11 +13,11 @@ describe('GET /admin/reports', () => {
     const owner = await createUser({ username: 'owner_olli' });
     const listing = await createListing(owner);
     const { messages } = await createConversation(listing, kaisa, ['Hej, är lägenheten kvar?', 'Ja, men det kostar 500 euro.']);
-    await reportMessage(messages[1], kaisa, { reason: 'money', details: 'Asks for money', createdAt: new Date('2026-11-02T10:00:00Z') });
+    await reportMessage(kaisa, messages[1], { reason: 'money', details: 'Asks for money', createdAt: new Date('2026-11-02T10:00:00Z') });
     const gone = await createUser({ username: 'soon_gone' });
-    await reportListing(listing, gone, { reason: 'fake', details: 'Not a real flat', createdAt: new Date('2026-11-01T10:00:00Z') });
+    await reportListing(gone, listing, { reason: 'fake', details: 'Not a real flat', createdAt: new Date('2026-11-01T10:00:00Z') });
     await gone.destroy();
-    const closed = await reportListing(listing, kaisa, { reason: 'offensive', details: 'Old and handled' });
+    const closed = await reportListing(kaisa, listing, { reason: 'offensive', details: 'Old and handled' });
     await closed.update({ status: 'resolved' });
 
     const a = await signInModerator(mod);
@@ -50,7 +49,7 @@ describe('GET /admin/reports/:id', () => {
     const listing = await createListing();
     const bodies = Array.from({ length: 9 }, (_, i) => `Message number ${i + 1}.`);
     const { messages } = await createConversation(listing, kaisa, bodies);
-    const report = await reportMessage(messages[4], kaisa, { details: 'Rude' });
+    const report = await reportMessage(kaisa, messages[4], { details: 'Rude' });
     const a = await signInModerator(mod);
     const res = await a.get(`/admin/reports/${report.id}`);
     expect(res.status).to.equal(200);
@@ -68,7 +67,7 @@ describe('GET /admin/reports/:id', () => {
   it('shows the first message of a conversation with only the messages after it', async () => {
     const kaisa = await createUser();
     const { messages } = await createConversation(await createListing(), kaisa, ['One.', 'Two.', 'Three.', 'Four.']);
-    const report = await reportMessage(messages[0], kaisa);
+    const report = await reportMessage(kaisa, messages[0]);
     const a = await signInModerator(await createModerator());
     const res = await a.get(`/admin/reports/${report.id}`);
     expect(res.text).to.contain('One.');
@@ -79,7 +78,7 @@ describe('GET /admin/reports/:id', () => {
   it('says when the reported message has been deleted', async () => {
     const kaisa = await createUser();
     const { messages } = await createConversation(await createListing(), kaisa, ['Gone soon.']);
-    const report = await reportMessage(messages[0], kaisa);
+    const report = await reportMessage(kaisa, messages[0]);
     await messages[0].destroy();
     const a = await signInModerator(await createModerator());
     const res = await a.get(`/admin/reports/${report.id}`);
@@ -90,7 +89,7 @@ describe('GET /admin/reports/:id', () => {
 
   it('shows a listing report with a link to the listing, without an audit row', async () => {
     const listing = await createListing(undefined, { description: 'Sunny flat by the sea' });
-    const report = await reportListing(listing, await createUser());
+    const report = await reportListing(await createUser(), listing);
     const a = await signInModerator(await createModerator());
     const res = await a.get(`/admin/reports/${report.id}`);
     expect(res.text).to.contain('Sunny flat by the sea');
@@ -105,7 +104,7 @@ describe('acting on a report from its page', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const { messages } = await createConversation(listing, sender, ['Rude words.']);
-    const report = await reportMessage(messages[0], owner);
+    const report = await reportMessage(owner, messages[0]);
     const a = await signInModerator(await createModerator());
     const res = await a.get(`/admin/reports/${report.id}`);
     expect(res.text).to.contain(`<a href="/admin/users/${sender.id}">rude_rolf</a> (Suomi)`);
@@ -118,7 +117,7 @@ describe('acting on a report from its page', () => {
 
   it('hides the reported listing from the report page, which resolves the report and returns to the queue', async () => {
     const listing = await createListing(await createUser({ locale: 'fi' }));
-    const report = await reportListing(listing, await createUser());
+    const report = await reportListing(await createUser(), listing);
     const a = await signInModerator(await createModerator());
     const page = await a.get(`/admin/reports/${report.id}`);
     expect(page.text).to.contain(`action="/admin/listings/${listing.id}/hide"`);
@@ -141,7 +140,7 @@ describe('acting on a report from its page', () => {
 describe('POST /admin/reports/:id/resolve|dismiss', () => {
   it('resolves a report with a note, and writes the audit row with it', async () => {
     const mod = await createModerator();
-    const report = await reportListing(await createListing(), await createUser());
+    const report = await reportListing(await createUser(), await createListing());
     const a = await signInModerator(mod);
     const res = await submit(a, `/admin/reports/${report.id}/resolve`, { note: 'Listing hidden' }, '/admin/reports');
     expect(res.status).to.equal(303);
@@ -161,7 +160,7 @@ describe('POST /admin/reports/:id/resolve|dismiss', () => {
   });
 
   it('dismisses a report without a note', async () => {
-    const report = await reportListing(await createListing(), await createUser());
+    const report = await reportListing(await createUser(), await createListing());
     const a = await signInModerator(await createModerator());
     const res = await submit(a, `/admin/reports/${report.id}/dismiss`, {}, '/admin/reports');
     expect(res.status).to.equal(303);
@@ -172,7 +171,7 @@ describe('POST /admin/reports/:id/resolve|dismiss', () => {
   });
 
   it('re-renders with 422 and keeps the note when it is too long, changing nothing', async () => {
-    const report = await reportListing(await createListing(), await createUser());
+    const report = await reportListing(await createUser(), await createListing());
     const a = await signInModerator(await createModerator());
     const note = 'x'.repeat(1001);
     const res = await submit(a, `/admin/reports/${report.id}/resolve`, { note }, '/admin/reports');
@@ -184,7 +183,7 @@ describe('POST /admin/reports/:id/resolve|dismiss', () => {
   });
 
   it('answers 403 to handling a report that is already closed', async () => {
-    const report = await reportListing(await createListing(), await createUser());
+    const report = await reportListing(await createUser(), await createListing());
     await report.update({ status: 'dismissed' });
     const a = await signInModerator(await createModerator());
     const res = await submit(a, `/admin/reports/${report.id}/resolve`, {}, '/admin/reports');
@@ -194,7 +193,7 @@ describe('POST /admin/reports/:id/resolve|dismiss', () => {
 
   it('writes no audit row when another moderator closed the report a moment earlier', async () => {
     const mod = await createModerator();
-    const report = await reportListing(await createListing(), await createUser());
+    const report = await reportListing(await createUser(), await createListing());
     const other = await createModerator();
     const service = context().board.services.moderation;
     // Both loaded it while open; the other moderator is first.

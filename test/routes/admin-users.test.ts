@@ -3,9 +3,8 @@ import { AuditLog } from '../../models/audit-log';
 import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import { agent, signIn, submit } from '../helpers/http';
-import { createModerator, signInModerator } from '../helpers/moderation-factories';
+import { createListing, createModerator, createUser } from '../helpers/factories';
+import { agent, signIn, signInModerator, submit } from '../helpers/http';
 
 describe('GET /admin/users', () => {
   it('finds tenants by part of their username or e-mail address, ignoring case, and shows the address', async () => {

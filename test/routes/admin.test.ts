@@ -5,9 +5,8 @@ import { PurgeRun } from '../../models/purge-run';
 import { Report } from '../../models/report';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import { agent, csrfToken, signIn, submit } from '../helpers/http';
-import { createModerator, reportListing, signInModerator } from '../helpers/moderation-factories';
+import { createListing, createModerator, createUser, reportListing } from '../helpers/factories';
+import { agent, csrfToken, signIn, signInModerator, submit } from '../helpers/http';
 
 const ADMIN_PAGES = ['/admin', '/admin/reports', '/admin/listings', '/admin/users', '/admin/audit'];
 
@@ -34,7 +33,7 @@ describe('the /admin guard', () => {
     const victim = await createUser();
     const listing = await createListing(victim);
     const hidden = await createListing(undefined, { status: 'hidden', hiddenReason: 'Fake' });
-    const report = await reportListing(listing, tenant);
+    const report = await reportListing(tenant, listing);
     const a = await signIn(tenant);
     const routes = [
       `/admin/listings/${listing.id}/hide`, `/admin/listings/${hidden.id}/restore`, `/admin/listings/${listing.id}/remove`,
@@ -89,7 +88,7 @@ describe('GET /admin', () => {
     await createListing(undefined, { status: 'hidden', hiddenReason: 'x' });
     await createListing(undefined, { status: 'hidden', hiddenReason: 'y' });
     await createUser({ suspended: 'Spam' });
-    await reportListing(listing, reporter);
+    await reportListing(reporter, listing);
     await PurgeRun.create({
       startedAt: new Date('2026-11-28T01:30:00Z'), finishedAt: new Date('2026-11-28T01:30:02Z'), asOf: new Date('2026-11-28T01:30:00Z'),
       dryRun: false, deletedCount: 17, warnedCount: 3, outcome: 'ok', error: null,

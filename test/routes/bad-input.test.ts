@@ -3,11 +3,8 @@ import { Message } from '../../models/message';
 import { issueToken } from '../../server/services/tokens';
 import { LISTING_CHECKBOXES } from '../../server/validation/listing';
 import { context } from '../helpers/context';
-import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
-import { agent, csrfFrom, signIn, type Agent } from '../helpers/http';
-import { listingForm } from '../helpers/listing-factories';
-import { createConversation } from '../helpers/message-factories';
-import { createModerator, passwordStep, reportListing, signInModerator } from '../helpers/moderation-factories';
+import { createConversation, createListing, createModerator, createUser, DEFAULT_PASSWORD, listingForm, reportListing } from '../helpers/factories';
+import { type Agent, agent, csrfFrom, passwordStep, signIn, signInModerator } from '../helpers/http';
 
 // Bytes no person types: a NUL, bytes that are not UTF-8 (%FF), and values far longer
 // than any field allows. Every form and query string answers them with a 4xx page —
@@ -121,7 +118,7 @@ const FORMS: FormCase[] = [
     name: 'reply',
     setUp: async () => {
       const me = await createUser();
-      const conversation = await createConversation(await createListing(), me);
+      const { conversation } = await createConversation(await createListing(), me);
       return { a: await signIn(me), action: `/messages/${conversation.id}`, page: `/messages/${conversation.id}` };
     },
     fields: { body: 'Thanks for the answer.' },
@@ -131,7 +128,7 @@ const FORMS: FormCase[] = [
     setUp: async () => {
       const me = await createUser();
       const listing = await createListing();
-      const conversation = await createConversation(listing, me);
+      const { conversation } = await createConversation(listing, me);
       const message = await Message.findOne({ where: { conversationId: conversation.id } });
       return { a: await signIn(me), action: `/messages/${conversation.id}/report`, page: `/messages/${conversation.id}`, extra: { message_id: String(message!.id) } };
     },
@@ -156,7 +153,7 @@ const FORMS: FormCase[] = [
   {
     name: 'moderator: resolve a report',
     setUp: async () => {
-      const report = await reportListing(await createListing(), await createUser());
+      const report = await reportListing(await createUser(), await createListing());
       return { a: await signInModerator(await createModerator()), action: `/admin/reports/${report.id}/resolve`, page: '/admin/reports' };
     },
     fields: { note: 'Handled.' },

@@ -5,7 +5,8 @@ import request from 'supertest';
 import { isDatabaseUnavailable } from '../../server/health';
 import { context } from '../helpers/context';
 import { createListing, createUser } from '../helpers/factories';
-import { freePort, startServer } from '../helpers/server-process';
+import { freePort } from '../../bench/free-port';
+import { startServer } from '../helpers/server-process';
 
 const waitFor = async (check: () => Promise<boolean>, ms: number): Promise<boolean> => {
   const until = Date.now() + ms;

@@ -6,9 +6,8 @@ import { Report } from '../../models/report';
 import { Session } from '../../models/session';
 import { can } from '../../server/policies';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createListing, createUser, listingForm, tenantWithListing } from '../helpers/factories';
 import { agent, csrfFrom, signIn, submit } from '../helpers/http';
-import { listingForm, tenantWithListing } from '../helpers/listing-factories';
 
 const XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>';
 

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createUser, DEFAULT_PASSWORD } from '../helpers/factories';
-import { agent, csrfFrom, signIn, type Agent } from '../helpers/http';
-import { createModerator, currentCode, passwordStep } from '../helpers/moderation-factories';
+import { createModerator, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
+import { type Agent, agent, csrfFrom, currentCode, passwordStep, signIn } from '../helpers/http';
 
 // Guesses sent at the same moment: a limit of N must never let more than N of them be
 // checked, however many arrive together (each request's guess is counted before it is

@@ -5,9 +5,8 @@ import { Message } from '../../models/message';
 import { Session } from '../../models/session';
 import { User } from '../../models/user';
 import { context, deliverQueuedMail } from '../helpers/context';
-import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
-import { agent, csrfToken, signIn, submit } from '../helpers/http';
-import { createBlock, createConversation, postForm } from '../helpers/message-factories';
+import { createBlock, createConversation, createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
+import { agent, csrfToken, postForm, signIn, submit } from '../helpers/http';
 
 /** The number in the header's "Messages" link, or 0 when there is no badge. */
 function headerUnread(html: string): number {
@@ -65,7 +64,7 @@ describe('POST /listings/:id/messages', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer, [
+    const { conversation } = await createConversation(listing, writer, [
       { from: writer, body: 'Hej' },
       { from: owner, body: 'Hej själv' },
     ]);
@@ -243,7 +242,7 @@ describe('GET /messages', () => {
 
     const other = await createUser({ username: 'other_otto' });
     const otherListing = await createListing(other);
-    const c = await createConversation(otherListing, owner, [{ from: owner, body: 'Hej' }]);
+    const { conversation: c } = await createConversation(otherListing, owner, [{ from: owner, body: 'Hej' }]);
     await otherListing.destroy();
     const again = await (await signIn(owner)).get('/messages');
     expect(again.text).to.contain('Annonsen är borttagen');
@@ -278,7 +277,7 @@ describe('GET /messages/:id', () => {
     const owner = await createUser({ username: 'owner_otso' });
     const listing = await createListing(owner);
     const writer = await createUser({ username: 'writer_veera' });
-    const conversation = await createConversation(listing, writer, [
+    const { conversation } = await createConversation(listing, writer, [
       { from: writer, body: 'Första meddelandet' },
       { from: owner, body: 'Svar från ägaren' },
       { from: writer, body: 'Tack!' },
@@ -347,7 +346,7 @@ describe('GET /messages/:id', () => {
     const listing = await createListing(owner);
     const writer = await createUser();
     const messages = Array.from({ length: 55 }, (_, i) => ({ from: i % 2 ? owner : writer, body: `Meddelande nr ${i + 1}.` }));
-    const conversation = await createConversation(listing, writer, messages);
+    const { conversation } = await createConversation(listing, writer, messages);
     const a = await signIn(writer);
     const page = await a.get(`/messages/${conversation.id}`);
     expect(page.text).to.contain('Meddelande nr 55.');
@@ -367,7 +366,7 @@ describe('POST /messages/:id', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer, [{ from: writer, body: 'Hej' }]);
+    const { conversation } = await createConversation(listing, writer, [{ from: writer, body: 'Hej' }]);
     const o = await signIn(owner);
     await o.get(`/messages/${conversation.id}`);
     const res = await submit(o, `/messages/${conversation.id}`, { body: 'Hej tillbaka\nmed två rader' }, '/messages');
@@ -386,7 +385,7 @@ describe('POST /messages/:id', () => {
   it('keeps the draft and shows the error when the reply is empty or too long', async () => {
     const listing = await createListing();
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer);
+    const { conversation } = await createConversation(listing, writer);
     const a = await signIn(writer);
     const res = await submit(a, `/messages/${conversation.id}`, { body: 'y'.repeat(5001) }, '/messages');
     expect(res.status).to.equal(422);
@@ -399,7 +398,7 @@ describe('POST /messages/:id', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer, [{ from: writer, body: 'Hej' }]);
+    const { conversation } = await createConversation(listing, writer, [{ from: writer, body: 'Hej' }]);
     const message = await Message.findOne();
     const stranger = await signIn(await createUser());
     const anonymous = agent();
@@ -420,7 +419,7 @@ describe('POST /messages/:id', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer);
+    const { conversation } = await createConversation(listing, writer);
     await writer.update({ emailVerifiedAt: null });
     const res = await submit(await signIn(writer), `/messages/${conversation.id}`, { body: 'Hej' }, '/messages');
     expect(res.status).to.equal(403);
@@ -431,7 +430,7 @@ describe('POST /messages/:id', () => {
     const limit = context().config.limits.messagesPerHour;
     const listing = await createListing();
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer, []);
+    const { conversation } = await createConversation(listing, writer, []);
     const a = await signIn(writer);
     const token = await csrfToken(a, '/messages');
     for (let i = 0; i < limit; i += 1) {
@@ -450,7 +449,7 @@ describe('blocking', () => {
     const owner = await createUser({ username: 'blocking_bea' });
     const listing = await createListing(owner);
     const pest = await createUser({ username: 'pesky_pete' });
-    const conversation = await createConversation(listing, pest, [{ from: pest, body: 'Hej' }]);
+    const { conversation } = await createConversation(listing, pest, [{ from: pest, body: 'Hej' }]);
     const o = await signIn(owner);
     const blocked = await submit(o, `/messages/${conversation.id}/block`, {}, '/messages');
     expect(blocked.status).to.equal(303);
@@ -491,7 +490,7 @@ describe('blocking', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer);
+    const { conversation } = await createConversation(listing, writer);
     const o = await signIn(owner);
     const token = await csrfToken(o, '/messages');
     expect((await postForm(o, `/messages/${conversation.id}/block`, {}, token)).status).to.equal(303);
@@ -507,7 +506,7 @@ describe('POST /messages/:id/report', () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
-    const conversation = await createConversation(listing, writer, [
+    const { conversation } = await createConversation(listing, writer, [
       { from: writer, body: 'Betala 500 € så får du lägenheten' },
       { from: owner, body: 'Nej tack' },
     ]);
@@ -542,7 +541,7 @@ describe('POST /messages/:id/report', () => {
   it('answers 404 for my own message and for a message from another conversation', async () => {
     const { owner, conversation, mine } = await setup();
     const otherListing = await createListing();
-    const elsewhere = await createConversation(otherListing, owner, [{ from: owner, body: 'x' }, { from: await User.findByPk(otherListing.userId) as User, body: 'y' }]);
+    const { conversation: elsewhere } = await createConversation(otherListing, owner, [{ from: owner, body: 'x' }, { from: await User.findByPk(otherListing.userId) as User, body: 'y' }]);
     const foreign = await Message.findOne({ where: { conversationId: elsewhere.id, body: 'y' } });
     const o = await signIn(owner);
     const token = await csrfToken(o, '/messages');
@@ -705,7 +704,7 @@ describe('a message sent after the idle limit', () => {
   it('is kept: the sign-in page says why, and after signing in the thread shows the text again (Finnish)', async () => {
     const owner = await createUser();
     const writer = await createUser({ locale: 'fi' });
-    const conversation = await createConversation(await createListing(owner), writer);
+    const { conversation } = await createConversation(await createListing(owner), writer);
     const w = await signIn(writer);
     const token = await csrfToken(w, `/messages/${conversation.id}`);
     await expireSessionsOf(writer);
@@ -726,7 +725,7 @@ describe('a message sent after the idle limit', () => {
 
   it('is kept too when the 12-hour limit ends the session while writing', async () => {
     const writer = await createUser();
-    const conversation = await createConversation(await createListing(await createUser()), writer);
+    const { conversation } = await createConversation(await createListing(await createUser()), writer);
     const w = await signIn(writer);
     const token = await csrfToken(w, `/messages/${conversation.id}`);
     const { clock, config } = context();
@@ -744,7 +743,7 @@ describe('a message sent after the idle limit', () => {
 
   it('is not shown to another tenant who signs in on the same browser', async () => {
     const writer = await createUser();
-    const conversation = await createConversation(await createListing(await createUser()), writer);
+    const { conversation } = await createConversation(await createListing(await createUser()), writer);
     const w = await signIn(writer);
     const token = await csrfToken(w, `/messages/${conversation.id}`);
     await expireSessionsOf(writer);
@@ -757,7 +756,7 @@ describe('a message sent after the idle limit', () => {
   });
 
   it('still answers 403 to a POST without any session cookie (a cross-site form keeps nothing)', async () => {
-    const conversation = await createConversation(await createListing(await createUser()), await createUser());
+    const { conversation } = await createConversation(await createListing(await createUser()), await createUser());
     const res = await agent().post(`/messages/${conversation.id}`).type('form').send({ body: 'x' });
     expect(res.status).to.equal(403);
   });
@@ -767,7 +766,7 @@ describe('a conversation whose other tenant has deleted their account', () => {
   it('tells the remaining tenant that the other messages were removed with the account (Finnish)', async () => {
     const leaver = await createUser();
     const stayer = await createUser({ locale: 'fi' });
-    const conversation = await createConversation(await createListing(stayer), leaver, [
+    const { conversation } = await createConversation(await createListing(stayer), leaver, [
       { from: leaver, body: 'Hei, vaihdetaanko?' }, { from: stayer, body: 'Mielelläni!' },
     ]);
     const l = await signIn(leaver);

@@ -5,12 +5,8 @@ import { User } from '../../models/user';
 import { ACCOUNT_SECTIONS } from '../../server/routes/account-sections';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import { context } from '../helpers/context';
-import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
-import { agent, signIn, submit } from '../helpers/http';
-import { createModerator, signInModerator } from '../helpers/moderation-factories';
-import {
-  createBlock, createConversation, createFavourite, createMessage, createSession, createToken, reportListing, userExists,
-} from '../helpers/purge-factories';
+import { createBlock, createConversation, createFavourite, createListing, createModerator, createSession, createToken, createUser, DEFAULT_PASSWORD, reportListing, userExists } from '../helpers/factories';
+import { agent, signIn, signInModerator, submit } from '../helpers/http';
 
 const parseJson = (res: { text: string }) => JSON.parse(res.text) as Record<string, unknown> & {
   account: Record<string, unknown>;
@@ -31,11 +27,12 @@ async function tenantWithData() {
   const othersListing = await createListing(other, { description: 'Otto\'s flat' });
   await createFavourite(me, othersListing);
   await createBlock(me, other);
-  await reportListing(me, othersListing, 'fake', 'not a real flat');
+  await reportListing(me, othersListing, { reason: 'fake', details: 'not a real flat' });
   const { raw } = await createToken(me, 'reset_password', 24 * 3600_000);
-  const conversation = await createConversation(othersListing, me, new Date('2027-01-05T10:00:00Z'));
-  await createMessage(conversation, me, 'Hello Otto, is it still free?', new Date('2027-01-05T10:00:00Z'));
-  await createMessage(conversation, other, 'Yes it is, call me', new Date('2027-01-05T11:00:00Z'));
+  const { conversation } = await createConversation(othersListing, me, [
+    { from: me, body: 'Hello Otto, is it still free?', at: new Date('2027-01-05T10:00:00Z') },
+    { from: other, body: 'Yes it is, call me', at: new Date('2027-01-05T11:00:00Z') },
+  ]);
   return { me, other, othersListing, conversation, rawToken: raw };
 }
 

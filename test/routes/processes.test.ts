@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -11,6 +10,7 @@ import { ROOT } from '../../server/paths';
 import { context } from '../helpers/context';
 import { createListing, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { csrfFrom } from '../helpers/http';
+import { freePort } from '../../bench/free-port';
 
 // A plain pg connection: a write Sequelize in this process does not see.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,17 +25,6 @@ const { Client } = require('pg') as {
 // SQLite is one process by design, so there is nothing to show on it.
 
 const POSTGRES = /^postgres(ql)?:\/\//.test(process.env.TEST_DATABASE_URL ?? '');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   url: string;
@@ -58,6 +47,9 @@ async function start(tmpDir: string, name: string, entry = 'index.ts', extraEnv:
     BASE_URL: url,
     LOG_LEVEL: 'warn',
     PURGE_ENABLED: 'false',
+    // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
     PAGE_CACHE_SECONDS: '60',
     SEARCH_PER_IP_PER_MINUTE: '5',
     // Each test is its own visitor (X-Forwarded-For), so one test's limit does not

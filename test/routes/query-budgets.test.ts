@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import type { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
+import { createConversation, createListing, createUser, tenantWithListing } from '../helpers/factories';
 import { signIn, type Agent } from '../helpers/http';
-import { tenantWithListing } from '../helpers/listing-factories';
-import { createConversation } from '../helpers/message-factories';
 import { countQueries, type QueryLog } from '../helpers/query-count';
 
 // Every signed-in page is a handful of indexed lookups, whatever the tenant has: the
@@ -13,14 +11,16 @@ import { countQueries, type QueryLog } from '../helpers/query-count';
 // that loads one row per item (an N+1) fails here with its statements listed.
 
 const BUDGETS: Record<string, number> = {
-  '/matches': 10,
+  // Pairs, "who wants my home" and their cards; the three-way swaps (rings, count, the
+  // cards of their homes, the ring conversations) and the interest marks of all of them.
+  '/matches': 15,
   '/messages': 5,
-  '/messages/:id': 10,
+  '/messages/:id': 11, // + the swap panel (participants' steps and names, one query)
   '/listings': 6,
   '/listings/:id': 9,
   '/favourites': 6,
   '/account': 6,
-  '/account/data': 15,
+  '/account/data': 16, // + interest marks
 };
 
 interface World { user: User; a: Agent; conversations: number[]; other: Listing }
@@ -34,7 +34,7 @@ async function world(n: number): Promise<World> {
     const partner = await createUser();
     const listing = await createListing(partner, { district: 'vallila', wantedDistricts: ['kallio'] });
     other ??= listing;
-    const conversation = await createConversation(listing, user, [{ from: user, body: 'Hej!' }, { from: partner, body: 'Hej själv!' }]);
+    const { conversation } = await createConversation(listing, user, [{ from: user, body: 'Hej!' }, { from: partner, body: 'Hej själv!' }]);
     conversations.push(conversation.id);
     await context().board.services.listings.favourite(user, listing);
   }

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createListing, createUser } from '../helpers/factories';
-import { agent, csrfFrom, signIn, submit } from '../helpers/http';
-import { createModerator, currentCode, passwordStep, sendCode, signInModerator } from '../helpers/moderation-factories';
+import { createListing, createModerator, createUser } from '../helpers/factories';
+import { agent, csrfFrom, currentCode, passwordStep, sendCode, signIn, signInModerator, submit } from '../helpers/http';
 
 describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
   it('asks a moderator for a code after the password, without signing them in yet', async () => {

@@ -22,6 +22,8 @@ describe('configuration', () => {
     expect(config.session.idleMs).to.equal(30 * 60_000);
     expect(config.session.absoluteMs).to.equal(12 * 3_600_000);
     expect(config.org.name).to.equal('Heka');
+    // OWASP's argon2id recommendation (the test suite itself runs with the cheapest cost).
+    expect(config.argon2).to.deep.equal({ memoryCost: 19456, timeCost: 2 });
   });
 
   it('reads the "Before you swap" text from SWAP_GUIDE_FILE and refuses one that is missing a language or links elsewhere by script', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DISTRICTS, districtName, districtOptions, isDistrictCode } from '../../server/services/districts';
 import { parseListingForm, parseSearchQuery, searchQueryString } from '../../server/validation/listing';
-import { listingForm } from '../helpers/listing-factories';
+import { listingForm } from '../helpers/factories';
 
 describe('the shipped district list', () => {
   it('has Helsinki districts with ASCII codes, Finnish and Swedish names and five-digit 00xxx postal codes', () => {

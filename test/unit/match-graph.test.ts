@@ -7,8 +7,7 @@ import { deleteAccounts } from '../../server/services/account-deletion';
 import type { ListingInput } from '../../server/services/listings';
 import { computeEdges, loadActiveFacts, rebuildMatchGraph } from '../../server/services/match-graph';
 import { context } from '../helpers/context';
-import { createUser } from '../helpers/factories';
-import { createModerator } from '../helpers/moderation-factories';
+import { createModerator, createUser } from '../helpers/factories';
 
 // The match graph must always equal a fresh recomputation, whatever happens to the
 // listings. Random listings in four districts (so that many of them match), then random

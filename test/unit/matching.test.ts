@@ -3,8 +3,8 @@ import type { Listing } from '../../models/listing';
 import { context } from '../helpers/context';
 import { createListing, type ListingOptions } from '../helpers/factories';
 
-// Mutual matching (SPEC §6): their flat must meet my wishes AND my flat must meet theirs.
-// Scores follow the formula documented in server/services/listings.ts.
+// Mutual matching (docs/product.md#matching-and-headroom): their flat must meet my wishes
+// AND my flat must meet theirs. Scores follow the formula in server/services/fit.ts.
 
 const service = () => context().board.services.listings;
 

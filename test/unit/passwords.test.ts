@@ -39,6 +39,13 @@ describe('password rules', () => {
     expect(await verifyPassword(hash, 'the cat sat on the cold mat')).to.equal(false);
     expect(await verifyPassword('garbage', 'x')).to.equal(false);
   });
+
+  it('hashes with the configured cost: 19 MiB and two passes by default', async () => {
+    const config = { ...context().config, argon2: { memoryCost: 19456, timeCost: 2 } };
+    const hash = await hashPassword('the cat sat on the warm mat', config);
+    expect(hash).to.match(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(await verifyPassword(hash, 'the cat sat on the warm mat')).to.equal(true);
+  });
 });
 
 describe('password hashing under a burst of sign-ins', () => {

@@ -1,17 +1,16 @@
-import { Router } from 'express';
+import type { Request, Response } from 'express';
 import { pageLinks, presentAuditRow } from '../../presenters/admin';
-import type { RouteContext } from '../../services';
+import type { RouteContext } from '../context';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, pageNumber, type AuditFilter } from '../../services/moderation';
 
 const ACTIONS: readonly string[] = Object.values(AUDIT_ACTIONS);
 
-export function auditRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function auditHandlers(ctx: RouteContext) {
   const { moderation } = ctx.services;
 
   // GET /admin/audit?action=…&type=…&id=… — every moderator action, newest first,
   // narrowed to one kind of action or one target when asked (unknown values are ignored).
-  router.get('/', async (req, res) => {
+  async function list(req: Request, res: Response) {
     const page = pageNumber(req.query.page);
     const filter: AuditFilter = {};
     if (typeof req.query.action === 'string' && ACTIONS.includes(req.query.action)) filter.action = req.query.action as AuditFilter['action'];
@@ -32,7 +31,7 @@ export function auditRouter(ctx: RouteContext): Router {
       targetTypes: AUDIT_TARGET_TYPES,
       pagination: pageLinks('/admin/audit', query, page, pages),
     });
-  });
+  }
 
-  return router;
+  return { list };
 }

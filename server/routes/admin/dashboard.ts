@@ -1,14 +1,13 @@
-import { Router } from 'express';
+import type { Request, Response } from 'express';
 import { mailQueueStatus } from '../../mail/queue';
 import { presentModerator, presentPurgeRun } from '../../presenters/admin';
-import type { RouteContext } from '../../services';
+import type { RouteContext } from '../context';
 
-export function dashboardRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function dashboardHandlers(ctx: RouteContext) {
   const { moderation } = ctx.services;
 
   // GET /admin — what needs attention, and who the moderators are.
-  router.get('/', async (_req, res) => {
+  async function show(_req: Request, res: Response) {
     const { counts, purgeRuns, moderators } = await moderation.dashboard();
     res.render('admin/dashboard', {
       counts,
@@ -16,8 +15,10 @@ export function dashboardRouter(ctx: RouteContext): Router {
       mail: await mailQueueStatus(),
       purgeRuns: purgeRuns.map(presentPurgeRun),
       moderators: moderators.map(presentModerator),
+      // Agreed and completed swaps per month: counts only.
+      swapMonths: await ctx.services.swaps.monthlyCounts(),
     });
-  });
+  }
 
-  return router;
+  return { show };
 }

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { User } from '../../../models/user';
 import { NotFound } from '../../errors';
 
@@ -11,11 +11,6 @@ export function idParam(raw: unknown): number {
 /** The signed-in moderator (the admin guard has already checked there is one). */
 export function moderator(req: Request): User {
   return req.user!;
-}
-
-/** A record loaded by a router.param loader; views never see it (they get presented objects). */
-export function loaded<T>(res: Response, key: string): T {
-  return res.locals[key] as T;
 }
 
 /** A query-string value as a plain string ("" for anything else). */

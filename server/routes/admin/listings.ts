@@ -1,13 +1,13 @@
-import { Router, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import type { Listing } from '../../../models/listing';
 import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
 import { pageLinks, presentAdminListing, presentReport } from '../../presenters/admin';
-import type { RouteContext } from '../../services';
+import type { RouteContext } from '../context';
 import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
-import { idParam, loaded, moderator, returnTo } from './helpers';
+import { idParam, moderator, returnTo } from './helpers';
 
 // Hiding needs a reason: the owner is shown it. Restoring or removing may say why.
 const ACTIONS = {
@@ -17,19 +17,19 @@ const ACTIONS = {
   remove: { schema: z.object({ reason: requiredText(500) }), rule: 'admin.listing.remove', flash: 'admin:flash.listing_removed' },
 } as const;
 
-export function listingsRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function adminListingHandlers(ctx: RouteContext) {
   const { moderation } = ctx.services;
 
-  router.param('id', async (_req, res, next, raw) => {
-    const listing = await moderation.findListing(idParam(raw));
+  /** The :id loader: any listing in any state, or 404. */
+  async function load(req: Request, _res: Response, next: NextFunction) {
+    const listing = await moderation.findListing(idParam(req.params.id));
     if (!listing) throw NotFound();
-    res.locals.listingRecord = listing;
+    req.loaded = { ...req.loaded, listing };
     next();
-  });
+  }
 
   // GET /admin/listings?status=…&page=… — every listing in every state.
-  router.get('/', async (req, res) => {
+  async function list(req: Request, res: Response) {
     const raw = req.query.status;
     const filter: ListingFilter = (LISTING_FILTERS as readonly unknown[]).includes(raw) ? (raw as ListingFilter) : 'all';
     const page = pageNumber(req.query.page);
@@ -41,10 +41,10 @@ export function listingsRouter(ctx: RouteContext): Router {
       filters: LISTING_FILTERS,
       pagination: pageLinks('/admin/listings', filter === 'all' ? {} : { status: filter }, page, pages),
     });
-  });
+  }
 
-  async function show(_req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
-    const listing = loaded<Listing>(res, 'listingRecord');
+  async function render(req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
+    const listing = req.loaded.listing!;
     const reports = await moderation.openReportsAbout(listing.id);
     res.status(status).render('admin/listing', {
       listing: presentAdminListing(listing),
@@ -54,27 +54,29 @@ export function listingsRouter(ctx: RouteContext): Router {
     });
   }
 
-  router.get('/:id', (req, res) => show(req, res));
+  async function show(req: Request, res: Response) {
+    await render(req, res);
+  }
 
   // GET /admin/listings/:id/remove — the confirmation page before the final POST; a
   // plain page, so it works without JavaScript.
-  router.get('/:id/remove', (req, res) => {
-    const listing = loaded<Listing>(res, 'listingRecord');
+  function confirmRemove(req: Request, res: Response) {
+    const listing = req.loaded.listing!;
     authorize(moderator(req), 'admin.listing.remove', listing);
     res.render('admin/listing-remove', { listing: presentAdminListing(listing), values: {}, errors: {} });
-  });
+  }
 
-  for (const verb of ['hide', 'restore', 'remove'] as const) {
-    // POST /admin/listings/:id/hide|restore|remove (reason)
-    router.post(`/:id/${verb}`, async (req, res) => {
-      const listing = loaded<Listing>(res, 'listingRecord');
+  /** POST /admin/listings/:id/hide|restore|remove (reason): one handler per verb. */
+  function act(verb: 'hide' | 'restore' | 'remove') {
+    return async (req: Request, res: Response) => {
+      const listing: Listing = req.loaded.listing!;
       const action = ACTIONS[verb];
       const parsed = parseForm(action.schema, req.body);
       if (!parsed.ok) {
         if (verb === 'remove') {
           return res.status(422).render('admin/listing-remove', { listing: presentAdminListing(listing), values: keepInput(req.body), errors: parsed.fields });
         }
-        return show(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
+        return render(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
       }
       authorize(moderator(req), action.rule, listing);
       const reason = parsed.data.reason;
@@ -91,8 +93,12 @@ export function listingsRouter(ctx: RouteContext): Router {
       }
       req.flash('success', action.flash, { id: listing.id });
       res.redirect(303, returnTo(req, `/admin/listings/${listing.id}`));
-    });
+    };
   }
 
-  return router;
+  const hide = act('hide');
+  const restore = act('restore');
+  const remove = act('remove');
+
+  return { load, list, show, confirmRemove, hide, restore, remove };
 }

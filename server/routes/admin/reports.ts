@@ -1,37 +1,36 @@
-import { Router, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import type { Report } from '../../../models/report';
 import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
 import { pageLinks, presentAdminListing, presentMessageInContext, presentReportedAccount, presentReport } from '../../presenters/admin';
-import type { RouteContext } from '../../services';
+import type { RouteContext } from '../context';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, text } from '../../validation';
-import { idParam, loaded, moderator } from './helpers';
+import { idParam, moderator } from './helpers';
 
 const noteSchema = z.object({ note: text(1000).default('') });
 
-export function reportsRouter(ctx: RouteContext): Router {
-  const router = Router();
+export function reportHandlers(ctx: RouteContext) {
   const { moderation } = ctx.services;
 
-  router.param('id', async (_req, res, next, raw) => {
-    const report = await moderation.findReport(idParam(raw));
+  /** The :id loader: any report, or 404. */
+  async function load(req: Request, _res: Response, next: NextFunction) {
+    const report = await moderation.findReport(idParam(req.params.id));
     if (!report) throw NotFound();
-    res.locals.reportRecord = report;
+    req.loaded = { ...req.loaded, report };
     next();
-  });
+  }
 
   // GET /admin/reports — the open queue, oldest first.
-  router.get('/', async (req, res) => {
+  async function list(req: Request, res: Response) {
     const page = pageNumber(req.query.page);
     const { rows, count, pages } = await moderation.openReports(page);
     res.render('admin/reports', { reports: rows.map(presentReport), count, pagination: pageLinks('/admin/reports', {}, page, pages) });
-  });
+  }
 
   // The report, and for a message report the message in context: opening it is audited.
-  async function show(req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
-    const report = loaded<Report>(res, 'reportRecord');
+  async function render(req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
+    const report = req.loaded.report!;
     const context = await moderation.reportedMessageInContext(moderator(req), report);
     const listing = report.kind === 'listing' && report.listingId ? await moderation.findListing(report.listingId) : null;
     const account = await moderation.reportedAccount(report);
@@ -46,14 +45,16 @@ export function reportsRouter(ctx: RouteContext): Router {
     });
   }
 
-  router.get('/:id', (req, res) => show(req, res));
+  async function show(req: Request, res: Response) {
+    await render(req, res);
+  }
 
-  for (const [verb, outcome] of [['resolve', 'resolved'], ['dismiss', 'dismissed']] as const) {
-    // POST /admin/reports/:id/resolve|dismiss — closes the report with an optional note.
-    router.post(`/:id/${verb}`, async (req, res) => {
-      const report = loaded<Report>(res, 'reportRecord');
+  /** POST /admin/reports/:id/resolve|dismiss — closes the report with an optional note. */
+  function close(outcome: 'resolved' | 'dismissed') {
+    return async (req: Request, res: Response) => {
+      const report = req.loaded.report!;
       const parsed = parseForm(noteSchema, req.body);
-      if (!parsed.ok) return show(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
+      if (!parsed.ok) return render(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
       authorize(moderator(req), 'admin.report.handle', report);
       try {
         await moderation.handleReport(moderator(req), report, outcome, parsed.data.note);
@@ -66,8 +67,11 @@ export function reportsRouter(ctx: RouteContext): Router {
       }
       req.flash('success', `admin:flash.report_${outcome}`, { id: report.id });
       res.redirect(303, '/admin/reports');
-    });
+    };
   }
 
-  return router;
+  const resolve = close('resolved');
+  const dismiss = close('dismissed');
+
+  return { load, list, show, resolve, dismiss };
 }
