@@ -1,6 +1,5 @@
-import type { SavedSearch } from '../../models/saved-search';
 import { formatters, translator, type Locale } from '../i18n';
-import { asSearch, parseSavedFilters, type SavedFilters } from '../services/alerts';
+import { asSearch, parseSavedFilters, type SavedFilters, type SavedSearchRow } from '../services/alerts';
 import { districtName } from '../services/districts';
 import { searchQueryString } from '../validation/listing';
 
@@ -35,7 +34,7 @@ export interface SavedSearchView {
   href: string;
 }
 
-export function presentSavedSearch(s: SavedSearch, locale: Locale): SavedSearchView {
+export function presentSavedSearch(s: Pick<SavedSearchRow, 'id' | 'name' | 'filters' | 'alert'>, locale: Locale): SavedSearchView {
   const filters = parseSavedFilters(s.filters);
   const summary = describeFilters(filters, locale);
   return {

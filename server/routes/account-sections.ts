@@ -2,7 +2,7 @@ import type { User } from '../../models/user';
 import { can } from '../policies';
 import { presentSavedSearch } from '../presenters/alerts';
 import { presentListing } from '../presenters/listing';
-import { SAVED_SEARCH_LIMIT } from '../services/alerts';
+import { SAVED_SEARCH_LIMIT, loadAlertState } from '../services/alerts';
 import { purgeDeadline } from '../services/retention';
 import type { RouteContext } from './context';
 
@@ -42,15 +42,12 @@ async function myData(user: User, ctx: RouteContext): Promise<AccountSection> {
 }
 
 /** Alerts and saved searches (views/alerts/_account.ejs, server/routes/alerts.ts). */
-async function alerts(user: User, ctx: RouteContext): Promise<AccountSection> {
-  const [settings, searches] = await Promise.all([
-    ctx.services.alerts.settings(user.id),
-    ctx.services.alerts.savedSearches(user.id),
-  ]);
+async function alerts(user: User): Promise<AccountSection> {
+  const state = await loadAlertState(user.id);
   return {
     view: '../alerts/_account',
-    alertSettings: settings,
-    savedSearches: searches.map((s) => presentSavedSearch(s, user.locale)),
+    alertSettings: { newSwaps: state.newSwaps },
+    savedSearches: state.searches.map((s) => presentSavedSearch(s, user.locale)),
     savedSearchLimit: SAVED_SEARCH_LIMIT,
     alertEmailsEnabled: user.emailsEnabled,
     alertVerified: user.isVerified,

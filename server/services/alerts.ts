@@ -187,25 +187,58 @@ export interface MyAlertData {
   told: { pairs: number; rings: number };
 }
 
+/** A saved search as pages read it. */
+export interface SavedSearchRow {
+  id: number;
+  name: string;
+  filters: string;
+  alert: boolean;
+  createdAt: Date;
+}
+
+const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const asBool = (v: unknown): boolean => v === true || Number(v) === 1;
+
+/**
+ * The tenant's alert settings, saved searches and how many suggestions are noted as
+ * told, in one query (the /account page and "My data" each have a query budget).
+ */
+export async function loadAlertState(userId: number): Promise<{
+  newSwaps: boolean; lastSentAt: Date | null; searches: SavedSearchRow[]; told: { pairs: number; rings: number };
+}> {
+  const rows = await SavedSearch.sequelize!.query<Record<string, unknown>>(
+    `SELECT s.new_swaps AS new_swaps, s.last_sent_at AS last_sent_at,
+            (SELECT COUNT(*) FROM alert_items t WHERE t.user_id = u.id AND t.kind = 'pair') AS told_pairs,
+            (SELECT COUNT(*) FROM alert_items t WHERE t.user_id = u.id AND t.kind = 'ring') AS told_rings,
+            ss.id AS id, ss.name AS name, ss.filters AS filters, ss.alert AS alert, ss.created_at AS created_at
+       FROM users u
+       LEFT JOIN alert_settings s ON s.user_id = u.id
+       LEFT JOIN saved_searches ss ON ss.user_id = u.id
+      WHERE u.id = :userId
+      ORDER BY ss.created_at, ss.id`,
+    { type: QueryTypes.SELECT, replacements: { userId } },
+  );
+  const first = rows[0];
+  return {
+    newSwaps: first ? asBool(first.new_swaps) : false,
+    lastSentAt: first?.last_sent_at ? asDate(first.last_sent_at) : null,
+    searches: rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => ({
+      id: Number(r.id), name: String(r.name ?? ''), filters: String(r.filters), alert: asBool(r.alert), createdAt: asDate(r.created_at),
+    })),
+    told: { pairs: Number(first?.told_pairs ?? 0), rings: Number(first?.told_rings ?? 0) },
+  };
+}
+
 /** The alert part of "My data" and the export. */
 export async function collectAlertData(userId: number): Promise<MyAlertData> {
-  const sequelize = SavedSearch.sequelize!;
-  const [setting, searches, counts] = await Promise.all([
-    AlertSetting.findByPk(userId),
-    SavedSearch.findAll({ where: { userId }, order: [['createdAt', 'ASC'], ['id', 'ASC']] }),
-    sequelize.query<{ kind: string; n: number | string }>(
-      'SELECT kind, COUNT(*) AS n FROM alert_items WHERE user_id = :userId GROUP BY kind',
-      { type: QueryTypes.SELECT, replacements: { userId } },
-    ),
-  ]);
-  const count = (kind: string) => Number(counts.find((c) => c.kind === kind)?.n ?? 0);
+  const state = await loadAlertState(userId);
   return {
-    newSwaps: setting?.newSwaps ?? false,
-    lastSentAt: setting?.lastSentAt ?? null,
-    savedSearches: searches.map((s) => ({
+    newSwaps: state.newSwaps,
+    lastSentAt: state.lastSentAt,
+    savedSearches: state.searches.map((s) => ({
       id: s.id, name: s.name, filters: parseSavedFilters(s.filters), alert: s.alert, createdAt: s.createdAt,
     })),
-    told: { pairs: count('pair'), rings: count('ring') },
+    told: state.told,
   };
 }
 
@@ -234,15 +267,6 @@ export function createAlertService(deps: AppDeps) {
   }
 
   return {
-    async settings(userId: number): Promise<{ newSwaps: boolean }> {
-      const row = await AlertSetting.findByPk(userId);
-      return { newSwaps: row?.newSwaps ?? false };
-    },
-
-    async savedSearches(userId: number): Promise<SavedSearch[]> {
-      return SavedSearch.findAll({ where: { userId }, order: [['createdAt', 'ASC'], ['id', 'ASC']] });
-    },
-
     /** One of the tenant's own saved searches, or null (another tenant's is not found either). */
     async findOwnSearch(user: User, id: number): Promise<SavedSearch | null> {
       return SavedSearch.findOne({ where: { id, userId: user.id } });

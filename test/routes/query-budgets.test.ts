@@ -19,8 +19,8 @@ const BUDGETS: Record<string, number> = {
   '/listings': 6,
   '/listings/:id': 9,
   '/favourites': 6,
-  '/account': 6,
-  '/account/data': 16, // + interest marks
+  '/account': 7, // + alerts and saved searches (one query)
+  '/account/data': 17, // + interest marks, + alerts and saved searches (one query)
 };
 
 interface World { user: User; a: Agent; conversations: number[]; other: Listing }
