@@ -5,11 +5,10 @@ import {
 import type { ListingWantedDistrict } from './listing-wanted-district';
 import type { User } from './user';
 
-// Moderation and owner states are named constants (STYLE 11).
-export const LISTING_STATUS = { ACTIVE: 'active', PAUSED: 'paused', HIDDEN: 'hidden', REMOVED: 'removed' } as const;
-export type ListingStatus = (typeof LISTING_STATUS)[keyof typeof LISTING_STATUS];
-export const BUILDING_TYPES = ['block', 'terraced', 'semi_detached', 'detached', 'wooden'] as const;
-export type BuildingType = (typeof BUILDING_TYPES)[number];
+import { BUILDING_TYPES, LISTING_STATUS, type BuildingType, type ListingStatus } from '../server/types/constants';
+
+// Moderation and owner states are named constants, shared with every layer.
+export { BUILDING_TYPES, LISTING_STATUS, type BuildingType, type ListingStatus };
 
 export class Listing extends Model<InferAttributes<Listing>, InferCreationAttributes<Listing>> {
   declare id: CreationOptional<number>;

@@ -2,10 +2,9 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 
-export const REPORT_REASONS = ['money', 'not_own_flat', 'fake', 'offensive', 'other'] as const;
-export type ReportReason = (typeof REPORT_REASONS)[number];
-export const REPORT_STATUS = { OPEN: 'open', RESOLVED: 'resolved', DISMISSED: 'dismissed' } as const;
-export type ReportStatus = (typeof REPORT_STATUS)[keyof typeof REPORT_STATUS];
+import { REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus } from '../server/types/constants';
+
+export { REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus };
 export const REPORT_KINDS = ['listing', 'message'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 

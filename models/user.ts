@@ -2,10 +2,9 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type NonAttribute, type Sequelize,
 } from 'sequelize';
 
-export const ROLES = ['tenant', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export const LOCALES = ['sv', 'fi', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
+import { LOCALES, ROLES, type Locale, type Role } from '../server/types/constants';
+
+export { LOCALES, ROLES, type Locale, type Role };
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;

@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './middleware/errors';
 import { flash } from './middleware/flash';
 import { keepFormAfterTimeout } from './middleware/kept-form';
 import { templateLocals } from './middleware/locals';
+import { presentCurrentUser } from './presenters/user';
 import { noIndexByDefault, noStoreWhenSignedIn, refuseBadQuery, refuseNonUtf8Form, securityHeaders } from './middleware/security';
 import { createSessionStore, saveSessionBeforeRedirect, sessionMiddleware, type BoardStore } from './middleware/session';
 import { createPageCache } from './middleware/page-cache';
@@ -82,7 +83,8 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(noStoreWhenSignedIn);
   app.use(noIndexByDefault);
   app.use(flash);
-  app.use(templateLocals);
+  const locals = templateLocals(presentCurrentUser);
+  app.use(locals.handler);
   app.use(unreadTotalLocal(services));
   app.use(csrfLocals);
   app.use(keepFormAfterTimeout(deps));
@@ -102,7 +104,7 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(routes({ ...deps, services, pageCache }, passport));
 
   app.use(notFound);
-  app.use(errorHandler(logger, config.env === 'development', health));
+  app.use(errorHandler(logger, config.env === 'development', locals.set, health));
 
   return {
     app, services, sessionStore, health,

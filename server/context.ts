@@ -4,7 +4,7 @@ import type { Config } from './config';
 import type { DatabaseHealth } from './health';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
-import type { RateLimits } from './services/rate-limits';
+import type { RateLimits } from './types/domain';
 
 /** What the app is built from. Tests pass their own mailer, clock and logger. */
 export interface AppDeps {

@@ -8,7 +8,13 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly id: string,
-    readonly details: { fields?: FieldErrors; params?: Record<string, unknown>; retryAfterSeconds?: number } = {},
+    readonly details: {
+      fields?: FieldErrors;
+      params?: Record<string, unknown>;
+      retryAfterSeconds?: number;
+      /** Why a policy refused (a 403): its text is shown on the error page (policies:reasons.<reason>). */
+      reason?: string;
+    } = {},
   ) {
     super(id);
     this.name = 'AppError';

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isAppError } from '../errors';
 import { isDatabaseUnavailable, type DatabaseHealth } from '../health';
 import type { Logger } from '../logger';
-import { setTemplateLocals } from './locals';
+import type { SetTemplateLocals } from './locals';
 
 export const notFound: RequestHandler = (_req, res) => {
   res.status(404).render('errors/error', { status: 404, errorId: 'not_found' });
@@ -11,7 +11,9 @@ export const notFound: RequestHandler = (_req, res) => {
 // The one error handler. Known errors render their page with their status; anything
 // else is a 500 whose details go to the log (by name and stack, never request data)
 // and never to the visitor.
-export function errorHandler(logger: Logger, showStack: boolean, health?: Pick<DatabaseHealth, 'reportFailure'>): ErrorRequestHandler {
+export function errorHandler(
+  logger: Logger, showStack: boolean, setTemplateLocals: SetTemplateLocals, health?: Pick<DatabaseHealth, 'reportFailure'>,
+): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     let status = 500;
@@ -64,6 +66,7 @@ export function errorHandler(logger: Logger, showStack: boolean, health?: Pick<D
       res.render('errors/error', {
         status,
         errorId,
+        reason: isAppError(err) ? err.details.reason ?? null : null,
         params: { ...params, minutes: retryAfterMinutes },
         stack: showStack && status >= 500 ? e?.stack : undefined,
       }, (renderErr: Error | null, html?: string) => {

@@ -2,7 +2,6 @@ import type { RequestHandler } from 'express';
 import { User } from '../../models/user';
 import { formatters, fromAcceptLanguage, isLocale, LOCALES, translator, type Locale, DEFAULT_LOCALE } from '../i18n';
 import { can } from '../policies';
-import { presentCurrentUser } from '../presenters/user';
 
 export const LANG_COOKIE = 'bb.lang';
 
@@ -36,13 +35,27 @@ export function resolveLocale(req: Parameters<RequestHandler>[0]): Locale {
   return fromAcceptLanguage(req.get('accept-language')) ?? DEFAULT_LOCALE;
 }
 
-export const templateLocals: RequestHandler = (req, res, next) => {
-  setTemplateLocals(req, res);
-  next();
-};
+/** Sets the locals every template relies on; the error handler uses it too, for early errors. */
+export type SetTemplateLocals = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => void;
 
-/** The locals every template relies on; also used by the error handler for early errors. */
-export function setTemplateLocals(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]): void {
+/**
+ * The template locals, with the header's view of the signed-in user made by the
+ * presenter app.ts passes in (middleware sits below the presenters and imports none).
+ */
+export function templateLocals(presentUser: (user: InstanceType<typeof User>) => unknown): { handler: RequestHandler; set: SetTemplateLocals } {
+  const set: SetTemplateLocals = (req, res) => setTemplateLocals(req, res, presentUser);
+  return {
+    set,
+    handler: function templateLocals(req, res, next) {
+      set(req, res);
+      next();
+    },
+  };
+}
+
+function setTemplateLocals(
+  req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], presentUser: (user: InstanceType<typeof User>) => unknown,
+): void {
   const locale = resolveLocale(req);
   req.locale = locale;
   const user = req.user instanceof User ? req.user : undefined;
@@ -50,7 +63,7 @@ export function setTemplateLocals(req: Parameters<RequestHandler>[0], res: Param
   res.locals.locales = LOCALES;
   res.locals.t = translator(locale);
   res.locals.fmt = formatters(locale);
-  res.locals.currentUser = user ? presentCurrentUser(user) : null;
+  res.locals.currentUser = user ? presentUser(user) : null;
   res.locals.can = (action: string, target?: unknown) => can(user, action, target);
   res.locals.currentPath = req.originalUrl.split('#')[0];
   res.locals.currentPathname = req.path;

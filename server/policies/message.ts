@@ -1,10 +1,5 @@
-import type { Rule } from './index';
-
-/** What the conversation rules need to know: who takes part in it now. */
-export interface ConversationAccess {
-  id: number;
-  participantIds: number[];
-}
+import type { ConversationAccess } from '../types/domain';
+import { allow, deny, mayWrite, type Actor, type Decision, type Rule } from './decision';
 
 /** A listing as a model or a presented object: its state and its owner's id. */
 interface ListingTarget {
@@ -13,16 +8,25 @@ interface ListingTarget {
   ownerId?: number;
 }
 
-const mayWrite = (actor: Parameters<Rule>[0]) => !!actor && actor.isVerified && !actor.isSuspended;
-const isParticipant = (actor: Parameters<Rule>[0], c?: ConversationAccess) =>
-  !!actor && !!c && c.participantIds.includes(actor.id);
+function participant(actor: Actor, c?: ConversationAccess): Decision {
+  if (!actor) return deny('not_signed_in');
+  return c && c.participantIds.includes(actor.id) ? allow : deny('not_participant');
+}
 
-// Private messages (SPEC §7). Reading needs only to be one of the two participants;
-// writing also needs a verified address, like publishing a listing (SPEC §5). Blocks are
-// data, not rules: the service checks them when a message is sent.
+// Private messages (docs/product.md, "Messages"). Reading needs only to be one of the
+// two participants; writing also needs a verified address, like publishing a listing.
+// Blocks are data, not rules: the service checks them when a message is sent.
 export const messageRules: Record<string, Rule> = {
-  'message.start': (actor, listing?: ListingTarget) =>
-    mayWrite(actor) && !!listing && listing.status === 'active' && (listing.userId ?? listing.ownerId) !== actor!.id,
-  'conversation.view': (actor, c?: ConversationAccess) => isParticipant(actor, c),
-  'conversation.reply': (actor, c?: ConversationAccess) => isParticipant(actor, c) && mayWrite(actor),
+  // Only an active listing can be written about: for writing, any other is not there.
+  'message.start': (actor, listing?: ListingTarget) => {
+    if (!actor) return deny('not_signed_in');
+    if (!listing || listing.status !== 'active') return deny('not_visible');
+    if ((listing.userId ?? listing.ownerId) === actor.id) return deny('own_listing');
+    return mayWrite(actor);
+  },
+  'conversation.view': participant,
+  'conversation.reply': (actor, c?: ConversationAccess) => {
+    const inIt = participant(actor, c);
+    return inIt.ok ? mayWrite(actor) : inIt;
+  },
 };

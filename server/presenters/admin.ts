@@ -6,7 +6,7 @@ import type { Report } from '../../models/report';
 import type { User } from '../../models/user';
 
 // What moderators' pages may show. Moderators see a tenant's e-mail, phone and last login
-// (SPEC §4) — but only on the user pages, and only these fields. A private message
+// (docs/product.md, "Who sees what") — but only on the user pages, and only these fields. A private message
 // reaches a page only through presentMessageInContext, i.e. through a report.
 
 /** A row of the user search: the e-mail is there so a moderator can contact the tenant. */
@@ -136,16 +136,4 @@ export function presentPurgeRun(run: PurgeRun) {
     deletedCount: run.deletedCount,
     outcome: run.outcome,
   };
-}
-
-/** Page links that keep the other query parameters. */
-export function pageLinks(path: string, query: Record<string, string>, page: number, pages: number) {
-  const links: { n: number; href: string; current: boolean }[] = [];
-  for (let n = 1; n <= pages; n++) {
-    if (pages > 12 && n !== 1 && n !== pages && Math.abs(n - page) > 3) continue;
-    const params = new URLSearchParams({ ...query, ...(n > 1 ? { page: String(n) } : {}) });
-    const qs = params.toString();
-    links.push({ n, href: qs ? `${path}?${qs}` : path, current: n === page });
-  }
-  return links;
 }

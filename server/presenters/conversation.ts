@@ -1,5 +1,9 @@
-import type { Listing } from '../../models/listing';
+import { explain } from '../policies';
 import type { InboxRow, ThreadMessage } from '../services/messages';
+import type { ConversationRef } from '../types/domain';
+import type { Listing, User } from '../types/records';
+import { inboxPagination } from './pagination';
+import { reasonKey } from './refusal';
 
 // What the inbox and thread pages may show: the other tenant's username (never their
 // e-mail or phone), the listing the conversation is about, and the messages' text,
@@ -88,5 +92,47 @@ export function presentMessage(message: ThreadMessage, meId: number, reportedIds
     body: message.body,
     createdAt: toDate(message.createdAt),
     reported: reportedIds.has(message.id),
+  };
+}
+
+/** An inbox page: its rows and the newer / older links. */
+export function presentInbox(rows: InboxRow[], page: number, hasNext: boolean, meId: number, nameOf: DistrictNamer) {
+  return {
+    conversations: rows.map((r) => presentInboxRow(r, meId, nameOf)),
+    page,
+    pagination: inboxPagination(page, hasNext),
+  };
+}
+
+/** What the thread service returns for one page of a conversation. */
+export interface ThreadPage {
+  messages: ThreadMessage[];
+  hasOlder: boolean;
+  other: { id: number; username: string; getsNotices: boolean } | null;
+  listing: Pick<Listing, 'id' | 'district' | 'rooms' | 'status'> | null;
+  iBlocked: boolean;
+  reportedIds: Set<number | null>;
+}
+
+/**
+ * A conversation's page: its messages (the latest 50, or those before `before`), the
+ * links to older and newer ones, and whether the reply form shows — the other tenant is
+ * still here, I have not blocked them and the policy lets me write; when the policy
+ * does not, `replyRefusal` says why.
+ */
+export function presentThread(thread: ThreadPage, viewer: User, conversation: ConversationRef, before: number | undefined, nameOf: DistrictNamer) {
+  const href = `/messages/${conversation.id}`;
+  const messages = thread.messages.map((m) => presentMessage(m, viewer.id, thread.reportedIds));
+  const reply = explain(viewer, 'conversation.reply', conversation);
+  return {
+    conversation: { id: conversation.id, href },
+    other: thread.other,
+    listing: presentListingLabel(thread.listing, nameOf),
+    messages,
+    olderHref: thread.hasOlder && messages.length > 0 ? `${href}?before=${messages[0].id}` : null,
+    newerHref: before ? href : null,
+    iBlocked: thread.iBlocked,
+    canReply: reply.ok && thread.other !== null && !thread.iBlocked,
+    replyRefusal: reply.ok ? null : reasonKey(reply.reason, 'message'),
   };
 }

@@ -5,7 +5,7 @@ import { can } from '../policies';
 import { collatorFor, districtName } from '../services/districts';
 import type { ListingFormValues } from '../validation/listing';
 
-// What a page may show of a listing (SPEC §4): the flat and the wishes to everyone who
+// What a page may show of a listing (docs/product.md, "Who sees what"): the flat and the wishes to everyone who
 // may see the listing; the username only to signed-in tenants; the phone only when the
 // owner chose to show it and only to signed-in tenants; the e-mail address never; the
 // moderator's reason only to the owner (and moderators).

@@ -1,4 +1,4 @@
-import type { User } from '../../models/user';
+import type { User } from '../types/records';
 import { can } from '../policies';
 import { presentSavedSearch } from '../presenters/alerts';
 import { presentListing } from '../presenters/listing';

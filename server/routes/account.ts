@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { LOCALES } from '../../models/user';
+import { LOCALES } from '../types/constants';
 import { isAppError, type FieldErrors } from '../errors';
 import { setLanguageCookie } from '../middleware/locals';
 import { presentOwnAccount } from '../presenters/user';

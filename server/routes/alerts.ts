@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import type { SavedSearch } from '../../models/saved-search';
+import type { SavedSearch } from '../types/records';
 import { NotFound, isAppError, type FieldErrors } from '../errors';
-import { authorize, registerRules, type Rule } from '../policies';
+import { authorize } from '../policies';
 import { describeFilters } from '../presenters/alerts';
 import type { RouteContext } from './context';
 import {
@@ -32,11 +32,6 @@ declare global {
   }
 }
 
-const alertRules: Record<string, Rule> = {
-  'savedSearch.create': (actor) => !!actor && !actor.isSuspended,
-  'savedSearch.manage': (actor, search?: SavedSearch) => !!actor && !!search && search.userId === actor.id,
-};
-registerRules(alertRules);
 
 const saveSchema = z.object({
   name: text(SAVED_SEARCH_NAME_MAX).default(''),

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { PassportStatic } from 'passport';
 import { z } from 'zod';
-import type { User } from '../../models/user';
+import type { User } from '../types/records';
 import { ADMIN_PASSWORD_MIN } from '../auth/passwords';
 import { establishSession } from '../auth/sign-in';
 import { isAppError } from '../errors';

@@ -1,18 +1,19 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { BUILDING_TYPES, LISTING_STATUS, type Listing } from '../../models/listing';
-import { REPORT_REASONS } from '../../models/report';
-import { Forbidden, NotFound, isAppError, type FieldErrors } from '../errors';
+import { isAppError, NotFound, type FieldErrors } from '../errors';
 import { safeNext } from '../middleware/auth';
 import { takeKeptForm } from '../middleware/kept-form';
 import { limitSearches } from '../middleware/visitor-pages';
-import { can } from '../policies';
+import { authorize, can, deniedError, explain } from '../policies';
 import { listingFormValuesOf, presentListing } from '../presenters/listing';
+import { reasonKey } from '../presenters/refusal';
+import { presentSearchPage } from '../presenters/search';
 import { districtGroups, districtOptions } from '../services/districts';
-import { PAGE_SIZE } from '../services/listings';
 import {
-  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState, searchQueryString,
+  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState,
   type ListingFormValues,
 } from '../validation/listing';
+import { BUILDING_TYPES, REPORT_REASONS } from '../types/constants';
+import type { Listing } from '../types/records';
 import type { RouteContext } from './context';
 
 /**
@@ -29,20 +30,18 @@ export function listingHandlers(ctx: RouteContext) {
   const limitScraping = limitSearches(ctx);
 
   /**
-   * Lets the action through when the policy allows it. Otherwise: someone who may not
-   * even see the listing gets 404 (its existence is not revealed); for the owner's own
-   * actions, an owner whose listing is in the wrong state for the action (resuming a
+   * The authorize step: true when the policy allows the action. A refusal is answered by
+   * its reason: someone who may not even see the listing gets 404 (its existence is not
+   * revealed); an owner whose listing is in the wrong state for the action (resuming a
    * hidden one, pausing twice) is sent back to it with a message; anyone else gets 403.
    */
-  function permit(req: Request, res: Response, listing: Listing, action: string, ownerAction = true): boolean {
-    if (can(req.user, action, listing)) return true;
-    if (!can(req.user, 'listing.view', listing)) throw NotFound();
-    if (ownerAction && req.user && listing.userId === req.user.id) {
-      req.flash('error', 'listings:flash.not_in_this_state');
-      res.redirect(303, `/listings/${listing.id}`);
-      return false;
-    }
-    throw Forbidden();
+  function permit(req: Request, res: Response, listing: Listing, action: string): boolean {
+    const decision = explain(req.user, action, listing);
+    if (decision.ok) return true;
+    if (decision.reason !== 'wrong_state') throw deniedError(decision);
+    req.flash('error', 'listings:flash.not_in_this_state');
+    res.redirect(303, `/listings/${listing.id}`);
+    return false;
   }
 
   function renderForm(
@@ -74,6 +73,7 @@ export function listingHandlers(ctx: RouteContext) {
         viewer.id === listing.userId ? null : ctx.services.messages.conversationAbout(viewer, listing.id),
       ])
       : [false, false, null];
+    const contact = explain(viewer, 'message.start', listing);
     res.status(status).render('listings/show', {
       listing: view,
       isFavourite,
@@ -81,12 +81,14 @@ export function listingHandlers(ctx: RouteContext) {
       reportReasons: REPORT_REASONS,
       reportValues: report.values,
       reportErrors: report.errors,
-      showContact: can(viewer, 'message.start', listing),
+      showContact: contact.ok,
       contactValues: kept ?? {},
       // Having written already, the tenant gets a link to that conversation, not a fresh form.
       conversationHref: conversationId ? `/messages/${conversationId}` : null,
-      // A signed-in tenant who may not write yet is told why instead of getting a form that would refuse.
-      verifyToWrite: !!viewer && !viewer.isVerified && !view.isOwner && view.status === LISTING_STATUS.ACTIVE,
+      // A signed-in tenant who may not write (yet) is told why instead of getting a form
+      // that would refuse; visitors and the listing's own tenant need no such note.
+      contactRefusal: !contact.ok && (contact.reason === 'not_verified' || contact.reason === 'suspended')
+        ? reasonKey(contact.reason, 'message') : null,
     });
   }
 
@@ -118,13 +120,7 @@ export function listingHandlers(ctx: RouteContext) {
     res.status(Object.keys(form.errors).length > 0 ? 422 : 200).render('listings/index', {
       filters,
       form,
-      listings: result.listings.map((l) => presentListing(l, req.user, req.locale)),
-      total: result.total,
-      page: result.page,
-      pages: result.pages,
-      from: result.total === 0 ? 0 : (result.page - 1) * PAGE_SIZE + 1,
-      to: (result.page - 1) * PAGE_SIZE + result.listings.length,
-      pageHref: (page: number) => `/listings${searchQueryString(filters, page)}`,
+      ...presentSearchPage(result, filters, req.user, req.locale),
       districts: districtOptions(req.locale),
       districtGroups: districtGroups(req.locale),
     });
@@ -164,7 +160,7 @@ export function listingHandlers(ctx: RouteContext) {
   async function show(req: Request, res: Response) {
     const listing = req.loaded.listing!;
     // Paused, hidden and removed listings are not found by anyone but their owner.
-    if (!can(req.user, 'listing.view', listing)) throw NotFound();
+    authorize(req.user, 'listing.view', listing);
     if (!req.user || req.user.id !== listing.userId) await limitScraping(req);
     await renderShow(req, res, listing);
   }
@@ -229,7 +225,7 @@ export function listingHandlers(ctx: RouteContext) {
 
   async function favourite(req: Request, res: Response) {
     const listing = req.loaded.listing!;
-    if (!permit(req, res, listing, 'listing.favourite', false)) return;
+    if (!permit(req, res, listing, 'listing.favourite')) return;
     await listings.favourite(req.user!, listing);
     req.flash('success', 'listings:flash.favourited');
     res.redirect(303, backTo(req, listing));
@@ -237,10 +233,8 @@ export function listingHandlers(ctx: RouteContext) {
 
   async function unfavourite(req: Request, res: Response) {
     const listing = req.loaded.listing!;
-    // Taking a listing off one's own list is always allowed, whatever its state now,
-    // but a listing the tenant may not see is still not found.
     const saved = await listings.isFavourite(req.user!.id, listing.id);
-    if (!saved && !can(req.user, 'listing.view', listing)) throw NotFound();
+    authorize(req.user, 'listing.unfavourite', { listing, saved });
     await listings.unfavourite(req.user!, listing.id);
     req.flash('success', 'listings:flash.unfavourited');
     res.redirect(303, backTo(req, listing));
@@ -248,7 +242,7 @@ export function listingHandlers(ctx: RouteContext) {
 
   async function report(req: Request, res: Response) {
     const listing = req.loaded.listing!;
-    if (!permit(req, res, listing, 'listing.report', false)) return;
+    if (!permit(req, res, listing, 'listing.report')) return;
     if (await listings.hasReported(req.user!.id, listing.id)) {
       req.flash('info', 'listings:flash.already_reported');
       return res.redirect(303, `/listings/${listing.id}`);

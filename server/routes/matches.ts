@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
-import { presentHeadroom, presentListing } from '../presenters/listing';
-import { MATCH_LIMIT, type MatchList } from '../services/listings';
+import { presentListing } from '../presenters/listing';
+import { presentMatchList } from '../presenters/matches';
+import { MATCH_LIMIT } from '../services/listings';
 import type { RouteContext } from './context';
 import { markLocals, pairKeyFor, ringsSection } from './swaps';
 
@@ -22,19 +23,10 @@ export function matchHandlers(ctx: RouteContext) {
         ...rings.items.map((r) => ({ key: r.key, parties: 3 })),
       ])
       : {};
-    const present = (found: MatchList) => ({
-      total: found.total,
-      items: found.items.map((m) => ({
-        listing: presentListing(m.listing, user, req.locale), score: m.score, fitsMe: m.fitsMe, fitsThem: m.fitsThem,
-        mutual: m.mutual,
-        // What their home gives beyond my wishes (only meaningful where it meets them).
-        headroom: m.fitsMe !== null || m.mutual ? presentHeadroom(m.listing, mine) : null,
-      })),
-    });
     res.render('listings/matches', {
       mine: presentListing(mine, user, req.locale),
-      matches: present(matches),
-      wantsMine: present(wantsMine),
+      matches: presentMatchList(matches, mine, user, req.locale),
+      wantsMine: presentMatchList(wantsMine, mine, user, req.locale),
       limit: MATCH_LIMIT,
       rings,
       marks,

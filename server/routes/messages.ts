@@ -1,17 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { LISTING_STATUS, type Listing } from '../../models/listing';
-import { REPORT_REASONS } from '../../models/report';
 import { isAppError, NotFound, type FieldErrors } from '../errors';
 import type { Locale } from '../i18n';
 import { takeKeptForm } from '../middleware/kept-form';
-import { authorize, can } from '../policies';
+import { authorize, explain } from '../policies';
+import { presentRefusal, type Problem } from '../presenters/refusal';
 import { districtName } from '../services/districts';
-import { presentInboxRow, presentListingLabel, presentMessage } from '../presenters/conversation';
+import { presentInbox, presentListingLabel, presentThread } from '../presenters/conversation';
 import {
   checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED,
 } from '../services/messages';
 import { hasBadCharacters, keepInput, parseForm, text } from '../validation';
+import { REPORT_REASONS } from '../types/constants';
+import type { Listing } from '../types/records';
 import type { RouteContext } from './context';
 
 // Private messages: writing to a listing's owner, the inbox, threads, blocking and
@@ -35,12 +36,6 @@ function parseId(value: unknown): number | null {
 
 /** District names in the page's language. */
 const namer = (res: Response) => (code: string) => districtName(code, res.locals.locale as Locale);
-
-/** An error shown above a form: an i18n key and its parameters. */
-interface Problem {
-  key: string;
-  params?: Record<string, unknown>;
-}
 
 function problemFrom(err: unknown): { status: number; problem: Problem } | null {
   if (!isAppError(err)) return null;
@@ -98,17 +93,8 @@ export function messageHandlers(ctx: RouteContext) {
     const conversation = req.loaded.conversation!;
     const before = req.method === 'GET' ? parseId(req.query.before) ?? undefined : undefined;
     const thread = await messages.thread(user, conversation, before);
-    const items = thread.messages.map((m) => presentMessage(m, user.id, thread.reportedIds));
     res.status(status).render('messages/show', {
-      conversation: { id: conversation.id, href: `/messages/${conversation.id}` },
-      other: thread.other,
-      listing: presentListingLabel(thread.listing, namer(res)),
-      messages: items,
-      olderHref: thread.hasOlder && items.length > 0 ? `/messages/${conversation.id}?before=${items[0].id}` : null,
-      newerHref: before ? `/messages/${conversation.id}` : null,
-      iBlocked: thread.iBlocked,
-      canReply: can(user, 'conversation.reply', conversation) && thread.other !== null && !thread.iBlocked,
-      isVerified: user.isVerified,
+      ...presentThread(thread, user, conversation, before, namer(res)),
       reasons: REPORT_REASONS,
       values: extra.values ?? {},
       errors: extra.errors ?? {},
@@ -122,10 +108,10 @@ export function messageHandlers(ctx: RouteContext) {
     const user = req.user!;
     const id = parseId(req.params.id);
     const listing = id ? await messages.findListing(id) : null;
-    if (!listing || listing.status !== LISTING_STATUS.ACTIVE) throw NotFound();
-    if (listing.userId === user.id) return renderContact(res, 403, listing, { problem: { key: 'messages:errors.own_listing' } });
-    if (!user.isVerified) return renderContact(res, 403, listing, { problem: { key: 'messages:errors.unverified' } });
-    authorize(user, 'message.start', listing);
+    // Only an active listing can be written about; the tenant is told why not otherwise.
+    const decision = explain(user, 'message.start', listing ?? undefined);
+    if (!listing || (!decision.ok && decision.reason === 'not_visible')) throw NotFound();
+    if (!decision.ok) return renderContact(res, 403, listing, { problem: presentRefusal(decision, 'message')! });
     const values = keepInput(req.body);
     const parsed = parseForm(messageSchema, req.body);
     if (!parsed.ok) return renderContact(res, 422, listing, { values, errors: parsed.fields });
@@ -144,12 +130,7 @@ export function messageHandlers(ctx: RouteContext) {
     const user = req.user!;
     const page = Math.min(parseId(req.query.page) ?? 1, 10_000);
     const { rows, hasNext } = await messages.inbox(user, page);
-    res.render('messages/index', {
-      conversations: rows.map((r) => presentInboxRow(r, user.id, namer(res))),
-      page,
-      prevHref: page > 1 ? `/messages?page=${page - 1}` : null,
-      nextHref: hasNext ? `/messages?page=${page + 1}` : null,
-    });
+    res.render('messages/index', presentInbox(rows, page, hasNext, user.id, namer(res)));
   }
 
   /** A thread; reading it marks it read. */
@@ -165,8 +146,8 @@ export function messageHandlers(ctx: RouteContext) {
   async function reply(req: Request, res: Response) {
     const user = req.user!;
     const conversation = req.loaded.conversation!;
-    if (!user.isVerified) return renderThread(req, res, 403, { problem: { key: 'messages:errors.unverified' } });
-    authorize(user, 'conversation.reply', conversation);
+    const decision = explain(user, 'conversation.reply', conversation);
+    if (!decision.ok) return renderThread(req, res, 403, { problem: presentRefusal(decision, 'message')! });
     const values = keepInput(req.body);
     const parsed = parseForm(messageSchema, req.body);
     if (!parsed.ok) return renderThread(req, res, 422, { values, errors: parsed.fields });

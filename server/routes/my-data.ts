@@ -7,6 +7,7 @@ import { eraseOwnAccount } from '../services/account-deletion';
 import { collectMyData, toExportJson } from '../services/data-export';
 import { describeFilters } from '../presenters/alerts';
 import { districtName } from '../services/districts';
+import { presentMyData } from '../presenters/my-data';
 import { parseForm } from '../validation';
 import type { RouteContext } from './context';
 
@@ -28,9 +29,8 @@ export function myDataHandlers(ctx: RouteContext) {
   async function renderData(req: Request, res: Response, status = 200, deleteErrors: FieldErrors = {}) {
     const data = await collectMyData(req.user!, clock(), config.purge.retentionMonths);
     res.status(status).render('account/data', {
-      data, deleteErrors, retentionMonths: config.purge.retentionMonths,
-      districtName: (code: string) => districtName(code, req.locale),
-      describeFilters: (f: Parameters<typeof describeFilters>[0]) => describeFilters(f, req.locale),
+      data: presentMyData(data, (code) => districtName(code, req.locale), (f) => describeFilters(f, req.locale)),
+      deleteErrors, retentionMonths: config.purge.retentionMonths,
     });
   }
 

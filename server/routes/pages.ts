@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { LISTING_STATUS } from '../../models/listing';
+import { LISTING_STATUS } from '../types/constants';
 import { can } from '../policies';
 import { presentListing } from '../presenters/listing';
 import { isLocale } from '../i18n';

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Listing } from '../../models/listing';
-import type { User } from '../../models/user';
+import type { Listing, User } from '../types/records';
 import { isAppError, NotFound } from '../errors';
 import type { Locale } from '../i18n';
 import { presentListing, type ListingView } from '../presenters/listing';

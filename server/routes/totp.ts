@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { User } from '../../models/user';
+import type { User } from '../types/records';
 import { establishSession } from '../auth/sign-in';
 import { isAppError } from '../errors';
 import { safeNext } from '../middleware/auth';

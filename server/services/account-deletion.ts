@@ -13,6 +13,7 @@ import { Token } from '../../models/token';
 import { User } from '../../models/user';
 import type { Config } from '../config';
 import { deleteAlertData } from './alerts';
+import { isLastModerator } from './moderators';
 import { accountLimitKeys } from './rate-limits';
 import { deleteListingRings } from './rings';
 
@@ -147,10 +148,7 @@ export async function deleteAccounts(
  */
 export async function eraseOwnAccount(user: User, config: Pick<Config, 'sessionSecret'>): Promise<'deleted' | 'last_moderator'> {
   return User.sequelize!.transaction(async (transaction) => {
-    if (user.isAdmin) {
-      const others = await User.count({ where: { role: 'admin', id: { [Op.ne]: user.id } }, transaction });
-      if (others === 0) return 'last_moderator' as const;
-    }
+    if (await isLastModerator(user, transaction)) return 'last_moderator' as const;
     await deleteAccounts([user.id], { transaction, config });
     return 'deleted' as const;
   });

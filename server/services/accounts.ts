@@ -451,6 +451,12 @@ export function createAccountService(deps: AppDeps) {
       logger.info({ userId: user.id, emailsEnabled: enabled }, 'e-mail setting changed');
     },
 
+    /** The account behind a session, loaded afresh on every request; null when it is gone or suspended. */
+    async signedIn(id: number): Promise<User | null> {
+      const user = await User.findByPk(id);
+      return user && !user.isSuspended ? user : null;
+    },
+
     /** The account waiting for its second factor, when it may still give one (a moderator, not suspended). */
     async pendingModerator(userId: number): Promise<User | null> {
       const user = await User.findByPk(userId);

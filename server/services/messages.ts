@@ -3,7 +3,7 @@ import { Op, QueryTypes, UniqueConstraintError, type Transaction } from 'sequeli
 import { Block } from '../../models/block';
 import { Conversation } from '../../models/conversation';
 import { ConversationParticipant } from '../../models/conversation-participant';
-import { Listing, LISTING_STATUS } from '../../models/listing';
+import { Listing } from '../../models/listing';
 import { Message } from '../../models/message';
 import { Report, type ReportReason } from '../../models/report';
 import { User } from '../../models/user';
@@ -204,7 +204,8 @@ export function createMessageService(deps: AppDeps) {
     },
 
     async startOrReuse(sender: User, listing: Listing, body: string): Promise<{ conversationId: number; created: boolean }> {
-      if (listing.status !== LISTING_STATUS.ACTIVE || listing.userId === sender.id) throw NotFound();
+      // Whether this tenant may write about this listing at all is the policy's answer
+      // (message.start in server/policies/message.ts), asked by the handler.
       const ownerId = listing.userId;
       await assertNotBlocked(sender.id, ownerId);
       const existing = await Conversation.findOne({ where: { listingId: listing.id, startedById: sender.id }, attributes: ['id'] });

@@ -12,6 +12,7 @@ import { renderMail } from '../mail/templates';
 import { createAccountService } from './accounts';
 import { newTotpSecret, totpUri } from './totp';
 import { refreshListingEdges, refreshOwnerEdges } from './match-graph';
+import { isLastModerator } from './moderators';
 
 // Moderators' actions. Every action and its audit row are written in ONE transaction:
 // the audit row goes in first and the change follows; if the change fails (the listing
@@ -171,10 +172,8 @@ export function createModerationService(
     const secret = role === 'admin' ? newTotpSecret() : null;
     const now = clock();
     await db.sequelize.transaction(async (transaction) => {
-      if (role === 'tenant') {
-        // The board must not lose its last moderator.
-        const others = await User.count({ where: { role: 'admin', id: { [Op.ne]: user.id } }, transaction });
-        if (others === 0) throw new AppError(409, 'admin:cli.errors.last_moderator');
+      if (role === 'tenant' && (await isLastModerator(user, transaction))) {
+        throw new AppError(409, 'admin:cli.errors.last_moderator');
       }
       await audit(null, action, { type: 'user', id: user.id }, {}, transaction);
       await User.update(

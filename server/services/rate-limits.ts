@@ -7,6 +7,7 @@ import {
 import type { Db } from '../../models';
 import type { Config } from '../config';
 import { TooManyRequests } from '../errors';
+import type { Limit, LimitName, RateLimits } from '../types/domain';
 
 // Counters live in the database (rate-limiter-flexible's SQLite and PostgreSQL stores),
 // so limits hold across restarts and across every app process sharing PostgreSQL; only
@@ -15,29 +16,7 @@ import { TooManyRequests } from '../errors';
 // a username, e-mail or IP address in clear, and a copy of the table alone cannot be
 // reversed by hashing every IPv4 address or a list of usernames.
 
-export type LimitName =
-  | 'loginAccount' | 'loginIp' | 'register' | 'mail' | 'forgotIp' | 'search' | 'newConversation' | 'message' | 'totp'
-  | 'report';
-
-export interface Limit {
-  /**
-   * Counts one attempt; throws TooManyRequests when the allowance is used up. The count
-   * is one atomic step, so of N requests racing only the allowance gets through.
-   */
-  consume(key: string | number, points?: number): Promise<void>;
-  /** Gives back points this request consumed (a guess that turned out right). */
-  giveBack(key: string | number, points?: number): Promise<void>;
-  /** True when no attempt is left (without counting one). */
-  isBlocked(key: string | number): Promise<number | false>;
-  reset(key: string | number): Promise<void>;
-}
-
-export interface RateLimits {
-  get(name: LimitName): Limit;
-  /** Forgets the counters kept in memory (tests start each case from nothing). */
-  clearMemory(): void;
-  close(): Promise<void>;
-}
+export type { Limit, LimitName, RateLimits };
 
 /** The secret the keys are HMAC'd with: derived from the session secret, never stored. */
 function keySecret(config: Pick<Config, 'sessionSecret'>): Buffer {

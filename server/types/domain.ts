@@ -20,3 +20,29 @@ export interface SessionEnder {
   /** Ends every session of one account, except (optionally) the one in use. */
   endAllFor(userId: number, exceptSid?: string): Promise<number>;
 }
+
+// The per-key attempt counters (server/services/rate-limits.ts builds them; the app's
+// deps carry them to every layer that counts).
+export type LimitName =
+  | 'loginAccount' | 'loginIp' | 'register' | 'mail' | 'forgotIp' | 'search' | 'newConversation' | 'message' | 'totp'
+  | 'report';
+
+export interface Limit {
+  /**
+   * Counts one attempt; throws TooManyRequests when the allowance is used up. The count
+   * is one atomic step, so of N requests racing only the allowance gets through.
+   */
+  consume(key: string | number, points?: number): Promise<void>;
+  /** Gives back points this request consumed (a guess that turned out right). */
+  giveBack(key: string | number, points?: number): Promise<void>;
+  /** True when no attempt is left (without counting one). */
+  isBlocked(key: string | number): Promise<number | false>;
+  reset(key: string | number): Promise<void>;
+}
+
+export interface RateLimits {
+  get(name: LimitName): Limit;
+  /** Forgets the counters kept in memory (tests start each case from nothing). */
+  clearMemory(): void;
+  close(): Promise<void>;
+}

@@ -3,7 +3,7 @@
 import type { Listing } from '../../models/listing';
 import type { Report } from '../../models/report';
 import type { User as UserModel } from '../../models/user';
-import type { Locale } from '../i18n';
+import type { Locale } from './constants';
 import type { ConversationRef } from './domain';
 
 /** Text a tenant typed into a form sent after their session ended (middleware/kept-form.ts). */

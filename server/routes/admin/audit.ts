@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { pageLinks, presentAuditRow } from '../../presenters/admin';
+import { presentAuditRow } from '../../presenters/admin';
+import { adminPagination } from '../../presenters/pagination';
 import type { RouteContext } from '../context';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, pageNumber, type AuditFilter } from '../../services/moderation';
 
@@ -29,7 +30,7 @@ export function auditHandlers(ctx: RouteContext) {
       filter,
       actions: ACTIONS,
       targetTypes: AUDIT_TARGET_TYPES,
-      pagination: pageLinks('/admin/audit', query, page, pages),
+      pagination: adminPagination('/admin/audit', query, page, pages),
     });
   }
 

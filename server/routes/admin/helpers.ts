@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { User } from '../../../models/user';
+import type { User } from '../../types/records';
 import { NotFound } from '../../errors';
 
 /** A numeric :id, or 404 — never a database error for "/admin/users/abc". */

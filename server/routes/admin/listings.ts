@@ -1,9 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import type { Listing } from '../../../models/listing';
+import type { Listing } from '../../types/records';
 import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
-import { pageLinks, presentAdminListing, presentReport } from '../../presenters/admin';
+import { presentAdminListing, presentReport } from '../../presenters/admin';
+import { adminPagination } from '../../presenters/pagination';
 import type { RouteContext } from '../context';
 import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
@@ -39,7 +40,7 @@ export function adminListingHandlers(ctx: RouteContext) {
       count,
       filter,
       filters: LISTING_FILTERS,
-      pagination: pageLinks('/admin/listings', filter === 'all' ? {} : { status: filter }, page, pages),
+      pagination: adminPagination('/admin/listings', filter === 'all' ? {} : { status: filter }, page, pages),
     });
   }
 

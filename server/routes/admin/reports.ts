@@ -2,7 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
-import { pageLinks, presentAdminListing, presentMessageInContext, presentReportedAccount, presentReport } from '../../presenters/admin';
+import { presentAdminListing, presentMessageInContext, presentReportedAccount, presentReport } from '../../presenters/admin';
+import { adminPagination } from '../../presenters/pagination';
 import type { RouteContext } from '../context';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, text } from '../../validation';
@@ -25,7 +26,7 @@ export function reportHandlers(ctx: RouteContext) {
   async function list(req: Request, res: Response) {
     const page = pageNumber(req.query.page);
     const { rows, count, pages } = await moderation.openReports(page);
-    res.render('admin/reports', { reports: rows.map(presentReport), count, pagination: pageLinks('/admin/reports', {}, page, pages) });
+    res.render('admin/reports', { reports: rows.map(presentReport), count, pagination: adminPagination('/admin/reports', {}, page, pages) });
   }
 
   // The report, and for a message report the message in context: opening it is audited.

@@ -1,9 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import type { User } from '../../../models/user';
+import type { User } from '../../types/records';
 import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
-import { pageLinks, presentAdminUser, presentAdminUserRow } from '../../presenters/admin';
+import { presentAdminUser, presentAdminUserRow } from '../../presenters/admin';
+import { adminPagination } from '../../presenters/pagination';
 import type { RouteContext } from '../context';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
@@ -30,7 +31,7 @@ export function adminUserHandlers(ctx: RouteContext) {
     const page = pageNumber(req.query.page);
     const { rows, count, pages } = await moderation.searchUsers(q, page);
     res.render('admin/users', {
-      users: rows.map(presentAdminUserRow), count, q, pagination: pageLinks('/admin/users', q ? { q } : {}, page, pages),
+      users: rows.map(presentAdminUserRow), count, q, pagination: adminPagination('/admin/users', q ? { q } : {}, page, pages),
     });
   }
 
