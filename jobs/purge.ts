@@ -228,8 +228,3 @@ async function queueWarnings(deps: PurgeDeps, lease: Lease, dryRun: boolean): Pr
   }
   return sent;
 }
-
-/** The latest runs, newest first, for the moderators' dashboard. */
-export async function recentPurgeRuns(limit = 10): Promise<PurgeRun[]> {
-  return PurgeRun.findAll({ order: [['startedAt', 'DESC'], ['id', 'DESC']], limit });
-}

@@ -21,6 +21,7 @@ import { isVisitorPage, limitSearches } from './middleware/visitor-pages';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { probeRoutes, routes } from './routes';
 import { createServices, type Services } from './services';
+import { MESSAGE_LIMITS } from './validation/messages';
 import { createViewEngine } from './view-engine';
 
 /** Names each app's database hook, so an app can remove its own (tests build many). */
@@ -60,6 +61,8 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(compression());
   const assets = createAssets(PUBLIC_DIR, { development: config.env === 'development' });
   app.locals.asset = assets.url;
+  // The message forms' limits, for the textareas' maxlength (the schema checks the same).
+  app.locals.messageLimits = MESSAGE_LIMITS;
   app.use(assets.serve);
   // The health probes (and the benchmark's bare route) answer before any session work.
   app.use(probeRoutes(health, { benchBareRoute: !!config.benchBareRoute }));

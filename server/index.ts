@@ -5,6 +5,7 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 import fs from 'node:fs';
 import http from 'node:http';
 import { pidFileOf } from '../jobs/backup';
+import { startScheduler } from '../jobs/scheduler';
 import { createDb } from '../models';
 import { migrate } from '../models/migrate';
 import { createApp } from './app';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   // refuses to replace a database a live process is using.
   const pidFile = config.database.storage && config.database.storage !== ':memory:' ? pidFileOf(config.database.storage) : undefined;
   if (pidFile) fs.writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
-  const stopScheduler = await startSchedulerIfPresent(deps);
+  const stopScheduler = startScheduler(deps);
   const mailWorker = startMailWorker({ mailer, logger, clock: deps.clock });
   logger.info({ port: config.port, dialect: db.dialect, mail: config.smtpUrl ? 'smtp' : 'outbox' }, 'board listening');
 
@@ -115,20 +116,16 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-// The purge scheduler arrives with the purge job (jobs/scheduler.ts).
-async function startSchedulerIfPresent(deps: Parameters<typeof createApp>[0]): Promise<() => Promise<void>> {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../jobs/scheduler') as { startScheduler?: (d: typeof deps) => () => Promise<void> };
-    return mod.startScheduler ? mod.startScheduler(deps) : async () => undefined;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return async () => undefined;
-    throw err;
-  }
+  // A shutdown that fails half-way (the database will not close) still ends the process,
+  // with exit code 1 as an unhandled failure would, but with a log line saying so.
+  const shutdownOrExit = (signal: string) => {
+    shutdown(signal).catch((err: unknown) => {
+      logger.error({ err: { name: (err as Error)?.name } }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdownOrExit('SIGTERM'));
+  process.on('SIGINT', () => shutdownOrExit('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,7 @@ import {
 } from '../validation/listing';
 import { BUILDING_TYPES, REPORT_REASONS } from '../types/constants';
 import type { Listing } from '../types/records';
+import { idOr404 } from '../validation/ids';
 import type { RouteContext } from './context';
 
 /**
@@ -81,6 +82,7 @@ export function listingHandlers(ctx: RouteContext) {
       reportReasons: REPORT_REASONS,
       reportValues: report.values,
       reportErrors: report.errors,
+      reportDetailsLimit: LIMITS.text,
       showContact: contact.ok,
       contactValues: kept ?? {},
       // Having written already, the tenant gets a link to that conversation, not a fresh form.
@@ -99,9 +101,7 @@ export function listingHandlers(ctx: RouteContext) {
 
   /** The :id loader: a listing's number, or 404 for anything else. */
   async function load(req: Request, _res: Response, next: NextFunction) {
-    const value = req.params.id;
-    if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw NotFound();
-    const listing = await listings.findById(Number(value));
+    const listing = await listings.findById(idOr404(req.params.id));
     if (!listing) throw NotFound();
     req.loaded = { ...req.loaded, listing };
     next();

@@ -1,5 +1,4 @@
 import type { NextFunction, Request, Response } from 'express';
-import { z } from 'zod';
 import { isAppError, NotFound, type FieldErrors } from '../errors';
 import type { Locale } from '../i18n';
 import { takeKeptForm } from '../middleware/kept-form';
@@ -7,32 +6,16 @@ import { authorize, explain } from '../policies';
 import { presentRefusal, type Problem } from '../presenters/refusal';
 import { districtName } from '../services/districts';
 import { presentInbox, presentListingLabel, presentThread } from '../presenters/conversation';
-import {
-  checkUnsubscribe, CLOSED, MESSAGE_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH, YOU_BLOCKED,
-} from '../services/messages';
-import { hasBadCharacters, keepInput, parseForm, text } from '../validation';
+import { checkUnsubscribe, CLOSED, YOU_BLOCKED } from '../services/messages';
+import { keepInput, parseForm } from '../validation';
+import { messageReportSchema, messageSchema } from '../validation/messages';
 import { REPORT_REASONS } from '../types/constants';
 import type { Listing } from '../types/records';
+import { parseId } from '../validation/ids';
 import type { RouteContext } from './context';
 
 // Private messages: writing to a listing's owner, the inbox, threads, blocking and
 // reporting, and the e-mail's "turn notices off" link. The URLs are in routes/index.ts.
-
-/** Message text: browsers send line breaks as CRLF; counted as one character each, like the textarea's maxlength. */
-const messageBody = z.preprocess(
-  (v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : v),
-  z.string().min(1).max(MESSAGE_MAX_LENGTH).refine((s) => !hasBadCharacters(s), { message: 'errors:field.control_chars' }),
-);
-const messageSchema = z.object({ body: messageBody });
-const reportSchema = z.object({
-  reason: z.enum(REPORT_REASONS),
-  details: text(REPORT_DETAILS_MAX_LENGTH).default(''),
-});
-
-/** A positive database id from a path or query string, or null for anything else. */
-function parseId(value: unknown): number | null {
-  return typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : null;
-}
 
 /** District names in the page's language. */
 const namer = (res: Response) => (code: string) => districtName(code, res.locals.locale as Locale);
@@ -176,7 +159,7 @@ export function messageHandlers(ctx: RouteContext) {
     const messageId = parseId(body.message_id);
     if (!messageId) throw NotFound();
     await messages.findReportable(user, conversation, messageId);
-    const parsed = parseForm(reportSchema, body);
+    const parsed = parseForm(messageReportSchema, body);
     if (!parsed.ok) {
       return renderThread(req, res, 422, { report: { messageId, values: keepInput(body), errors: parsed.fields } });
     }

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Listing, User } from '../types/records';
 import { isAppError, NotFound } from '../errors';
 import type { Locale } from '../i18n';
 import { presentListing, type ListingView } from '../presenters/listing';
 import { districtName } from '../services/districts';
+import type { Listing, User } from '../types/records';
 import type { RouteContext } from './context';
 import { countRingsForListing, ringsForListing } from '../services/rings';
 import { MARKS_MAX, pairKey, parseSuggestion, ringKey, type Suggestion } from '../services/swaps';

@@ -1,15 +1,13 @@
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { User } from '../types/records';
 import { establishSession } from '../auth/sign-in';
 import { isAppError } from '../errors';
 import { safeNext } from '../middleware/auth';
 import { hasSecondFactor, PENDING_SECOND_FACTOR_MS } from '../middleware/second-factor';
 import { checkTotp } from '../services/totp';
-import { parseForm, text } from '../validation';
+import { parseForm } from '../validation';
+import { totpFieldError, totpSchema } from '../validation/totp';
 import type { RouteContext } from './context';
-
-const totpSchema = z.object({ totp: text(20), next: text(600).optional() });
 
 // The second step of a moderator's sign-in. POST /login stops after the password with
 // `pendingSecondFactor` in a fresh session; only a valid, unused TOTP code turns that
@@ -40,7 +38,9 @@ export function totpHandlers(ctx: RouteContext) {
     const enrol = !!user.totpSecret && !user.totpConfirmedAt;
     // Without a secret there is nothing to check against: the operator must run `promote`.
     const shown = user.totpSecret ? problem : 'no_secret';
-    res.status(status).render('auth/totp', { next, problem: shown, problemParams: params, enrol, hasSecret: !!user.totpSecret });
+    res.status(status).render('auth/totp', {
+      next, problem: shown, problemParams: params, fieldProblem: totpFieldError(shown), enrol, hasSecret: !!user.totpSecret,
+    });
   }
 
   const backToLogin = (res: Response, next: string) =>

@@ -156,18 +156,3 @@ export function fitScore(home: MatchFacts, wanter: MatchFacts): number {
     + headroomPoints((wanter.wantedRentMax ?? 0) - home.rentEur, wanter.wantedRentMax, FIT.rent)
     + extrasPoints(Number(home.hasLift) + Number(home.hasBalcony) + Number(home.hasSauna));
 }
-
-/** The mutual score of two listings that fit each other: the mean, rounded half up. */
-export function mutualScore(fitsMe: number, fitsThem: number): number {
-  return Math.floor((fitsMe + fitsThem + 1) / 2);
-}
-
-export function factsOf(listing: Listing): MatchFacts {
-  return {
-    id: listing.id, district: listing.district, rooms: listing.rooms, sizeM2: listing.sizeM2, rentEur: listing.rentEur,
-    hasLift: !!listing.hasLift, hasBalcony: !!listing.hasBalcony, hasSauna: !!listing.hasSauna,
-    wantedDistricts: new Set((listing.wantedDistricts ?? []).map((w) => w.district)),
-    wantedRoomsMin: listing.wantedRoomsMin, wantedSizeMin: listing.wantedSizeMin, wantedRentMax: listing.wantedRentMax,
-    wantedLift: !!listing.wantedLift, wantedBalcony: !!listing.wantedBalcony, wantedSauna: !!listing.wantedSauna,
-  };
-}

@@ -11,8 +11,6 @@ import {
 } from './fit';
 import { refreshListingEdges } from './match-graph';
 
-export { FIT } from './fit';
-
 // Listings (docs/product.md#listings, #search, #matching-and-headroom): a tenant's one listing, search, mutual matching, favourites and
 // listing reports. Everything that lists listings is a database query with LIMIT and a
 // COUNT on the indexed columns (status + district / created_at / rent / size, and

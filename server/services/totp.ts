@@ -54,7 +54,3 @@ export async function checkTotp(secret: string, input: string, now: Date, lastSt
 export function totpCodeAt(secret: string, at: Date): Promise<string> {
   return generate({ secret, epoch: Math.floor(at.getTime() / 1000), period: TOTP_PERIOD_SECONDS });
 }
-
-export function timeStepOf(at: Date): number {
-  return Math.floor(at.getTime() / 1000 / TOTP_PERIOD_SECONDS);
-}

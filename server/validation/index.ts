@@ -56,8 +56,10 @@ export const requiredText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1).max(max).refine(noBadCharacters, BAD_MESSAGE));
 /** A password is taken exactly as typed (no trimming). */
 export const passwordField = z.string().min(1).max(1024);
-/** A checkbox: present and "on"/"1"/"true" means ticked. */
-export const checkbox = z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === true, z.boolean());
+/** Whether a checkbox was ticked: present and "on" (or "1", "true") — the one reading of a box, here and in search. */
+export const isTicked = (v: unknown): boolean => v === 'on' || v === '1' || v === 'true' || v === true;
+/** A checkbox in a zod schema. */
+export const checkbox = z.preprocess(isTicked, z.boolean());
 
 /** Returns the submitted values to show again in a re-rendered form (never passwords). */
 export function keepInput(body: unknown, omit: string[] = ['password', 'password_confirm', '_csrf', 'current_password']) {

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { BUILDING_TYPES, type BuildingType } from '../../models/listing';
-import { REPORT_REASONS } from '../../models/report';
 import type { Locale } from '../i18n';
 import { districtName, expandAreas, findDistrict, isDistrictCode } from '../services/districts';
 import type { ListingInput, SearchFilters, SearchSort } from '../services/listings';
-import { fieldError, hasBadCharacters, parseForm, type ParseResult } from './index';
+import { BUILDING_TYPES, REPORT_REASONS, type BuildingType } from '../types/constants';
+import { fieldError, hasBadCharacters, isTicked, parseForm, type ParseResult } from './index';
 import { readWholeNumber } from './number';
 
 // The listing form and the search query string. Form errors are i18n keys shown next
@@ -53,7 +52,7 @@ function freeText(message: string) {
   });
 }
 
-const tick = z.unknown().transform((v) => v === 'on' || v === '1' || v === 'true');
+const tick = z.unknown().transform(isTicked);
 
 const listingSchema = z.object({
   district: z.unknown().transform((v, ctx) => {
@@ -188,7 +187,7 @@ export function listingFormValues(body: unknown): ListingFormValues {
   const text: Record<string, string> = {};
   for (const k of LISTING_TEXT_FIELDS) text[k] = typeof b[k] === 'string' ? (b[k] as string) : '';
   const checked: Record<string, boolean> = {};
-  for (const k of LISTING_CHECKBOXES) checked[k] = b[k] === 'on' || b[k] === '1' || b[k] === 'true';
+  for (const k of LISTING_CHECKBOXES) checked[k] = isTicked(b[k]);
   const raw = b.wanted_districts;
   const typed = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
   // The ticked "whole area" boxes stay ticked, and the districts they stand for show as ticked.
@@ -219,7 +218,6 @@ function queryInt(v: unknown, min: number, max: number): number | undefined {
   const n = Number(v.trim());
   return n >= min && n <= max ? n : undefined;
 }
-const flag = (v: unknown) => v === '1' || v === 'on' || v === 'true';
 
 // The typed search numbers, read like the listing form's ("1 200 €", "1200,50"). A
 // maximum is rounded down and a minimum up, so no dearer or smaller flat slips in.
@@ -265,9 +263,9 @@ export function parseSearchQuery(query: unknown): SearchFilters {
     roomsMax: queryInt(q.rooms_max, LIMITS.rooms.min, LIMITS.rooms.max),
     sizeMin: typedNumber(q.size_min, SEARCH_NUMBERS.size_min),
     rentMax: typedNumber(q.rent_max, SEARCH_NUMBERS.rent_max),
-    lift: flag(q.lift),
-    balcony: flag(q.balcony),
-    sauna: flag(q.sauna),
+    lift: isTicked(q.lift),
+    balcony: isTicked(q.balcony),
+    sauna: isTicked(q.sauna),
     sort,
     page: queryInt(q.page, 1, MAX_PAGE) ?? 1,
   };

@@ -68,6 +68,28 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
   throw new Error(`the server did not answer /healthz within a minute:\n${output()}`);
 }
 
+/** Seeds (when asked) and starts the server; resolves when it answers /healthz. */
+async function startServerProcess(env: NodeJS.ProcessEnv, seedArgs?: string[]): Promise<{ seedOutput: string; child: ChildProcess }> {
+  // Demo data from the project's own seeder, before the server opens the file.
+  const seedOutput = seedArgs
+    ? (await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'seed-cli.ts'), ...seedArgs], { cwd: ROOT, env })).stdout
+    : '';
+  let output = '';
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'index.ts')], {
+    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  if (process.env.BROWSER_SERVER_LOG) child.stdout!.pipe(fs.createWriteStream(process.env.BROWSER_SERVER_LOG));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  try {
+    await waitForHealth(`http://127.0.0.1:${env.PORT}`, child, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { seedOutput, child };
+}
+
 /**
  * Starts the board as its own process — the way `npm start` runs it — on a fresh SQLite
  * file, with the real mailer writing .eml files to an outbox the journeys read like a
@@ -100,26 +122,21 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
     LOGIN_MAX_FAILURES_PER_IP: '1000',
     MAIL_MAX_PER_HOUR: '100',
   });
-  // Demo data from the project's own seeder, before the server opens the file.
-  const seedOutput = opts.seedArgs
-    ? (await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'seed-cli.ts'), ...opts.seedArgs], { cwd: ROOT, env })).stdout
-    : '';
-  let output = '';
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'index.ts')], {
-    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  if (process.env.BROWSER_SERVER_LOG) child.stdout!.pipe(fs.createWriteStream(process.env.BROWSER_SERVER_LOG));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitForHealth(baseUrl, child, () => output);
-
-  const browser = await chromium.launch({
+  // Chromium starts while the seeder and the server do.
+  const launching = chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
     ],
+  });
+  const started = startServerProcess(env, opts.seedArgs);
+  const [browser, { seedOutput, child }] = await Promise.all([launching, started]).catch(async (err: unknown) => {
+    // Whichever failed, the other is not left running.
+    await launching.then((b) => b.close(), () => undefined);
+    await started.then((s) => s.child.kill('SIGKILL'), () => undefined);
+    throw err;
   });
   const requests: string[] = [];
   const screenshotsDir = path.join(ROOT, 'docs', 'screenshots');

@@ -25,6 +25,9 @@ interface PageVisit {
 
 const visit = (name: string, url: string, screenshot?: string): PageVisit => ({ name, open: (p) => p.goto(url), screenshot });
 
+/** Pages checked at once, each in a tab of its own. */
+const TABS = 3;
+
 describe('in a real browser: every page in every language', function () {
   this.timeout(600_000);
   let server: BrowserServer & { seedOutput: string };
@@ -76,30 +79,43 @@ describe('in a real browser: every page in every language', function () {
     return found;
   }
 
+  /**
+   * Checks the pages in TABS tabs of the page's context at once (they share its cookies,
+   * so its sign-in and language): while one tab waits for the server, another runs axe.
+   */
   async function check(page: Page, lang: Locale, visits: PageVisit[], role: string): Promise<string[]> {
+    const extra = await Promise.all(Array.from({ length: TABS - 1 }, () => page.context().newPage()));
     const problems: string[] = [];
-    for (const v of visits) {
-      await page.setViewportSize({ width: 1280, height: 900 });
-      const response = await v.open(page);
-      const status = (response as { status?: () => number } | null)?.status?.() ?? 200;
-      const where = `${role}/${lang} ${v.name} (${new URL(page.url()).pathname})`;
-      if (status >= 500) problems.push(`${where}: status ${status}`);
-      const htmlLang = await page.getAttribute('html', 'lang');
-      if (htmlLang !== lang) problems.push(`${where}: <html lang="${htmlLang}">`);
-      const violations = await axeViolations(page);
-      if (violations.length > 0) problems.push(describeViolations(where, violations));
-      if (v.screenshot && lang === 'en') {
-        fs.mkdirSync(server.screenshotsDir, { recursive: true });
-        // The top of the page, down to where the content starts to repeat.
-        const height = Math.min(1400, await page.evaluate('document.documentElement.scrollHeight') as number);
-        await page.screenshot({ path: path.join(server.screenshotsDir, `${v.screenshot}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
-      }
-      await page.setViewportSize({ width: 360, height: 740 });
-      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
-      if (overflow > 0) problems.push(`${where}: ${overflow} px wider than a 360 px phone`);
-      if (v.screenshot === 'search' && lang === 'en') {
-        await page.screenshot({ path: path.join(server.screenshotsDir, 'search-phone.png') });
-      }
+    let next = 0;
+    await Promise.all([page, ...extra].map(async (tab) => {
+      for (let i = next++; i < visits.length; i = next++) problems.push(...(await checkOne(tab, lang, visits[i], role)));
+    }));
+    await Promise.all(extra.map((tab) => tab.close()));
+    return problems;
+  }
+
+  async function checkOne(page: Page, lang: Locale, v: PageVisit, role: string): Promise<string[]> {
+    const problems: string[] = [];
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const response = await v.open(page);
+    const status = (response as { status?: () => number } | null)?.status?.() ?? 200;
+    const where = `${role}/${lang} ${v.name} (${new URL(page.url()).pathname})`;
+    if (status >= 500) problems.push(`${where}: status ${status}`);
+    const htmlLang = await page.getAttribute('html', 'lang');
+    if (htmlLang !== lang) problems.push(`${where}: <html lang="${htmlLang}">`);
+    const violations = await axeViolations(page);
+    if (violations.length > 0) problems.push(describeViolations(where, violations));
+    if (v.screenshot && lang === 'en') {
+      fs.mkdirSync(server.screenshotsDir, { recursive: true });
+      // The top of the page, down to where the content starts to repeat.
+      const height = Math.min(1400, await page.evaluate('document.documentElement.scrollHeight') as number);
+      await page.screenshot({ path: path.join(server.screenshotsDir, `${v.screenshot}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
+    }
+    await page.setViewportSize({ width: 360, height: 740 });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
+    if (overflow > 0) problems.push(`${where}: ${overflow} px wider than a 360 px phone`);
+    if (v.screenshot === 'search' && lang === 'en') {
+      await page.screenshot({ path: path.join(server.screenshotsDir, 'search-phone.png') });
     }
     return problems;
   }

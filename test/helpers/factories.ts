@@ -146,11 +146,6 @@ export async function createModerator(opts: UserOptions & { confirmed?: boolean 
   return user;
 }
 
-/** Sets the user's last sign-in (and clears a sent warning, as signing in does). */
-export async function setLastLogin(user: User, at: Date | string): Promise<User> {
-  return user.update({ lastLoginAt: new Date(at), purgeWarningFor: null });
-}
-
 /** A tenant with a listing. */
 export async function tenantWithListing(
   userOpts: UserOptions = {}, listingOpts: ListingOptions = {},

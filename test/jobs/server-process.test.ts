@@ -40,63 +40,97 @@ function count(file: string, sql: string): Promise<number> {
 describe('the server process', function () {
   this.timeout(60_000);
 
-  describe('start-up errors: one line naming the problem and the setting, exit code 1', () => {
-    const fails = async (env: Record<string, string>) => {
+  describe('start-up errors: one line naming the problem and the setting, exit code 1', function () {
+    // The first test waits for its case while all six processes load at once.
+    this.timeout(180_000);
+    interface Failure { code: number | string | null; lines: string[] }
+    const fails = async (env: Record<string, string>): Promise<Failure> => {
       const server = spawnServer(env);
       const code = await server.exited;
       const lines = server.stderr().trim().split('\n');
       return { code, lines };
     };
 
+    // Each case only loads the server and fails, so all of them start at once (the slow
+    // part is loading the code) and each test reads its own case's outcome.
+    let portInUse: Promise<Failure & { port: number }>;
+    let notAFolder: Promise<Failure>;
+    let notADatabase: Promise<Failure & { dir: string }>;
+    let folderIsAFile: Promise<Failure & { dir: string }>;
+    let postgresAway: Promise<Failure & { port: number }>;
+    let badSetting: Promise<Failure>;
+    before(async () => {
+      // Seven different ports, taken before any case starts, so no two cases share one.
+      const ports = new Set<number>();
+      while (ports.size < 7) ports.add(await freePort());
+      const [squatted, a, b, c, refusing, d, e] = [...ports];
+      portInUse = (async () => {
+        const dir = tmp();
+        const port = squatted;
+        const squatter = net.createServer().listen(port);
+        try {
+          return { ...(await fails(sqliteEnv(dir, port))), port };
+        } finally {
+          squatter.close();
+        }
+      })();
+      notAFolder = (async () => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, 'a-file'), '');
+        return fails({ ...sqliteEnv(dir, a), DATA_DIR: path.join(dir, 'a-file', 'data') });
+      })();
+      notADatabase = (async () => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, 'board.sqlite'), 'this is not a database, just some text '.repeat(200));
+        return { ...(await fails(sqliteEnv(dir, b))), dir };
+      })();
+      folderIsAFile = (async () => {
+        const dir = tmp();
+        fs.writeFileSync(path.join(dir, 'a-file'), '');
+        return { ...(await fails({ ...sqliteEnv(dir, c), DATABASE_URL: `sqlite:${dir}/a-file/board.sqlite` })), dir };
+      })();
+      postgresAway = (async () => {
+        const port = refusing;
+        return { ...(await fails({ ...sqliteEnv(tmp(), d), DATABASE_URL: `postgres://board:s3cret@127.0.0.1:${port}/board` })), port };
+      })();
+      badSetting = fails({ ...sqliteEnv(tmp(), e), SHUTDOWN_TIMEOUT_SECONDS: 'soon' });
+      // Each test awaits its own; these keep an early failure from going unhandled meanwhile.
+      for (const p of [portInUse, notAFolder, notADatabase, folderIsAFile, postgresAway, badSetting]) p.catch(() => undefined);
+    });
+
     it('a port in use', async () => {
-      const dir = tmp();
-      const port = await freePort();
-      const squatter = net.createServer().listen(port);
-      try {
-        const { code, lines } = await fails(sqliteEnv(dir, port));
-        expect(code).to.equal(1);
-        expect(lines).to.deep.equal([`Cannot listen: port ${port} is already in use (set PORT to a free port).`]);
-      } finally {
-        squatter.close();
-      }
+      const { code, lines, port } = await portInUse;
+      expect(code).to.equal(1);
+      expect(lines).to.deep.equal([`Cannot listen: port ${port} is already in use (set PORT to a free port).`]);
     });
 
     it('a data folder that cannot be written', async () => {
-      const dir = tmp();
-      fs.writeFileSync(path.join(dir, 'a-file'), '');
-      const blocked = path.join(dir, 'a-file', 'data');
-      const { code, lines } = await fails({ ...sqliteEnv(dir, await freePort()), DATA_DIR: blocked });
+      const { code, lines } = await notAFolder;
       expect(code).to.equal(1);
       expect(lines).to.have.length(1);
       expect(lines[0]).to.match(/^Cannot write to the data folder .*a-file\/data: a part of the path is not a folder \(DATA_DIR\)\.$/);
     });
 
     it('a database file that is not a database', async () => {
-      const dir = tmp();
-      fs.writeFileSync(path.join(dir, 'board.sqlite'), 'this is not a database, just some text '.repeat(200));
-      const { code, lines } = await fails(sqliteEnv(dir, await freePort()));
+      const { code, lines, dir } = await notADatabase;
       expect(code).to.equal(1);
       expect(lines).to.deep.equal([`Cannot open the database ${path.join(dir, 'board.sqlite')}: the file is not an SQLite database (DATABASE_URL).`]);
     });
 
     it('a database whose folder cannot be made', async () => {
-      const dir = tmp();
-      fs.writeFileSync(path.join(dir, 'a-file'), '');
-      const { code, lines } = await fails({ ...sqliteEnv(dir, await freePort()), DATABASE_URL: `sqlite:${dir}/a-file/board.sqlite` });
+      const { code, lines, dir } = await folderIsAFile;
       expect(code).to.equal(1);
       expect(lines).to.deep.equal([`Cannot open the database ${dir}/a-file/board.sqlite: a file stands where its folder should be (DATABASE_URL).`]);
     });
 
     it('a PostgreSQL server that does not answer, without printing the password', async () => {
-      const dir = tmp();
-      const port = await freePort();
-      const { code, lines } = await fails({ ...sqliteEnv(dir, await freePort()), DATABASE_URL: `postgres://board:s3cret@127.0.0.1:${port}/board` });
+      const { code, lines, port } = await postgresAway;
       expect(code).to.equal(1);
       expect(lines).to.deep.equal([`Cannot open the database postgres://127.0.0.1:${port}/board: connection refused (DATABASE_URL).`]);
     });
 
     it('a bad setting', async () => {
-      const { code, lines } = await fails({ ...sqliteEnv(tmp(), await freePort()), SHUTDOWN_TIMEOUT_SECONDS: 'soon' });
+      const { code, lines } = await badSetting;
       expect(code).to.equal(1);
       expect(lines.join('\n')).to.contain('SHUTDOWN_TIMEOUT_SECONDS');
     });

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { presentAuditRow } from '../../presenters/admin';
 import { adminPagination } from '../../presenters/pagination';
+import { parseId } from '../../validation/ids';
 import type { RouteContext } from '../context';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, pageNumber, type AuditFilter } from '../../services/moderation';
 
@@ -17,7 +18,8 @@ export function auditHandlers(ctx: RouteContext) {
     if (typeof req.query.action === 'string' && ACTIONS.includes(req.query.action)) filter.action = req.query.action as AuditFilter['action'];
     if (typeof req.query.type === 'string' && (AUDIT_TARGET_TYPES as readonly string[]).includes(req.query.type)) {
       filter.targetType = req.query.type as AuditFilter['targetType'];
-      if (typeof req.query.id === 'string' && /^\d{1,9}$/.test(req.query.id)) filter.targetId = Number(req.query.id);
+      const id = parseId(req.query.id);
+      if (id !== null) filter.targetId = id;
     }
     const { rows, count, pages, names } = await moderation.auditPage(page, filter);
     const query: Record<string, string> = {};

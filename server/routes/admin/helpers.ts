@@ -1,12 +1,5 @@
 import type { Request } from 'express';
 import type { User } from '../../types/records';
-import { NotFound } from '../../errors';
-
-/** A numeric :id, or 404 — never a database error for "/admin/users/abc". */
-export function idParam(raw: unknown): number {
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw NotFound();
-  return Number(raw);
-}
 
 /** The signed-in moderator (the admin guard has already checked there is one). */
 export function moderator(req: Request): User {

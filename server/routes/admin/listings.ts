@@ -5,10 +5,11 @@ import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
 import { presentAdminListing, presentReport } from '../../presenters/admin';
 import { adminPagination } from '../../presenters/pagination';
+import { idOr404 } from '../../validation/ids';
 import type { RouteContext } from '../context';
 import { LISTING_FILTERS, pageNumber, type ListingFilter } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
-import { idParam, moderator, returnTo } from './helpers';
+import { moderator, returnTo } from './helpers';
 
 // Hiding needs a reason: the owner is shown it. Restoring or removing may say why.
 const ACTIONS = {
@@ -23,7 +24,7 @@ export function adminListingHandlers(ctx: RouteContext) {
 
   /** The :id loader: any listing in any state, or 404. */
   async function load(req: Request, _res: Response, next: NextFunction) {
-    const listing = await moderation.findListing(idParam(req.params.id));
+    const listing = await moderation.findListing(idOr404(req.params.id));
     if (!listing) throw NotFound();
     req.loaded = { ...req.loaded, listing };
     next();

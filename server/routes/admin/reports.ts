@@ -4,10 +4,11 @@ import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
 import { presentAdminListing, presentMessageInContext, presentReportedAccount, presentReport } from '../../presenters/admin';
 import { adminPagination } from '../../presenters/pagination';
+import { idOr404 } from '../../validation/ids';
 import type { RouteContext } from '../context';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, text } from '../../validation';
-import { idParam, moderator } from './helpers';
+import { moderator } from './helpers';
 
 const noteSchema = z.object({ note: text(1000).default('') });
 
@@ -16,7 +17,7 @@ export function reportHandlers(ctx: RouteContext) {
 
   /** The :id loader: any report, or 404. */
   async function load(req: Request, _res: Response, next: NextFunction) {
-    const report = await moderation.findReport(idParam(req.params.id));
+    const report = await moderation.findReport(idOr404(req.params.id));
     if (!report) throw NotFound();
     req.loaded = { ...req.loaded, report };
     next();

@@ -5,10 +5,11 @@ import { isAppError, NotFound, type FieldErrors } from '../../errors';
 import { authorize } from '../../policies';
 import { presentAdminUser, presentAdminUserRow } from '../../presenters/admin';
 import { adminPagination } from '../../presenters/pagination';
+import { idOr404 } from '../../validation/ids';
 import type { RouteContext } from '../context';
 import { pageNumber } from '../../services/moderation';
 import { keepInput, parseForm, requiredText, text } from '../../validation';
-import { idParam, moderator, queryText, returnTo } from './helpers';
+import { moderator, queryText, returnTo } from './helpers';
 
 const suspendSchema = z.object({ reason: requiredText(500) });
 const unsuspendSchema = z.object({ reason: text(1000).default('') });
@@ -18,7 +19,7 @@ export function adminUserHandlers(ctx: RouteContext) {
 
   /** The :id loader: any account, or 404. */
   async function load(req: Request, _res: Response, next: NextFunction) {
-    const user = await moderation.findUser(idParam(req.params.id));
+    const user = await moderation.findUser(idOr404(req.params.id));
     if (!user) throw NotFound();
     req.loaded = { ...req.loaded, user };
     next();
