@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatAlertTable, runAlertBench } from './alerts';
+import { formatListingChangeTable, runListingChangeBench } from './listing-change';
 import { formatMailTable, runMailBench } from './mail';
 import { formatPurgeTable, runPurgeBench } from './purge';
 import { FULL_CROWD } from './crowd';
 import { cpuPressure, formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
 
-// npm run bench [-- purge | -- mail [--mails N] | -- alerts] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
+// npm run bench [-- purge | -- mail [--mails N] | -- listing-change [--changes N] | -- alerts] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
 // Uses --database (or DATABASE_URL) when it points to PostgreSQL (that database is
 // emptied!), else a fresh SQLite file in a temporary folder.
 async function main(): Promise<number> {
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
       messages: { type: 'string' },
       accounts: { type: 'string' },
       mails: { type: 'string' },
+      changes: { type: 'string', default: '200' },
       conversations: { type: 'string', default: '200' },
       database: { type: 'string' },
       // App processes, one table each: "1", "2" or "1,2" (PostgreSQL's default).
@@ -62,6 +64,14 @@ async function main(): Promise<number> {
     console.log('\n' + formatAlertTable(result));
     emit(result);
     return result.rows.every((r) => r.pass) ? 0 : 1;
+  }
+  if (positionals[0] === 'listing-change') {
+    const result = await runListingChangeBench({
+      tenants: Number(values.tenants ?? 100_000), listings: Number(values.listings ?? 50_000), changes: Number(values.changes),
+    });
+    console.log('\n' + formatListingChangeTable(result));
+    emit(result);
+    return result.pass ? 0 : 1;
   }
   if (positionals[0] === 'purge') {
     const result = await runPurgeBench({

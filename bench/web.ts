@@ -197,7 +197,7 @@ function planRows(crowd: Crowd, threads: Crowd['threads']): Planned[] {
     { name: 'bare route (ceiling)', kind: 'ceiling', visits: [{ method: 'GET', path: '/bench/bare' }] },
     { name: 'anonymous searches', kind: 'anonymous', visits: crowd.searches },
     { name: 'anonymous listing pages', kind: 'anonymous', visits: crowd.listingPages },
-    { name: '/matches, signed-in tenants', kind: 'signed-in', visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/matches', tenant })) },
+    { name: '/matches with three-way swaps, signed-in tenants', kind: 'signed-in', visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/matches', tenant })) },
     { name: `inbox of ${crowd.inboxTenant}, every page`, kind: 'signed-in', visits: inbox },
     { name: 'inboxes of the signed-in tenants', kind: 'signed-in', visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/messages', tenant })) },
     { name: 'conversation pages', kind: 'signed-in', visits: threads.map((t) => ({ method: 'GET', path: `/messages/${t.conversationId}`, tenant: t.tenant })) },

@@ -190,42 +190,70 @@ export async function findRing(a: number, b: number, c: number, transaction?: Tr
  * as "a,b,c" → score.
  */
 export function computeRings(listings: MatchFacts[], limits: RingLimits = RING_LIMITS): Map<string, { ids: [number, number, number]; score: number }> {
+  // An edge in a top list is one number: fit × 2^32 + (2^32 − 1 − other id), so a plain
+  // descending sort orders by fit, then by smaller id — the order the SQL search uses.
+  const SHIFT = 2 ** 32;
+  const encode = (fit: number, id: number) => fit * SHIFT + (SHIFT - 1 - id);
+  const idOf = (e: number) => SHIFT - 1 - (e % SHIFT);
+  const fitOf = (e: number) => Math.floor(e / SHIFT);
+  const k = limits.edges;
+  const topDesc = (list: number[]) => {
+    list.sort((p, q) => q - p);
+    if (list.length > k) list.length = k;
+    return list;
+  };
+
+  const byId = new Map<number, MatchFacts>();
   const byDistrict = new Map<string, MatchFacts[]>();
-  const byWanted = new Map<string, MatchFacts[]>();
   for (const l of listings) {
+    byId.set(l.id, l);
     let list = byDistrict.get(l.district);
     if (!list) byDistrict.set(l.district, (list = []));
     list.push(l);
-    for (const d of l.wantedDistricts) {
-      let w = byWanted.get(d);
-      if (!w) byWanted.set(d, (w = []));
-      w.push(l);
-    }
   }
-  type Edge = { other: MatchFacts; fit: number };
-  const best = (edges: Edge[]) => edges.sort((p, q) => q.fit - p.fit || p.other.id - q.other.id).slice(0, limits.edges);
+  // One pass over every edge (as computeEdges finds them): each wanter's best homes, and
+  // each home's best wanters, kept short by pruning whenever a list doubles the bound.
+  const bestOut = new Map<number, number[]>();
+  const bestIn = new Map<number, number[]>();
+  for (const wanter of listings) {
+    const out: number[] = [];
+    for (const district of wanter.wantedDistricts) {
+      for (const home of byDistrict.get(district) ?? []) {
+        if (home.id === wanter.id || !flatMeetsWishes(home, wanter)) continue;
+        const fit = fitScore(home, wanter);
+        out.push(encode(fit, home.id));
+        let inn = bestIn.get(home.id);
+        if (!inn) bestIn.set(home.id, (inn = []));
+        inn.push(encode(fit, wanter.id));
+        if (inn.length >= 2 * k) topDesc(inn);
+      }
+    }
+    if (out.length > 0) bestOut.set(wanter.id, topDesc(out));
+  }
+
   const rings = new Map<string, { ids: [number, number, number]; score: number }>();
+  const found: { y: number; z: number; score: number }[] = [];
   for (const x of listings) {
-    const out: Edge[] = [];
-    for (const d of x.wantedDistricts) {
-      for (const home of byDistrict.get(d) ?? []) if (home.id !== x.id && flatMeetsWishes(home, x)) out.push({ other: home, fit: fitScore(home, x) });
-    }
-    const inn: Edge[] = [];
-    for (const wanter of byWanted.get(x.district) ?? []) {
-      if (wanter.id !== x.id && flatMeetsWishes(x, wanter)) inn.push({ other: wanter, fit: fitScore(x, wanter) });
-    }
-    const found: { y: number; z: number; score: number }[] = [];
-    const ins = best(inn);
-    for (const o of best(out)) {
-      for (const i of ins) {
-        if (o.other.id === i.other.id || !flatMeetsWishes(i.other, o.other)) continue;
-        found.push({ y: o.other.id, z: i.other.id, score: Math.floor((o.fit + fitScore(i.other, o.other) + i.fit + 1) / 3) });
+    const out = bestOut.get(x.id);
+    const inn = bestIn.get(x.id);
+    if (!out || !inn) continue;
+    topDesc(inn);
+    found.length = 0;
+    for (const o of out) {
+      const y = byId.get(idOf(o))!;
+      for (const i of inn) {
+        const zId = idOf(i);
+        if (zId === y.id) continue;
+        const z = byId.get(zId)!;
+        if (!flatMeetsWishes(z, y)) continue;
+        found.push({ y: y.id, z: zId, score: Math.floor((fitOf(o) + fitScore(z, y) + fitOf(i) + 1) / 3) });
       }
     }
     found.sort((p, q) => q.score - p.score || p.y - q.y || p.z - q.z);
     for (const f of found.slice(0, limits.keep)) {
       const ids = rotate(x.id, f.y, f.z);
-      rings.set(ids.join(','), { ids, score: f.score });
+      const key = `${ids[0]},${ids[1]},${ids[2]}`;
+      if (!rings.has(key)) rings.set(key, { ids, score: f.score });
     }
   }
   return rings;
@@ -241,8 +269,12 @@ const REBUILD_CHUNK = 1_000;
  */
 export async function rebuildRings(sequelize: Sequelize, opts: { now?: Date; limits?: RingLimits } = {}): Promise<number> {
   const now = opts.now ?? new Date();
+  const sqlite = sequelize.getDialect() === 'sqlite';
   return sequelize.transaction(async (transaction) => {
     const rings = computeRings(await loadActiveFacts(sequelize, transaction), opts.limits);
+    // A large page cache for this connection while it writes (SQLite's is 2 MB): the
+    // position indexes take the rows in random order.
+    if (sqlite) await sequelize.query('PRAGMA cache_size = -262144', { transaction });
     await sequelize.query('DROP TABLE IF EXISTS rings_rebuild', { transaction });
     await sequelize.query(
       `CREATE TEMPORARY TABLE rings_rebuild (a INTEGER NOT NULL, b INTEGER NOT NULL, c INTEGER NOT NULL, score SMALLINT NOT NULL,
@@ -270,6 +302,7 @@ export async function rebuildRings(sequelize: Sequelize, opts: { now?: Date; lim
       { replacements: { now }, transaction },
     );
     await sequelize.query('DROP TABLE rings_rebuild', { transaction });
+    if (sqlite) await sequelize.query('PRAGMA cache_size = -2000', { transaction });
     return rings.size;
   });
 }

@@ -350,26 +350,7 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
       }
       return [...byMonth.entries()].sort((p, q) => q[0].localeCompare(p[0])).map(([month, c]) => ({ month, ...c }));
     },
-
-    /** Other ids this tenant has marked, to leave the hidden ones out of pair lists. */
-    async hiddenPairPartners(userId: number, myListingId: number): Promise<Set<number>> {
-      const rows = await sequelize.query<{ listing_a: number; listing_b: number }>(
-        `SELECT listing_a, listing_b FROM swap_marks
-          WHERE user_id = :userId AND interested = :no AND listing_c IS NULL AND (listing_a = :mine OR listing_b = :mine)`,
-        { type: QueryTypes.SELECT, replacements: { userId, no: false, mine: myListingId } },
-      );
-      return new Set(rows.map((r) => (Number(r.listing_a) === myListingId ? Number(r.listing_b) : Number(r.listing_a))));
-    },
   };
 }
 
 export type SwapService = ReturnType<typeof createSwapService>;
-
-/** For erasure and tests: every mark of these tenants. */
-export async function marksOf(userIds: number[]): Promise<number> {
-  return ConversationParticipant.sequelize!.query<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM swap_marks WHERE user_id IN (:userIds)',
-    { type: QueryTypes.SELECT, replacements: { userIds } },
-  ).then((r) => Number(r[0]?.n ?? 0));
-}
-

@@ -51,7 +51,7 @@ describe('the benchmark harness', function () {
     const [run] = web.runs;
     const row = (name: string) => run.rows.find((r) => r.name === name)!;
     expect(run.rows.map((r) => r.name)).to.deep.equal([
-      'bare route (ceiling)', 'anonymous searches', 'anonymous listing pages', '/matches, signed-in tenants',
+      'bare route (ceiling)', 'anonymous searches', 'anonymous listing pages', '/matches with three-way swaps, signed-in tenants',
       'inbox of demo_bench, every page', 'inboxes of the signed-in tenants', 'conversation pages', 'sending a message',
       'bare route (ceiling), again after the rows',
     ]);
@@ -59,7 +59,7 @@ describe('the benchmark harness', function () {
     const planned = (name: string) => [row(name).plannedUrls, row(name).plannedTenants];
     expect(planned('anonymous searches')).to.deep.equal([30, 0]);
     expect(planned('anonymous listing pages')).to.deep.equal([15, 0]);
-    expect(planned('/matches, signed-in tenants')).to.deep.equal([1, 4]);
+    expect(planned('/matches with three-way swaps, signed-in tenants')).to.deep.equal([1, 4]);
     expect(planned('inbox of demo_bench, every page')).to.deep.equal([2, 1]);
     expect(planned('inboxes of the signed-in tenants')).to.deep.equal([1, 4]);
     expect(planned('conversation pages')[0]).to.equal(4);
