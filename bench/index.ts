@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { formatAlertTable, runAlertBench } from './alerts';
 import { formatListingChangeTable, runListingChangeBench } from './listing-change';
 import { formatMailTable, runMailBench } from './mail';
 import { formatPhotoTable, runPhotoBench } from './photos';
@@ -7,7 +8,7 @@ import { formatPurgeTable, runPurgeBench } from './purge';
 import { FULL_CROWD } from './crowd';
 import { cpuPressure, formatWebTable, machineLine, runWebBench, type CacheMode } from './web';
 
-// npm run bench [-- purge | -- photos [--runs N] | -- mail [--mails N] | -- listing-change [--changes N]] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
+// npm run bench [-- purge | -- photos [--runs N] | -- mail [--mails N] | -- listing-change [--changes N] | -- alerts] [--seconds N] [--tenants N] [--database postgres://…] [--processes 1,2] …
 // Uses --database (or DATABASE_URL) when it points to PostgreSQL (that database is
 // emptied!), else a fresh SQLite file in a temporary folder.
 async function main(): Promise<number> {
@@ -57,6 +58,14 @@ async function main(): Promise<number> {
     console.log('\n' + formatMailTable(result));
     emit(result);
     return result.pass ? 0 : 1;
+  }
+  if (positionals[0] === 'alerts') {
+    const result = await runAlertBench({
+      tenants: Number(values.tenants ?? 100_000), listings: Number(values.listings ?? 50_000), databaseUrl: pg,
+    });
+    console.log('\n' + formatAlertTable(result));
+    emit(result);
+    return result.rows.every((r) => r.pass) ? 0 : 1;
   }
   if (positionals[0] === 'listing-change') {
     const result = await runListingChangeBench({

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { AppDeps } from '../server/context';
+import { runAlerts } from './alerts';
 import { runCleanup } from './cleanup';
 import { runPurge } from './purge';
 
@@ -19,13 +20,16 @@ export function startScheduler(deps: AppDeps): () => Promise<void> {
       await runCleanup({ now: deps.clock(), db: deps.db, config, logger });
     },
   );
+  const stopping = new AbortController();
+  const stopAlerts = scheduleAlerts(deps, stopping.signal);
   if (!config.purge.enabled) {
     logger.info('purge schedule disabled (PURGE_ENABLED=false)');
     return async () => {
       cleanup.stop();
+      stopping.abort();
+      await stopAlerts();
     };
   }
-  const stopping = new AbortController();
   let running: Promise<unknown> | undefined;
   const job = new Cron(
     config.purge.schedule,
@@ -50,6 +54,38 @@ export function startScheduler(deps: AppDeps): () => Promise<void> {
     job.stop();
     cleanup.stop();
     stopping.abort();
+    await Promise.all([running?.catch(() => undefined), stopAlerts()]);
+  };
+}
+
+// The daily alert e-mails (jobs/alerts.ts): ALERTS_SCHEDULE (cron, default "0 7 * * *")
+// in ALERTS_TIMEZONE (Europe/Helsinki), unless ALERTS_ENABLED=false. Every server fires;
+// the lease in job_locks lets one run, and the per-tenant daily claim makes a second
+// e-mail the same day impossible anyway. Returns a function that waits for a run in
+// progress (which stops after its current batch once `signal` is aborted).
+function scheduleAlerts(deps: AppDeps, signal: AbortSignal): () => Promise<void> {
+  const { config, logger } = deps;
+  if (!config.alerts.enabled) {
+    logger.info('alert schedule disabled (ALERTS_ENABLED=false)');
+    return async () => undefined;
+  }
+  let running: Promise<unknown> | undefined;
+  const job = new Cron(
+    config.alerts.schedule,
+    {
+      name: 'alerts',
+      timezone: config.alerts.timezone,
+      protect: true,
+      catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name } }, 'scheduled alerts failed'),
+    },
+    async () => {
+      running = runAlerts({ now: deps.clock(), db: deps.db, logger, config, clock: deps.clock, signal });
+      await running;
+    },
+  );
+  logger.info({ schedule: config.alerts.schedule, timezone: config.alerts.timezone, next: job.nextRun()?.toISOString() }, 'alerts scheduled');
+  return async () => {
+    job.stop();
     await running?.catch(() => undefined);
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Sequelize, type Options, Transaction } from 'sequelize';
 import type { Config } from '../server/config';
 import type { Logger } from '../server/logger';
+import { AlertSetting } from './alert-setting';
 import { AuditLog } from './audit-log';
 import { Block } from './block';
 import { Conversation } from './conversation';
@@ -18,11 +19,13 @@ import { PurgeRun } from './purge-run';
 import { skipQueryStackTraces } from './query-stacks';
 import { QueuedMail } from './queued-mail';
 import { Report } from './report';
+import { SavedSearch } from './saved-search';
 import { Session } from './session';
 import { Token } from './token';
 import { User } from './user';
 
 export {
+  AlertSetting, SavedSearch,
   AuditLog, Block, Conversation, ConversationParticipant, Favourite, JobLock, Listing, ListingPhoto, ListingWantedDistrict, Message,
   PurgeRun, QueuedMail, Report, Session, Token, User,
 };
@@ -200,6 +203,7 @@ function queueTransactions(sequelize: Sequelize): void {
 function initModels(sequelize: Sequelize): void {
   for (const model of [
     User, Session, Token, Listing, ListingWantedDistrict, Favourite, Report, Conversation, ConversationParticipant,
+  AlertSetting, SavedSearch,
     Message, Block, AuditLog, PurgeRun, JobLock, QueuedMail, ListingPhoto,
   ]) {
     model.initModel(sequelize);

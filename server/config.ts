@@ -35,6 +35,10 @@ const EnvSchema = z.object({
   PURGE_RETENTION_MONTHS: int(3, 1),
   PURGE_WARNING_DAYS: int(14, 1),
   PURGE_BATCH_SIZE: int(1000, 1),
+  ALERTS_SCHEDULE: z.string().min(9).default('0 7 * * *'),
+  ALERTS_TIMEZONE: z.string().default('Europe/Helsinki'),
+  ALERTS_ENABLED: bool(true),
+  ALERTS_BATCH_SIZE: int(1000, 1),
   // Seconds a SIGTERM waits for requests in flight before closing their connections.
   SHUTDOWN_TIMEOUT_SECONDS: int(10, 1),
   // Days `npm run backup` keeps older backups in its folder: deleted accounts must not
@@ -110,6 +114,13 @@ export interface Config {
     readonly enabled: boolean;
     readonly retentionMonths: number;
     readonly warningDays: number;
+    readonly batchSize: number;
+  };
+  /** The daily alert e-mails (jobs/alerts.ts). */
+  readonly alerts: {
+    readonly schedule: string;
+    readonly timezone: string;
+    readonly enabled: boolean;
     readonly batchSize: number;
   };
   readonly logLevel: string;
@@ -260,6 +271,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
       retentionMonths: e.PURGE_RETENTION_MONTHS,
       warningDays: e.PURGE_WARNING_DAYS,
       batchSize: e.PURGE_BATCH_SIZE,
+    },
+    alerts: {
+      schedule: e.ALERTS_SCHEDULE,
+      timezone: e.ALERTS_TIMEZONE,
+      enabled: e.ALERTS_ENABLED,
+      batchSize: e.ALERTS_BATCH_SIZE,
     },
     logLevel: e.LOG_LEVEL ?? (env === 'test' ? 'silent' : 'info'),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,

@@ -70,6 +70,24 @@ export async function enqueueMail(mail: OutgoingMail, opts: EnqueueOptions): Pro
   else nudge();
 }
 
+/** Writes many rendered mails into the queue in one statement (the daily alert job); never touches the network. */
+export async function enqueueMails(mails: readonly { mail: OutgoingMail; userId: number }[], opts: Omit<EnqueueOptions, 'userId'>): Promise<void> {
+  if (mails.length === 0) return;
+  await QueuedMail.bulkCreate(
+    mails.map(({ mail, userId }) => ({
+      userId, purpose: opts.purpose, recipient: mail.to, subject: mail.subject, textBody: mail.text,
+      htmlBody: null, headers: mail.headers ? JSON.stringify(mail.headers) : null, fromName: mail.fromName ?? null,
+      nextAttemptAt: opts.now, createdAt: opts.now,
+    })),
+    { transaction: opts.transaction },
+  );
+  const nudge = () => {
+    events.emit('queued');
+  };
+  if (opts.transaction) opts.transaction.afterCommit(nudge);
+  else nudge();
+}
+
 export interface DeliverOptions {
   now: Date;
   mailer: Mailer;

@@ -20,7 +20,9 @@ export async function renderMail(
   const text = await ejs.renderFile(
     path.join(VIEWS_DIR, 'emails', `${name}.ejs`),
     { ...data, t, fmt: formatters(locale), orgName, locale },
-    { escape: (s: unknown) => String(s ?? ''), async: true },
+    // Compiled once per template outside development (the daily alert job renders tens of
+    // thousands: reading and compiling each time cost ~2 ms a mail).
+    { escape: (s: unknown) => String(s ?? ''), async: true, cache: process.env.NODE_ENV !== 'development' },
   );
   return {
     to,

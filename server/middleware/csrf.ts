@@ -37,11 +37,12 @@ const { csrfSynchronisedProtection, generateToken } = csrfSync({
   },
 });
 
-// The one exception: the unsubscribe link of a notice e-mail, which mail programs POST
-// to without a session (RFC 8058). Its signed, expiring query is its own proof, and all
-// it can do is turn notices off.
+// The exceptions: the unsubscribe links of notice and alert e-mails, which mail programs
+// POST to without a session (RFC 8058). Their signed, expiring query is their own proof,
+// and all they can do is turn e-mails off.
+const ONE_CLICK_UNSUBSCRIBE = new Set(['/notifications/unsubscribe', '/alerts/unsubscribe']);
 export const csrfProtection: RequestHandler = (req, res, next) => {
-  if (req.method === 'POST' && req.path === '/notifications/unsubscribe') return next();
+  if (req.method === 'POST' && ONE_CLICK_UNSUBSCRIBE.has(req.path)) return next();
   csrfSynchronisedProtection(req, res, next);
 };
 

@@ -1,5 +1,6 @@
 import { AppError, NotFound } from '../errors';
 import { accountRules } from './account';
+import { alertRules } from './alerts';
 import { adminRules } from './admin';
 import type { Actor, Decision, Rule } from './decision';
 import { listingRules } from './listing';
@@ -18,6 +19,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   ...adminRules,
   ...listingRules,
   ...photoRules,
+  ...alertRules,
 };
 
 /** The actions the policies know. */

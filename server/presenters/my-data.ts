@@ -1,3 +1,4 @@
+import type { SavedFilters } from '../services/alerts';
 import type { MyData } from '../services/data-export';
 import type { DistrictNamer } from './conversation';
 
@@ -7,7 +8,7 @@ import type { DistrictNamer } from './conversation';
  * tenant as null (the page says "removed user"), message counts, and what each report
  * was about (a listing by number, a message, or something since deleted).
  */
-export function presentMyData(data: MyData, nameOf: DistrictNamer) {
+export function presentMyData(data: MyData, nameOf: DistrictNamer, describeFilters: (f: SavedFilters) => string) {
   const l = data.listing;
   return {
     account: data.account,
@@ -36,5 +37,14 @@ export function presentMyData(data: MyData, nameOf: DistrictNamer) {
     })),
     pendingEmails: data.pendingEmails,
     activeSessions: data.activeSessions,
+    // Saved searches as their owner named them, or their filters in words.
+    alerts: {
+      newSwaps: data.alerts.newSwaps,
+      lastSentAt: data.alerts.lastSentAt,
+      told: data.alerts.told,
+      savedSearches: data.alerts.savedSearches.map((s) => ({
+        name: s.name, summary: describeFilters(s.filters), alert: s.alert, createdAt: s.createdAt,
+      })),
+    },
   };
 }

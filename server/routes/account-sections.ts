@@ -1,6 +1,8 @@
 import type { User } from '../types/records';
 import { can } from '../policies';
+import { presentSavedSearch } from '../presenters/alerts';
 import { presentListing } from '../presenters/listing';
+import { SAVED_SEARCH_LIMIT, loadAlertState } from '../services/alerts';
 import { purgeDeadline } from '../services/retention';
 import type { RouteContext } from './context';
 
@@ -39,7 +41,20 @@ async function myData(user: User, ctx: RouteContext): Promise<AccountSection> {
   };
 }
 
-export const ACCOUNT_SECTIONS: readonly AccountSectionLoader[] = [ownListing, blockedTenants, myData];
+/** Alerts and saved searches (views/alerts/_account.ejs, server/routes/alerts.ts). */
+async function alerts(user: User): Promise<AccountSection> {
+  const state = await loadAlertState(user.id);
+  return {
+    view: '../alerts/_account',
+    alertSettings: { newSwaps: state.newSwaps },
+    savedSearches: state.searches.map((s) => presentSavedSearch(s, user.locale)),
+    savedSearchLimit: SAVED_SEARCH_LIMIT,
+    alertEmailsEnabled: user.emailsEnabled,
+    alertVerified: user.isVerified,
+  };
+}
+
+export const ACCOUNT_SECTIONS: readonly AccountSectionLoader[] = [ownListing, blockedTenants, alerts, myData];
 
 export async function loadAccountSections(user: User, ctx: RouteContext): Promise<AccountSection[]> {
   const sections = await Promise.all(ACCOUNT_SECTIONS.map((load) => load(user, ctx)));

@@ -4,6 +4,7 @@ import type { DatabaseHealth } from '../health';
 import { requireUser } from '../middleware/auth';
 import { requireModerator } from '../middleware/second-factor';
 import { accountHandlers } from './account';
+import { alertHandlers } from './alerts';
 import { auditHandlers } from './admin/audit';
 import { dashboardHandlers } from './admin/dashboard';
 import { adminListingHandlers } from './admin/listings';
@@ -70,6 +71,7 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   const messages = messageHandlers(ctx);
   const unsubscribe = unsubscribeHandlers(ctx);
   const swaps = swapHandlers(ctx);
+  const alerts = alertHandlers(ctx);
   const admin = {
     dashboard: dashboardHandlers(ctx),
     reports: reportHandlers(ctx),
@@ -116,12 +118,19 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   router.post('/account/delete', user, myData.remove);
   router.get('/account/deleted', myData.removed);
   router.post('/account/blocks/:userId/delete', user, messages.unblock);
+  // Alerts and saved searches (server/routes/alerts.ts); saving is offered on the search page.
+  router.post('/account/alerts', user, alerts.update);
+  router.post('/account/searches/:searchId/delete', user, alerts.loadSearch, alerts.removeSearch);
+  router.get('/alerts/unsubscribe', alerts.unsubscribeForm);
+  router.post('/alerts/unsubscribe', alerts.unsubscribe);
   // Any other /account path asks a visitor to sign in first (and is then not found).
   router.use('/account', user);
 
   // Listings: search, the tenant's own listing, and what others do with one.
   router.get('/listings', listings.keepForVisitors, listings.list);
   router.get('/listings/new', user, listings.newForm);
+  router.get('/listings/save-search', user, alerts.saveForm);
+  router.post('/listings/save-search', user, alerts.save);
   router.post('/listings', user, listings.create);
   router.get('/listings/:id', listings.load, listings.keepForVisitors, listings.show);
   router.post('/listings/:id', user, listings.load, listings.update);

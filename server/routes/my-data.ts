@@ -6,6 +6,7 @@ import { SESSION_COOKIE } from '../middleware/session';
 import { eraseOwnAccount } from '../services/account-deletion';
 import { presentPhoto } from '../presenters/photo';
 import { collectMyData, toExportJson } from '../services/data-export';
+import { describeFilters } from '../presenters/alerts';
 import { districtName } from '../services/districts';
 import { presentMyData } from '../presenters/my-data';
 import { parseForm } from '../validation';
@@ -31,7 +32,8 @@ export function myDataHandlers(ctx: RouteContext) {
     // The listing's photos, hidden ones too: the tenant sees everything the board keeps.
     const photos = data.listing ? (await ctx.services.photos.forListing(data.listing.id)).map(presentPhoto) : [];
     res.status(status).render('account/data', {
-      data: presentMyData(data, (code) => districtName(code, req.locale)), deleteErrors, retentionMonths: config.purge.retentionMonths,
+      data: presentMyData(data, (code) => districtName(code, req.locale), (f) => describeFilters(f, req.locale)),
+      deleteErrors, retentionMonths: config.purge.retentionMonths,
       photos,
     });
   }

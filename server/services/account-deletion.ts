@@ -13,6 +13,7 @@ import { Session } from '../../models/session';
 import { Token } from '../../models/token';
 import { User } from '../../models/user';
 import type { Config } from '../config';
+import { deleteAlertData } from './alerts';
 import { isLastModerator } from './moderators';
 import { accountLimitKeys } from './rate-limits';
 import { deleteListingRings } from './rings';
@@ -28,7 +29,8 @@ import { deleteListingRings } from './rings';
  *
  * Deleted: the account, its sessions, pending tokens and queued mail, its listing (with wanted
  * districts and other tenants' favourites of it), its favourites, blocks it made and
- * blocks of it, every message it wrote, its participation in conversations.
+ * blocks of it, every message it wrote, its participation in conversations, its alert
+ * settings and saved searches.
  * Kept without the person: reports it filed (reporter NULL), conversations that still
  * have a participant (the other tenant sees "removed user"). Deleted when nobody is
  * left: the conversation. Audit rows hold only ids and have no foreign key: untouched.
@@ -135,6 +137,8 @@ export async function deleteAccounts(
     const keys = ids.flatMap((id) => accountLimitKeys(opts.config!, id));
     await sequelize.query('DELETE FROM rate_limits WHERE key IN (:keys)', { replacements: { keys }, transaction });
   }
+  // Alert opt-ins, saved searches and what the tenant was told about.
+  await deleteAlertData(ids, transaction);
   // Mail still waiting holds the address and links: it goes with the account, unsent.
   await QueuedMail.destroy({ where: { userId: inIds }, transaction });
   return User.destroy({ where: { id: inIds }, transaction });

@@ -40,8 +40,15 @@
  *                       "listingId", "messageId", "createdAt" } ],
  *   "pendingEmails": [ { "purpose" ("verify_email" | "reset_password"), "expiresAt" } ],
  *   "activeSessions": [ { "signedInAt", "expiresAt" } ],
- *   "purgeDate": "2027-04-30T09:00:00.000Z" | null   // deleted after this instant unless
+ *   "purgeDate": "2027-04-30T09:00:00.000Z" | null,  // deleted after this instant unless
  *                                                     // I sign in; null for moderators
+ *   "alerts": {
+ *     "newSwaps", "lastSentAt",                       // the opt-in and the last alert e-mail
+ *     "savedSearches": [ { "id", "name", "alert", "createdAt",
+ *                          "filters": { "districts": [..], "roomsMin", "roomsMax", "sizeMin",
+ *                                       "rentMax", "lift", "balcony", "sauna" } } ],
+ *     "told": { "pairs", "rings" }                    // how many suggestions are noted
+ *   }                                                 // as already told
  * }
  *
  * Never in the file: another tenant's e-mail address or phone number, password hashes,
@@ -59,6 +66,7 @@ import { Report } from '../../models/report';
 import { Session } from '../../models/session';
 import { Token } from '../../models/token';
 import { User } from '../../models/user';
+import { collectAlertData, type MyAlertData } from './alerts';
 import { purgeDeadline } from './retention';
 
 export const EXPORT_FORMAT = 'bostadsbyte-export';
@@ -107,6 +115,7 @@ export interface MyData {
   pendingEmails: { purpose: string; expiresAt: Date }[];
   activeSessions: { signedInAt: Date; expiresAt: Date | null }[];
   purgeDate: Date | null;
+  alerts: MyAlertData;
 }
 
 /** Collects everything stored about `user` as of `now`. */
@@ -225,6 +234,7 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
     pendingEmails: tokens.map((t) => ({ purpose: t.purpose, expiresAt: t.expiresAt })),
     activeSessions: sessions.map((s) => ({ signedInAt: s.createdAt, expiresAt: s.expires })),
     purgeDate: user.isAdmin ? null : purgeDeadline(user.lastLoginAt, retentionMonths),
+    alerts: await collectAlertData(me),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context';
 import type { SessionEnder } from '../types/domain';
 import { createAccountService } from './accounts';
+import { createAlertService } from './alerts';
 import { createListingService } from './listings';
 import { createMessageService } from './messages';
 import { createModerationService } from './moderation';
@@ -12,6 +13,7 @@ export function createServices(deps: AppDeps, sessionStore: SessionEnder) {
   const listings = createListingService(deps);
   return {
     accounts: createAccountService(deps),
+    alerts: createAlertService(deps),
     listings,
     swaps: createSwapService(deps, listings),
     messages: createMessageService(deps),

@@ -4,4 +4,5 @@
 export type { Listing } from '../../models/listing';
 export type { PhotoMeta } from '../../models/listing-photo';
 export type { Report } from '../../models/report';
+export type { SavedSearch } from '../../models/saved-search';
 export type { User } from '../../models/user';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { LOCALES, type Locale } from '../../server/i18n';
+import { alertUnsubscribeQuery } from '../../server/services/alerts';
 import {
   axeViolations, browserTestsWanted, describeViolations, fillAndSubmit, foreignRequests, signInWithForm, startBrowserServer,
   submitForm, type BrowserServer,
@@ -137,6 +138,10 @@ describe('in a real browser: every page in every language', function () {
     visit('privacy notice', '/privacy'),
     visit('accessibility statement', '/accessibility'),
     visit('page not found', '/no-such-page'),
+    visit('alert unsubscribe link that is not valid', '/alerts/unsubscribe?u=1&e=1&sig=x'),
+    visit('alert unsubscribe link, asking first', `/alerts/unsubscribe?${alertUnsubscribeQuery(
+      fs.readFileSync(path.join(path.dirname(server.outboxDir), 'session-secret'), 'utf8').trim(), 1, new Date(),
+    )}`),
   ];
 
   for (const lang of LOCALES) {
@@ -178,6 +183,8 @@ describe('in a real browser: every page in every language', function () {
         visit('inbox', '/messages', 'inbox'),
         visit('a conversation', conversationPath, 'conversation'),
         visit('account', '/account', 'account'),
+        visit('saving a search', '/listings/save-search?district=kallio&rooms_min=2&balcony=1'),
+        visit('saving a search whose filter cannot be read', '/listings/save-search?district=kallio&rent_max=plenty'),
         visit('my data', '/account/data'),
         visit('privacy notice', '/privacy'),
         visit('page not found', '/listings/999999999'),

@@ -148,7 +148,7 @@ export function context(): TestContext {
 }
 
 const TABLES = [
-  'swap_events', 'swap_marks', 'match_rings', 'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
+  'alert_items', 'saved_searches', 'alert_settings', 'swap_events', 'swap_marks', 'match_rings', 'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
   'conversations', 'favourites', 'match_edges', 'listing_photos', 'listing_wanted_districts', 'listings', 'tokens', 'sessions', 'users',
 ];
 

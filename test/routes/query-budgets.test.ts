@@ -20,8 +20,8 @@ const BUDGETS: Record<string, number> = {
   '/listings': 7,
   '/listings/:id': 10,
   '/favourites': 7,
-  '/account': 7,
-  '/account/data': 17, // + interest marks, + the listing's photos
+  '/account': 8, // + the listing's photos, + alerts and saved searches (one query each)
+  '/account/data': 18, // + interest marks, + the listing's photos, + alerts and saved searches
 };
 
 interface World { user: User; a: Agent; conversations: number[]; other: Listing }

@@ -132,6 +132,13 @@ const rows: Row[] = [
   ['a tenant hides no photo', tenant, 'admin.photo.hide', { status: 'visible' }, no('not_moderator')],
   ['a moderator restores a hidden photo', mod, 'admin.photo.restore', { status: 'hidden' }, ok],
   ['not a visible one', mod, 'admin.photo.restore', { status: 'visible' }, no('wrong_state')],
+  // alerts and saved searches
+  ['a tenant saves a search', tenant, 'savedSearch.create', undefined, ok],
+  ['a visitor saves none', undefined, 'savedSearch.create', undefined, no('not_signed_in')],
+  ['a suspended tenant saves none', suspended, 'savedSearch.create', undefined, no('suspended')],
+  ['a tenant manages their own saved search', tenant, 'savedSearch.manage', { userId: 1 }, ok],
+  ['another tenant’s is not even seen', other, 'savedSearch.manage', { userId: 1 }, no('not_visible')],
+  ['a visitor manages none', undefined, 'savedSearch.manage', { userId: 1 }, no('not_signed_in')],
 ];
 
 describe('policies', () => {

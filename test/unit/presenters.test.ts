@@ -196,8 +196,13 @@ describe('presentMyData', () => {
         { kind: 'message', listingId: null, messageId: null, reason: 'other', status: 'open', details: '', createdAt: new Date(0) },
       ],
       pendingEmails: [], activeSessions: [],
+      alerts: {
+        newSwaps: true, lastSentAt: null, told: { pairs: 2, rings: 1 },
+        savedSearches: [{ id: 5, name: '', alert: true, createdAt: new Date(0), filters: { districts: ['kallio'], lift: false, balcony: false, sauna: false } }],
+      },
     } as unknown as MyData;
-    const view = presentMyData(data, (c) => c.toUpperCase());
+    const view = presentMyData(data, (c) => c.toUpperCase(), (f) => `in ${f.districts.join(', ')}`);
+    expect(view.alerts.savedSearches).to.deep.equal([{ name: '', summary: 'in kallio', alert: true, createdAt: new Date(0) }]);
     expect(view.listing!.districtName).to.equal('KALLIO');
     expect(view.listing!.wanted.districtNames).to.deep.equal(['TOOLO', 'VALLILA']);
     expect(view.favourites[0].districtName).to.equal('TOOLO');
