@@ -70,7 +70,9 @@ async function optIn(db: Db, now: Date): Promise<void> {
     { replacements: { yes: true, now } },
   );
   const ceiling = await count(db, 'SELECT MAX(id) AS n FROM listings');
-  const users = await sequelize.query<{ id: number }>("SELECT id FROM users WHERE role = 'tenant' ORDER BY id", { type: QueryTypes.SELECT });
+  const users = await sequelize.query<{ id: number }>("SELECT id FROM users WHERE role = 'tenant' ORDER BY id", {
+    type: QueryTypes.SELECT,
+  });
   const random = rng(5);
   const codes = DISTRICTS.map((d) => d.code);
   const rows: string[] = [];
@@ -85,9 +87,15 @@ async function optIn(db: Db, now: Date): Promise<void> {
   };
   for (const u of users) {
     if (!random.chance(0.2)) continue;
-    const districts = random.chance(0.33) ? [] : Array.from({ length: 1 + Math.floor(random.next() * 3) }, () => random.pick(codes));
+    const districts = random.chance(0.33)
+      ? []
+      : Array.from({ length: 1 + Math.floor(random.next() * 3) }, () => random.pick(codes));
     const filters = JSON.stringify({
-      districts: [...new Set(districts)].sort(), roomsMin: 1 + Math.floor(random.next() * 3), lift: false, balcony: random.chance(0.2), sauna: false,
+      districts: [...new Set(districts)].sort(),
+      roomsMin: 1 + Math.floor(random.next() * 3),
+      lift: false,
+      balcony: random.chance(0.2),
+      sauna: false,
     });
     rows.push(`(${Number(u.id)}, '', '${filters.replace(/'/g, "''")}', :yes, :seen, :now, :now)`);
     if (rows.length >= 1000) await flush();
@@ -109,7 +117,10 @@ async function postListings(db: Db, n: number): Promise<void> {
     await sequelize.transaction(async (transaction) => {
       const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = model.get({ plain: true });
       const created = await Listing.create({ ...fields, userId: Number(owners[i].id), status: 'active' }, { transaction });
-      await ListingWantedDistrict.bulkCreate(wanted.map((w) => ({ listingId: created.id, district: w.district })), { transaction });
+      await ListingWantedDistrict.bulkCreate(
+        wanted.map((w) => ({ listingId: created.id, district: w.district })),
+        { transaction },
+      );
       await refreshListingEdges(sequelize, created.id, transaction);
     });
   }
@@ -119,8 +130,11 @@ export async function runAlertBench(opts: AlertBenchOptions): Promise<AlertBench
   const out = opts.out ?? ((l: string) => console.log(l));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-alertbench-'));
   const config = loadConfig({
-    NODE_ENV: 'production', DATA_DIR: tmp, SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-1234',
-    DATABASE_URL: opts.databaseUrl ?? `sqlite:${path.join(tmp, 'alerts.sqlite')}`, BASE_URL: 'https://bostadsbyte.example.fi',
+    NODE_ENV: 'production',
+    DATA_DIR: tmp,
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-1234',
+    DATABASE_URL: opts.databaseUrl ?? `sqlite:${path.join(tmp, 'alerts.sqlite')}`,
+    BASE_URL: 'https://bostadsbyte.example.fi',
   });
   const logger = createLogger('warn');
   const db = createDb(config);
@@ -134,13 +148,23 @@ export async function runAlertBench(opts: AlertBenchOptions): Promise<AlertBench
     out(`Seeding ${opts.tenants} tenants and ${opts.listings} listings with the match graph…`);
     const t0 = Date.now();
     const seeded = await runSeed(
-      { tenants: opts.tenants, listings: opts.listings, messages: Math.min(10_000, opts.tenants), seed: 11, force: true, benchConversations: 0, passiveShare: 0 },
+      {
+        tenants: opts.tenants,
+        listings: opts.listings,
+        messages: Math.min(10_000, opts.tenants),
+        seed: 11,
+        force: true,
+        benchConversations: 0,
+        passiveShare: 0,
+      },
       { db, config, now: new Date('2027-01-10T12:00:00Z') },
     );
     await optIn(db, new Date('2027-01-10T12:00:00Z'));
     await db.optimize();
     const seedMs = Date.now() - t0;
-    out(`Seeded in ${(seedMs / 1000).toFixed(1)} s (${seeded.matchEdges} edges); ${await count(db, 'SELECT COUNT(*) AS n FROM saved_searches')} saved searches.`);
+    out(
+      `Seeded in ${(seedMs / 1000).toFixed(1)} s (${seeded.matchEdges} edges); ${await count(db, 'SELECT COUNT(*) AS n FROM saved_searches')} saved searches.`,
+    );
     peakRss = process.memoryUsage().rss;
 
     const rows: AlertBenchRow[] = [];
@@ -162,7 +186,14 @@ export async function runAlertBench(opts: AlertBenchOptions): Promise<AlertBench
     out(`Posting ${fresh} new listings…`);
     await postListings(db, fresh);
     await measure(`3. next day, after ${fresh} new listings`, DAY2);
-    return { tenants: opts.tenants, listings: opts.listings, edges: seeded.matchEdges, seedMs, rows, peakRssMb: Math.round(peakRss / 1048576) };
+    return {
+      tenants: opts.tenants,
+      listings: opts.listings,
+      edges: seeded.matchEdges,
+      seedMs,
+      rows,
+      peakRssMb: Math.round(peakRss / 1048576),
+    };
   } finally {
     clearInterval(sampler);
     await db.close();
@@ -179,7 +210,9 @@ export function formatAlertTable(r: AlertBenchResult): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.run} | ${n(row.result.checked)} | ${n(row.queued)} | ${n(row.result.pairs)} | ${n(row.result.rings)} | ${n(row.result.listings)} | ${(row.ms / 1000).toFixed(1)} s | ${(row.cpuMs / 1000).toFixed(1)} s | < 60 s | ${row.pass ? 'pass' : 'FAIL'} |`);
+    lines.push(
+      `| ${row.run} | ${n(row.result.checked)} | ${n(row.queued)} | ${n(row.result.pairs)} | ${n(row.result.rings)} | ${n(row.result.listings)} | ${(row.ms / 1000).toFixed(1)} s | ${(row.cpuMs / 1000).toFixed(1)} s | < 60 s | ${row.pass ? 'pass' : 'FAIL'} |`,
+    );
   }
   lines.push('', `Peak RSS of the process during the runs: ${r.peakRssMb} MB.`);
   return lines.join('\n');

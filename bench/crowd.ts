@@ -45,7 +45,6 @@ export interface Crowd {
   photos: Visit[];
 }
 
-
 // Visitors' languages: most write Finnish, some Swedish, a few English. The page cache
 // keeps one copy per language, so this spreads the cache the way real visitors do.
 const LANGS = ['fi', 'fi', 'fi', 'sv', 'sv', 'en'];
@@ -92,10 +91,14 @@ type Rows<T> = [T[], unknown];
 export async function pickCrowd(db: Db, size: CrowdSize): Promise<Crowd> {
   const q = async <T>(sql: string, replacements?: Record<string, unknown>) =>
     ((await db.sequelize.query(sql, { raw: true, replacements })) as Rows<T>)[0];
-  const districts = (await q<{ district: string }>(`SELECT DISTINCT district FROM listings ORDER BY district`)).map((r) => r.district);
+  const districts = (await q<{ district: string }>(`SELECT DISTINCT district FROM listings ORDER BY district`)).map(
+    (r) => r.district,
+  );
 
   // Listing pages: active listings spread evenly over the id range, not the first few.
-  const active = (await q<{ id: number }>(`SELECT id FROM listings WHERE status = 'active' ORDER BY id`)).map((r) => Number(r.id));
+  const active = (await q<{ id: number }>(`SELECT id FROM listings WHERE status = 'active' ORDER BY id`)).map((r) =>
+    Number(r.id),
+  );
   const step = Math.max(1, Math.floor(active.length / Math.max(1, size.listingPages)));
   const random = rng(23);
   const listingPages: Visit[] = [];
@@ -123,13 +126,16 @@ export async function pickCrowd(db: Db, size: CrowdSize): Promise<Crowd> {
 
   // Conversation pages: the signed-in tenants' conversations, taken in turn from each
   // tenant so that all of them open some.
-  const parts = tenants.length === 0 ? [] : await q<{ username: string; conversationId: number }>(
-    `SELECT u.username, cp.conversation_id AS "conversationId"
+  const parts =
+    tenants.length === 0
+      ? []
+      : await q<{ username: string; conversationId: number }>(
+          `SELECT u.username, cp.conversation_id AS "conversationId"
        FROM conversation_participants cp JOIN users u ON u.id = cp.user_id
       WHERE u.username IN (:tenants)
       ORDER BY cp.conversation_id`,
-    { tenants },
-  );
+          { tenants },
+        );
   const byTenant = new Map<string, number[]>();
   for (const p of parts) byTenant.set(p.username, [...(byTenant.get(p.username) ?? []), Number(p.conversationId)]);
   const threads: Crowd['threads'] = [];
@@ -152,11 +158,13 @@ export async function pickCrowd(db: Db, size: CrowdSize): Promise<Crowd> {
   );
   // Photos: the visible photos of active listings that the listing pages above show
   // (the seeder gives a share of listings demo photos), thumbnails and large views.
-  const photoKeys = (await q<{ key: string }>(
-    `SELECT p.key FROM listing_photos p JOIN listings l ON l.id = p.listing_id
+  const photoKeys = (
+    await q<{ key: string }>(
+      `SELECT p.key FROM listing_photos p JOIN listings l ON l.id = p.listing_id
       WHERE l.status = 'active' AND p.status = 'visible' ORDER BY p.id LIMIT :n`,
-    { n: size.listingPages },
-  )).map((r) => r.key);
+      { n: size.listingPages },
+    )
+  ).map((r) => r.key);
   const photos: Visit[] = photoKeys.flatMap((key) => [
     { method: 'GET' as const, path: photoPath(key, 'thumb') },
     { method: 'GET' as const, path: photoPath(key, 'large') },

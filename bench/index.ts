@@ -46,13 +46,20 @@ async function main(): Promise<number> {
     if (values.json) console.log(JSON.stringify(result));
   };
   const given = values.database ?? process.env.DATABASE_URL;
-  if (values.database && !values.database.startsWith('postgres')) throw new Error('--database takes a postgres:// URL (SQLite is the default)');
+  if (values.database && !values.database.startsWith('postgres'))
+    throw new Error('--database takes a postgres:// URL (SQLite is the default)');
   const pg = given?.startsWith('postgres') ? given : undefined;
   console.log(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   console.log(`Machine: ${machineLine()}`);
   const pressure = cpuPressure();
-  console.log(`Load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (pressure !== null) console.log(`CPU pressure at start: ${pressure.toFixed(0)} % of the last minute some task waited for a CPU`);
+  console.log(
+    `Load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  if (pressure !== null)
+    console.log(`CPU pressure at start: ${pressure.toFixed(0)} % of the last minute some task waited for a CPU`);
   if (positionals[0] === 'mail') {
     const result = await runMailBench({ mails: Number(values.mails ?? 10_000), databaseUrl: pg });
     console.log('\n' + formatMailTable(result));
@@ -61,7 +68,9 @@ async function main(): Promise<number> {
   }
   if (positionals[0] === 'alerts') {
     const result = await runAlertBench({
-      tenants: Number(values.tenants ?? 100_000), listings: Number(values.listings ?? 50_000), databaseUrl: pg,
+      tenants: Number(values.tenants ?? 100_000),
+      listings: Number(values.listings ?? 50_000),
+      databaseUrl: pg,
     });
     console.log('\n' + formatAlertTable(result));
     emit(result);
@@ -69,7 +78,9 @@ async function main(): Promise<number> {
   }
   if (positionals[0] === 'listing-change') {
     const result = await runListingChangeBench({
-      tenants: Number(values.tenants ?? 100_000), listings: Number(values.listings ?? 50_000), changes: Number(values.changes),
+      tenants: Number(values.tenants ?? 100_000),
+      listings: Number(values.listings ?? 50_000),
+      changes: Number(values.changes),
     });
     console.log('\n' + formatListingChangeTable(result));
     emit(result);
@@ -94,7 +105,8 @@ async function main(): Promise<number> {
     return result.checks.every((c) => c.pass) ? 0 : 1;
   }
   const processes = (values.processes ?? (pg ? '1,2' : '1')).split(',').map(Number);
-  if (processes.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--processes takes counts such as 1, 2 or 1,2');
+  if (processes.some((n) => !Number.isInteger(n) || n < 1 || n > 8))
+    throw new Error('--processes takes counts such as 1, 2 or 1,2');
   const cache = values.cache.split(',');
   if (cache.some((c) => c !== 'on' && c !== 'off')) throw new Error('--cache takes on, off or on,off');
   const result = await runWebBench({

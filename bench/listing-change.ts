@@ -30,7 +30,11 @@ export interface ListingChangeResult {
   pass: boolean;
 }
 
-interface Stats { median: number; p90: number; max: number }
+interface Stats {
+  median: number;
+  p90: number;
+  max: number;
+}
 
 export const CHANGE_TARGET_MS = 50;
 
@@ -40,12 +44,21 @@ function stats(ms: number[]): Stats {
   return { median: at(0.5), p90: at(0.9), max: sorted[sorted.length - 1]! };
 }
 
-export async function runListingChangeBench(opts: { tenants: number; listings: number; changes: number; out?: (l: string) => void }): Promise<ListingChangeResult> {
+export async function runListingChangeBench(opts: {
+  tenants: number;
+  listings: number;
+  changes: number;
+  out?: (l: string) => void;
+}): Promise<ListingChangeResult> {
   const out = opts.out ?? console.log;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-change-'));
   const config = loadConfig({
-    ...process.env, NODE_ENV: 'production', DATABASE_URL: `sqlite:${path.join(tmp, 'bench.sqlite')}`, DATA_DIR: tmp,
-    LOG_LEVEL: 'warn', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: `sqlite:${path.join(tmp, 'bench.sqlite')}`,
+    DATA_DIR: tmp,
+    LOG_LEVEL: 'warn',
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
   });
   const db = createDb(config);
   try {
@@ -55,7 +68,8 @@ export async function runListingChangeBench(opts: { tenants: number; listings: n
     const seeded = await runSeed(
       { tenants: opts.tenants, listings: opts.listings, messages: 0, seed: 42, benchConversations: 0, force: true },
       {
-        db, config,
+        db,
+        config,
         log: (line) => {
           const m = /three-way swaps: \d+ rings in ([\d.]+) s/.exec(line);
           if (m) ringRebuildSeconds = Number(m[1]);
@@ -67,9 +81,11 @@ export async function runListingChangeBench(opts: { tenants: number; listings: n
     const count = async (sql: string) => Number((await sequelize.query<{ n: number }>(sql, { type: QueryTypes.SELECT }))[0]!.n);
     const edges = await count('SELECT COUNT(*) AS n FROM match_edges');
     const rings = await count('SELECT COUNT(*) AS n FROM match_rings');
-    const ids = (await sequelize.query<{ id: number }>(
-      "SELECT id FROM listings WHERE status = 'active' ORDER BY id", { type: QueryTypes.SELECT },
-    )).map((r) => Number(r.id));
+    const ids = (
+      await sequelize.query<{ id: number }>("SELECT id FROM listings WHERE status = 'active' ORDER BY id", {
+        type: QueryTypes.SELECT,
+      })
+    ).map((r) => Number(r.id));
     const step = Math.max(1, Math.floor(ids.length / opts.changes));
     const picked = ids.filter((_id, i) => i % step === 0).slice(0, opts.changes);
     // A few changes first, so the measured ones do not pay for a cold page cache.
@@ -79,7 +95,10 @@ export async function runListingChangeBench(opts: { tenants: number; listings: n
     for (const id of picked) {
       const started = process.hrtime.bigint();
       await sequelize.transaction(async (transaction) => {
-        await sequelize.query('UPDATE listings SET rent_eur = rent_eur + 1 WHERE id = :id', { replacements: { id }, transaction });
+        await sequelize.query('UPDATE listings SET rent_eur = rent_eur + 1 WHERE id = :id', {
+          replacements: { id },
+          transaction,
+        });
         await refreshListingEdges(sequelize, id, transaction);
       });
       whole.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -90,8 +109,16 @@ export async function runListingChangeBench(opts: { tenants: number; listings: n
       ringsOnly.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const result: ListingChangeResult = {
-      tenants: seeded.tenants, listings: seeded.listings, edges, rings, seedSeconds: seeded.ms / 1000, ringRebuildSeconds,
-      changes: picked.length, whole: stats(whole), ringsOnly: stats(ringsOnly), pass: stats(whole).median < CHANGE_TARGET_MS,
+      tenants: seeded.tenants,
+      listings: seeded.listings,
+      edges,
+      rings,
+      seedSeconds: seeded.ms / 1000,
+      ringRebuildSeconds,
+      changes: picked.length,
+      whole: stats(whole),
+      ringsOnly: stats(ringsOnly),
+      pass: stats(whole).median < CHANGE_TARGET_MS,
     };
     return result;
   } finally {
@@ -103,8 +130,8 @@ export async function runListingChangeBench(opts: { tenants: number; listings: n
 export function formatListingChangeTable(r: ListingChangeResult): string {
   const ms = (n: number) => n.toFixed(1);
   return [
-    `SQLite, ${r.tenants} tenants, ${r.listings} listings: ${r.edges} match-graph edges, ${r.rings} three-way swaps `
-      + `(rebuilt in ${r.ringRebuildSeconds.toFixed(1)} s; search bound ${RING_LIMITS.edges} × ${RING_LIMITS.edges}, best ${RING_LIMITS.keep} kept); ${r.changes} changes`,
+    `SQLite, ${r.tenants} tenants, ${r.listings} listings: ${r.edges} match-graph edges, ${r.rings} three-way swaps ` +
+      `(rebuilt in ${r.ringRebuildSeconds.toFixed(1)} s; search bound ${RING_LIMITS.edges} × ${RING_LIMITS.edges}, best ${RING_LIMITS.keep} kept); ${r.changes} changes`,
     '',
     '| measure | median ms | p90 ms | max ms | target | result |',
     '|---|---:|---:|---:|---|---|',

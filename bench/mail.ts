@@ -79,10 +79,11 @@ export function startSmtpSink(): Promise<{ port: number; received: () => number;
       resolve({
         port: (server.address() as net.AddressInfo).port,
         received: () => received,
-        close: () => new Promise((r) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => r());
-        }),
+        close: () =>
+          new Promise((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
       });
     });
   });
@@ -93,7 +94,9 @@ export async function runMailBench(opts: MailBenchOptions): Promise<MailBenchRes
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-mailbench-'));
   const sink = await startSmtpSink();
   const config = loadConfig({
-    NODE_ENV: 'production', DATA_DIR: tmp, SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-1234',
+    NODE_ENV: 'production',
+    DATA_DIR: tmp,
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-1234',
     DATABASE_URL: opts.databaseUrl ?? `sqlite:${path.join(tmp, 'mail.sqlite')}`,
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
   });
@@ -104,9 +107,21 @@ export async function runMailBench(opts: MailBenchOptions): Promise<MailBenchRes
     await migrate(db);
     const now = new Date();
     const user = await User.create({
-      username: 'bench_mail', usernameLower: 'bench_mail', email: 'bench@demo.invalid', phone: null, passwordHash: 'x',
-      role: 'tenant', locale: 'sv', emailVerifiedAt: now, pendingEmail: null, suspendedAt: null, suspendedReason: null,
-      totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
+      username: 'bench_mail',
+      usernameLower: 'bench_mail',
+      email: 'bench@demo.invalid',
+      phone: null,
+      passwordHash: 'x',
+      role: 'tenant',
+      locale: 'sv',
+      emailVerifiedAt: now,
+      pendingEmail: null,
+      suspendedAt: null,
+      suspendedReason: null,
+      totpSecret: null,
+      totpLastStep: null,
+      lastLoginAt: now,
+      purgeWarningFor: null,
     });
     out(`Queueing ${opts.mails} mails…`);
     const t0 = Date.now();
@@ -114,7 +129,11 @@ export async function runMailBench(opts: MailBenchOptions): Promise<MailBenchRes
       await db.sequelize.transaction(async (transaction) => {
         for (let j = i; j < Math.min(i + 500, opts.mails); j += 1) {
           await enqueueMail(
-            { to: `tenant${j}@demo.invalid`, subject: 'Du har ett nytt meddelande', text: `Hej!\n\nLänk: http://localhost:3000/messages/${j}\n` },
+            {
+              to: `tenant${j}@demo.invalid`,
+              subject: 'Du har ett nytt meddelande',
+              text: `Hej!\n\nLänk: http://localhost:3000/messages/${j}\n`,
+            },
             { userId: user.id, purpose: 'bench', now, transaction },
           );
         }
@@ -130,11 +149,18 @@ export async function runMailBench(opts: MailBenchOptions): Promise<MailBenchRes
     }
     const deliverMs = Date.now() - t1;
     mailer.close?.();
-    const [{ n }] = (await db.sequelize.query('SELECT COUNT(*) AS n FROM mail_queue', { type: 'SELECT' })) as { n: number | string }[];
+    const [{ n }] = (await db.sequelize.query('SELECT COUNT(*) AS n FROM mail_queue', { type: 'SELECT' })) as {
+      n: number | string;
+    }[];
     const received = sink.received();
     const perSecond = Math.round(received / (deliverMs / 1000));
     return {
-      mails: opts.mails, received, left: Number(n), enqueueMs, deliverMs, perSecond,
+      mails: opts.mails,
+      received,
+      left: Number(n),
+      enqueueMs,
+      deliverMs,
+      perSecond,
       pass: received === opts.mails && Number(n) === 0 && deliverMs < 60_000 * (opts.mails / 10_000),
     };
   } finally {

@@ -27,7 +27,9 @@ async function twelveMegapixelJpeg(): Promise<Buffer> {
     raw[i + 1] = (Math.floor(p / width) * 200) / height + ((x >>> 5) & 31);
     raw[i + 2] = 90 + ((x >>> 10) & 63);
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toBuffer();
 }
 
 export async function runPhotoBench(runs = 9): Promise<PhotoBenchResult> {
@@ -40,7 +42,14 @@ export async function runPhotoBench(runs = 9): Promise<PhotoBenchResult> {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
-  return { megapixels: 12, inputBytes: input.length, runs, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]!, maxMs: times[times.length - 1]! };
+  return {
+    megapixels: 12,
+    inputBytes: input.length,
+    runs,
+    medianMs: times[Math.floor(times.length / 2)]!,
+    minMs: times[0]!,
+    maxMs: times[times.length - 1]!,
+  };
 }
 
 export function formatPhotoTable(r: PhotoBenchResult): string {

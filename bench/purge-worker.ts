@@ -25,7 +25,16 @@ async function main() {
   const wallMs = Date.now() - started;
   await db.close();
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ deleted: result.deleted, outcome: result.outcome, wallMs, maxRssMb, transactions: durations.length, maxTransactionMs: Math.max(0, ...durations) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      deleted: result.deleted,
+      outcome: result.outcome,
+      wallMs,
+      maxRssMb,
+      transactions: durations.length,
+      maxTransactionMs: Math.max(0, ...durations),
+    }) + '\n',
+  );
 }
 
 main().catch((err) => {

@@ -47,8 +47,14 @@ async function seedFresh(config: Config, opts: PurgeBenchOptions): Promise<Db> {
   await runSeed(
     // force: the database was emptied just above, and the job under test runs as production.
     {
-      tenants: opts.accounts, listings: opts.listings, messages: opts.messages, seed: 99, passiveShare: 0.75,
-      benchConversations: 0, force: true, matchGraph: false,
+      tenants: opts.accounts,
+      listings: opts.listings,
+      messages: opts.messages,
+      seed: 99,
+      passiveShare: 0.75,
+      benchConversations: 0,
+      force: true,
+      matchGraph: false,
     },
     { db, config, now: NOW },
   );
@@ -73,7 +79,10 @@ async function floorDelete(db: Db, config: Config): Promise<{ deleted: number; m
         { replacements: { cutoff }, transaction },
       );
     }
-    await db.sequelize.query(`DELETE FROM users WHERE role <> 'admin' AND last_login_at < :cutoff`, { replacements: { cutoff }, transaction });
+    await db.sequelize.query(`DELETE FROM users WHERE role <> 'admin' AND last_login_at < :cutoff`, {
+      replacements: { cutoff },
+      transaction,
+    });
     await db.sequelize.query(
       `DELETE FROM conversations WHERE NOT EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = conversations.id)`,
       { transaction },
@@ -89,8 +98,12 @@ export async function runPurgeBench(opts: PurgeBenchOptions): Promise<PurgeBench
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-purge-bench-'));
   const jobFile = path.join(tmp, 'job.sqlite');
   const env = {
-    ...process.env, NODE_ENV: 'production', DATA_DIR: tmp, LOG_LEVEL: 'warn',
-    DATABASE_URL: opts.databaseUrl ?? `sqlite:${jobFile}`, SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
+    ...process.env,
+    NODE_ENV: 'production',
+    DATA_DIR: tmp,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: opts.databaseUrl ?? `sqlite:${jobFile}`,
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
   };
   const config = loadConfig(env);
   try {
@@ -112,8 +125,17 @@ export async function runPurgeBench(opts: PurgeBenchOptions): Promise<PurgeBench
     const worker = opts.fromSource
       ? ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'purge-worker.ts')]
       : [path.join(ROOT, 'dist', 'bench', 'purge-worker.js')];
-    const job = JSON.parse(execFileSync(process.execPath, [...worker, NOW.toISOString()], { env, encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop()!) as {
-      deleted: number; wallMs: number; maxRssMb: number; transactions: number; maxTransactionMs: number;
+    const job = JSON.parse(
+      execFileSync(process.execPath, [...worker, NOW.toISOString()], { env, encoding: 'utf8', maxBuffer: 1 << 20 })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as {
+      deleted: number;
+      wallMs: number;
+      maxRssMb: number;
+      transactions: number;
+      maxTransactionMs: number;
     };
     out(`  deleted ${job.deleted} in ${(job.wallMs / 1000).toFixed(1)} s`);
 
@@ -132,11 +154,23 @@ export async function runPurgeBench(opts: PurgeBenchOptions): Promise<PurgeBench
     const floorRate = floor.deleted / (floor.ms / 1000);
     const ratio = jobRate / floorRate;
     return {
-      accounts: opts.accounts, deleted: job.deleted, jobWallMs: job.wallMs, jobAccountsPerSec: jobRate, jobPeakRssMb: job.maxRssMb,
-      maxTransactionMs: job.maxTransactionMs, transactions: job.transactions, floorDeleted: floor.deleted, floorWallMs: floor.ms,
-      floorAccountsPerSec: floorRate, ratio,
+      accounts: opts.accounts,
+      deleted: job.deleted,
+      jobWallMs: job.wallMs,
+      jobAccountsPerSec: jobRate,
+      jobPeakRssMb: job.maxRssMb,
+      maxTransactionMs: job.maxTransactionMs,
+      transactions: job.transactions,
+      floorDeleted: floor.deleted,
+      floorWallMs: floor.ms,
+      floorAccountsPerSec: floorRate,
+      ratio,
       checks: [
-        { name: 'same accounts deleted as the floor', pass: job.deleted === floor.deleted, value: `${job.deleted} / ${floor.deleted}` },
+        {
+          name: 'same accounts deleted as the floor',
+          pass: job.deleted === floor.deleted,
+          value: `${job.deleted} / ${floor.deleted}`,
+        },
         { name: 'rate ≥ 50 % of the hand-written SQL', pass: ratio >= 0.5, value: `${(ratio * 100).toFixed(0)} %` },
         { name: 'peak RSS < 256 MB', pass: job.maxRssMb < 256, value: `${job.maxRssMb.toFixed(0)} MB` },
         { name: 'longest transaction < 1 s', pass: job.maxTransactionMs < 1000, value: `${job.maxTransactionMs.toFixed(0)} ms` },
@@ -162,4 +196,3 @@ export function formatPurgeTable(r: PurgeBenchResult): string {
     ...r.checks.map((c) => `| ${c.name} | ${c.value} | ${c.pass ? 'pass' : 'FAIL'} |`),
   ].join('\n');
 }
-

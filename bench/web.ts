@@ -150,7 +150,10 @@ function rssMb(pid: number): number {
 }
 
 function sessionCookieOf(res: Response): string | undefined {
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith(`${SESSION_COOKIE}=`));
 }
 
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
@@ -161,7 +164,8 @@ async function signIn(base: string, username: string): Promise<string> {
   const csrf = csrfOf(await page.text());
   if (!csrf) throw new Error('bench sign-in: no CSRF token on /login');
   const res = await fetch(`${base}/login`, {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
     body: new URLSearchParams({ _csrf: csrf, username, password: DEMO_PASSWORD }).toString(),
   });
@@ -186,28 +190,56 @@ interface Planned {
 /** The rows, in the order of the table; every signed-in visit names its tenant. */
 function planRows(crowd: Crowd, threads: Crowd['threads']): Planned[] {
   const inbox: Visit[] = Array.from({ length: crowd.inboxPages }, (_, i) => ({
-    method: 'GET', path: i === 0 ? '/messages' : `/messages?page=${i + 1}`, tenant: crowd.inboxTenant,
+    method: 'GET',
+    path: i === 0 ? '/messages' : `/messages?page=${i + 1}`,
+    tenant: crowd.inboxTenant,
   }));
   const lines = [
-    'Would Saturday afternoon suit you for a viewing?', 'Thanks! Is the sauna shared with the neighbours?',
-    'We could exchange in March, would that work?', 'I sent the exchange application today.',
+    'Would Saturday afternoon suit you for a viewing?',
+    'Thanks! Is the sauna shared with the neighbours?',
+    'We could exchange in March, would that work?',
+    'I sent the exchange application today.',
   ];
   // Each conversation is written to by its tenant with several different lines; one
   // after the other, the posts go to different conversations.
-  const sends: Visit[] = lines.flatMap((body, j) => threads.map((t, i) => ({
-    method: 'POST' as const, path: `/messages/${t.conversationId}`, tenant: t.tenant, form: { body: `${body} (${i}.${j})` },
-  })));
+  const sends: Visit[] = lines.flatMap((body, j) =>
+    threads.map((t, i) => ({
+      method: 'POST' as const,
+      path: `/messages/${t.conversationId}`,
+      tenant: t.tenant,
+      form: { body: `${body} (${i}.${j})` },
+    })),
+  );
   return [
     { name: 'bare route (ceiling)', kind: 'ceiling', visits: [{ method: 'GET', path: '/bench/bare' }] },
     { name: 'anonymous searches', kind: 'anonymous', visits: crowd.searches },
     { name: 'anonymous listing pages', kind: 'anonymous', visits: crowd.listingPages },
     ...(crowd.photos.length > 0
-      ? [{ name: `photos, cards and large views (target ≥ ${PHOTO_TARGET_SHARE * 100} %)`, kind: 'anonymous' as const, visits: crowd.photos, target: PHOTO_TARGET_SHARE }]
+      ? [
+          {
+            name: `photos, cards and large views (target ≥ ${PHOTO_TARGET_SHARE * 100} %)`,
+            kind: 'anonymous' as const,
+            visits: crowd.photos,
+            target: PHOTO_TARGET_SHARE,
+          },
+        ]
       : []),
-    { name: '/matches with three-way swaps, signed-in tenants', kind: 'signed-in', visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/matches', tenant })) },
+    {
+      name: '/matches with three-way swaps, signed-in tenants',
+      kind: 'signed-in',
+      visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/matches', tenant })),
+    },
     { name: `inbox of ${crowd.inboxTenant}, every page`, kind: 'signed-in', visits: inbox },
-    { name: 'inboxes of the signed-in tenants', kind: 'signed-in', visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/messages', tenant })) },
-    { name: 'conversation pages', kind: 'signed-in', visits: threads.map((t) => ({ method: 'GET', path: `/messages/${t.conversationId}`, tenant: t.tenant })) },
+    {
+      name: 'inboxes of the signed-in tenants',
+      kind: 'signed-in',
+      visits: crowd.tenants.map((tenant) => ({ method: 'GET', path: '/messages', tenant })),
+    },
+    {
+      name: 'conversation pages',
+      kind: 'signed-in',
+      visits: threads.map((t) => ({ method: 'GET', path: `/messages/${t.conversationId}`, tenant: t.tenant })),
+    },
     { name: 'sending a message', kind: 'signed-in', visits: sends },
   ];
 }
@@ -241,7 +273,9 @@ function build(visits: Visit[], sessions: Map<string, Session>): Built[] {
 }
 
 async function load(
-  bases: string[], visits: Built[], opts: { connections: number; seconds: number; acceptEncoding: string },
+  bases: string[],
+  visits: Built[],
+  opts: { connections: number; seconds: number; acceptEncoding: string },
 ): Promise<Omit<Cell, 'share' | 'pass'>> {
   const urls = new Set<string>();
   const tenants = new Set<string>();
@@ -253,15 +287,17 @@ async function load(
     connections: opts.connections,
     duration: opts.seconds,
     headers: opts.acceptEncoding ? { 'accept-encoding': opts.acceptEncoding } : {},
-    requests: [{
-      // Every request is the next visit of the crowd, whichever connection sends it.
-      setupRequest: (req) => {
-        const v = visits[next++ % visits.length];
-        urls.add(v.key);
-        if (v.tenant) tenants.add(v.tenant);
-        return { ...req, method: v.method, path: v.path, headers: { ...req.headers, ...v.headers }, body: v.body ?? '' };
+    requests: [
+      {
+        // Every request is the next visit of the crowd, whichever connection sends it.
+        setupRequest: (req) => {
+          const v = visits[next++ % visits.length];
+          urls.add(v.key);
+          if (v.tenant) tenants.add(v.tenant);
+          return { ...req, method: v.method, path: v.path, headers: { ...req.headers, ...v.headers }, body: v.body ?? '' };
+        },
       },
-    }],
+    ],
   });
   const expected = visits[0].method === 'POST' ? '303' : '200';
   const statuses: Record<string, number> = {};
@@ -313,12 +349,16 @@ async function startServers(count: number, env: NodeJS.ProcessEnv, fromSource: b
   }, 100);
   const stop = async () => {
     clearInterval(sampler);
-    await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null
-      ? Promise.resolve()
-      : new Promise((r) => {
-        p.once('exit', r);
-        p.kill('SIGTERM');
-      }))));
+    await Promise.all(
+      procs.map((p) =>
+        p.exitCode !== null || p.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((r) => {
+              p.once('exit', r);
+              p.kill('SIGTERM');
+            }),
+      ),
+    );
   };
   try {
     await Promise.all(bases.map((b) => waitFor(`${b}/healthz`, 60_000)));
@@ -338,7 +378,9 @@ async function signInCrowd(bases: string[], crowd: Crowd, wantedThreads: number)
   for (const [i, t] of crowd.threads.entries()) {
     if (threads.length >= wantedThreads) break;
     const session = sessions.get(t.tenant)!;
-    const res = await fetch(`${bases[(i + 1) % bases.length]}/messages/${t.conversationId}`, { headers: { cookie: session.cookie } });
+    const res = await fetch(`${bases[(i + 1) % bases.length]}/messages/${t.conversationId}`, {
+      headers: { cookie: session.cookie },
+    });
     const html = await res.text();
     session.csrf ??= csrfOf(html);
     // Only conversations with a reply form: a closed one would answer the post with 403.
@@ -348,8 +390,15 @@ async function signInCrowd(bases: string[], crowd: Crowd, wantedThreads: number)
 }
 
 async function measureRun(
-  opts: Required<Pick<WebBenchOptions, 'seconds' | 'connections' | 'acceptEncoding'>> & { fromSource: boolean; out: (l: string) => void },
-  env: NodeJS.ProcessEnv, processes: number, cache: CacheMode, crowd: Crowd, wantedThreads: number,
+  opts: Required<Pick<WebBenchOptions, 'seconds' | 'connections' | 'acceptEncoding'>> & {
+    fromSource: boolean;
+    out: (l: string) => void;
+  },
+  env: NodeJS.ProcessEnv,
+  processes: number,
+  cache: CacheMode,
+  crowd: Crowd,
+  wantedThreads: number,
 ) {
   const runEnv: NodeJS.ProcessEnv = { ...env };
   if (cache === 'off') runEnv.PAGE_CACHE_SECONDS = '0';
@@ -357,12 +406,15 @@ async function measureRun(
   const servers = await startServers(processes, runEnv, opts.fromSource);
   try {
     const { sessions, threads } = await signInCrowd(servers.bases, crowd, wantedThreads);
-    if (threads.length < wantedThreads) opts.out(`Warning: only ${threads.length} of ${wantedThreads} conversations can be replied to`);
+    if (threads.length < wantedThreads)
+      opts.out(`Warning: only ${threads.length} of ${wantedThreads} conversations can be replied to`);
     const plan = planRows(crowd, threads);
     const common = { connections: opts.connections, seconds: opts.seconds, acceptEncoding: opts.acceptEncoding };
     // Warm up the JIT and the connection pools with every page the rows will ask for
     // (the ceiling row that follows is longer than the cache's lifetime in production).
-    const warm = plan.filter((p) => p.visits.length > 0 && p.visits[0].method === 'GET').flatMap((p) => build(p.visits, sessions));
+    const warm = plan
+      .filter((p) => p.visits.length > 0 && p.visits[0].method === 'GET')
+      .flatMap((p) => build(p.visits, sessions));
     await load(servers.bases, warm, { ...common, seconds: Math.min(2, opts.seconds) });
     // autocannon stops without waiting for the requests still in flight: let the server
     // finish them (about as long as the slowest answers took) before the next measurement.
@@ -381,14 +433,19 @@ async function measureRun(
       const r = await load(servers.bases, build(step.visits, sessions), common);
       measured.push(r);
       const odd = Object.entries(r.statuses).filter(([code]) => code !== (step.visits[0].method === 'POST' ? '303' : '200'));
-      opts.out(`  ${step.name} (cache ${cache}): ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.urls} URLs, ${r.tenants} tenants${r.errors ? `, ${r.errors} errors${odd.length ? ` (${odd.map(([c, n]) => `${n} × ${c}`).join(', ')})` : ''}` : ''}`);
+      opts.out(
+        `  ${step.name} (cache ${cache}): ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.urls} URLs, ${r.tenants} tenants${r.errors ? `, ${r.errors} errors${odd.length ? ` (${odd.map(([c, n]) => `${n} × ${c}`).join(', ')})` : ''}` : ''}`,
+      );
     }
     const ceilings = measured.filter((_, i) => plan[i].kind === 'ceiling').map((r) => r.reqPerSec);
     const ceiling = ceilings.reduce((a, b) => a + b, 0) / ceilings.length;
     const cells: Cell[] = measured.map((r, i) => {
       const share = ceiling > 0 ? r.reqPerSec / ceiling : 0;
       // A row none of whose requests came back within its seconds measured nothing.
-      const pass = r.errors === 0 && r.requests > 0 && (plan[i].kind === 'ceiling' || (share >= (plan[i].target ?? TARGET_SHARE) && r.p99 < TARGET_P99_MS));
+      const pass =
+        r.errors === 0 &&
+        r.requests > 0 &&
+        (plan[i].kind === 'ceiling' || (share >= (plan[i].target ?? TARGET_SHARE) && r.p99 < TARGET_P99_MS));
       return { ...r, share, pass };
     });
     await settle();
@@ -437,7 +494,14 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
       out(`Seeding ${opts.tenants} tenants, ${opts.listings} listings, ${opts.messages} messages on ${db.dialect}…`);
       seeded = await runSeed(
         // force: the database was emptied just above, and the server under test runs as production.
-        { tenants: opts.tenants, listings: opts.listings, messages: opts.messages, seed: 42, benchConversations: opts.conversations, force: true },
+        {
+          tenants: opts.tenants,
+          listings: opts.listings,
+          messages: opts.messages,
+          seed: 42,
+          benchConversations: opts.conversations,
+          force: true,
+        },
         { db, config, log: (line) => out(`  ${line}`) },
       );
       out(`  seeded in ${(seeded.ms / 1000).toFixed(1)} s`);
@@ -451,25 +515,36 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
       crowd.tenants.length < crowdSize.signedIn && `${crowd.tenants.length} of ${crowdSize.signedIn} tenants`,
     ].filter(Boolean);
     if (short.length > 0) out(`Warning: the seeded data only gives ${short.join(', ')}`);
-    out(`Crowd: ${crowd.searches.length} searches over ${crowd.districts.length} districts, ${crowd.listingPages.length} listings, ${crowd.tenants.length} signed-in tenants + ${crowd.inboxTenant} (${crowd.inboxPages} inbox pages), up to ${crowdSize.threads} conversations`);
+    out(
+      `Crowd: ${crowd.searches.length} searches over ${crowd.districts.length} districts, ${crowd.listingPages.length} listings, ${crowd.tenants.length} signed-in tenants + ${crowd.inboxTenant} (${crowd.inboxPages} inbox pages), up to ${crowdSize.threads} conversations`,
+    );
 
     const runs: WebBenchRun[] = [];
     for (const processes of processCounts) {
       const loadAverage = os.loadavg();
       const pressure = cpuPressure();
       const startedAt = new Date().toISOString();
-      out(`\n${db.dialect}, ${processes} app process${processes > 1 ? 'es' : ''}; load average ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+      out(
+        `\n${db.dialect}, ${processes} app process${processes > 1 ? 'es' : ''}; load average ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+      );
       let rows: Row[] = [];
       const rss: WebBenchRun['rss'] = {};
       for (const cache of cacheModes) {
         const m = await measureRun(
           { seconds: opts.seconds, connections: opts.connections, acceptEncoding, fromSource: !!opts.fromSource, out },
-          env, processes, cache, crowd, crowdSize.threads,
+          env,
+          processes,
+          cache,
+          crowd,
+          crowdSize.threads,
         );
         if (rows.length === 0) {
           rows = m.plan.map((p) => ({
-            name: p.name, kind: p.kind, plannedUrls: new Set(p.visits.map((v) => `${v.method} ${v.path}`)).size,
-            plannedTenants: new Set(p.visits.map((v) => v.tenant).filter(Boolean)).size, cells: {},
+            name: p.name,
+            kind: p.kind,
+            plannedUrls: new Set(p.visits.map((v) => `${v.method} ${v.path}`)).size,
+            plannedTenants: new Set(p.visits.map((v) => v.tenant).filter(Boolean)).size,
+            cells: {},
           }));
         }
         m.cells.forEach((cell, i) => {
@@ -482,9 +557,14 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
       runs.push({ processes, loadAverage, cpuPressure: pressure, startedAt, rows, rss, rssPass, pass });
     }
     return {
-      database: db.dialect, machine: machineLine(), seedSeconds: seeded.ms / 1000,
+      database: db.dialect,
+      machine: machineLine(),
+      seedSeconds: seeded.ms / 1000,
       seeded: { tenants: seeded.tenants, listings: seeded.listings, messages: seeded.messages },
-      connections: opts.connections, seconds: opts.seconds, acceptEncoding, runs,
+      connections: opts.connections,
+      seconds: opts.seconds,
+      acceptEncoding,
+      runs,
     };
   } finally {
     if (!opts.databaseUrl) fs.rmSync(tmp, { recursive: true, force: true });
@@ -513,17 +593,21 @@ export function formatWebTable(result: WebBenchResult, run: WebBenchRun): string
         return least < plannedCount ? `${plannedCount} (${least} reached)` : String(plannedCount);
       };
       const planned = `${reached('urls', r.plannedUrls)}${r.plannedTenants ? ` / ${reached('tenants', r.plannedTenants)}` : ''}`;
-      const cells = modes.map((m) => {
-        const c = r.cells[m];
-        if (!c) return ' | | | | ';
-        return `${c.reqPerSec.toFixed(0)} | ${(c.share * 100).toFixed(r.kind === 'ceiling' || c.share >= 0.1 ? 0 : 1)} % | ${ms(c.p50)} / ${ms(c.p99)} | ${c.errors} | ${c.pass ? 'pass' : 'FAIL'}`;
-      }).join(' | ');
+      const cells = modes
+        .map((m) => {
+          const c = r.cells[m];
+          if (!c) return ' | | | | ';
+          return `${c.reqPerSec.toFixed(0)} | ${(c.share * 100).toFixed(r.kind === 'ceiling' || c.share >= 0.1 ? 0 : 1)} % | ${ms(c.p50)} / ${ms(c.p99)} | ${c.errors} | ${c.pass ? 'pass' : 'FAIL'}`;
+        })
+        .join(' | ');
       return `| ${r.name} | ${planned} | ${cells} |`;
     }),
-    `| server RSS after the run (peak)${run.processes > 1 ? ', largest process' : ''} | | ${modes.map((m) => {
-      const r = run.rss[m]!;
-      return `${r.afterMb.toFixed(0)} MB (${r.peakMb.toFixed(0)}) | < ${TARGET_RSS_MB} MB | | | ${r.afterMb < TARGET_RSS_MB ? 'pass' : 'FAIL'}`;
-    }).join(' | ')} |`,
+    `| server RSS after the run (peak)${run.processes > 1 ? ', largest process' : ''} | | ${modes
+      .map((m) => {
+        const r = run.rss[m]!;
+        return `${r.afterMb.toFixed(0)} MB (${r.peakMb.toFixed(0)}) | < ${TARGET_RSS_MB} MB | | | ${r.afterMb < TARGET_RSS_MB ? 'pass' : 'FAIL'}`;
+      })
+      .join(' | ')} |`,
   ];
   return [...head, ...lines].join('\n');
 }

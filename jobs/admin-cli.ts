@@ -101,7 +101,9 @@ export async function runAdminCli(argv: string[], io: CliIo): Promise<number> {
     if (isAppError(e)) {
       if (e.details.fields) {
         for (const key of Object.values(e.details.fields)) {
-          err(key === 'errors:password.too_short' ? t('admin:cli.errors.password_too_short', { min: ADMIN_PASSWORD_MIN }) : t(key));
+          err(
+            key === 'errors:password.too_short' ? t('admin:cli.errors.password_too_short', { min: ADMIN_PASSWORD_MIN }) : t(key),
+          );
         }
       } else {
         err(t(e.id.includes(':') ? e.id : `errors:${e.id}`));
@@ -203,7 +205,11 @@ async function main(): Promise<void> {
     // Hiding a listing or suspending a tenant shows on the visitors' pages at once.
     const stopAnnouncing = await announceWrites(db, config, logger);
     process.exitCode = await runAdminCli(process.argv.slice(2), {
-      deps, stdout: process.stdout, stderr: process.stderr, prompt: terminalPrompt(), env: process.env,
+      deps,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      prompt: terminalPrompt(),
+      env: process.env,
     });
     await stopAnnouncing();
     await rateLimits.close();

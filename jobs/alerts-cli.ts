@@ -25,7 +25,9 @@ export function summarise(result: AlertsResult): string[] {
     return lines;
   }
   lines.push(`Tenants with alerts looked at: ${result.checked}`);
-  lines.push(`New two-way swaps: ${result.pairs}, three-way swaps: ${result.rings}, listings for saved searches: ${result.listings}`);
+  lines.push(
+    `New two-way swaps: ${result.pairs}, three-way swaps: ${result.rings}, listings for saved searches: ${result.listings}`,
+  );
   if (result.outcome === 'failed') {
     lines.push(`Failed: ${result.error}. Sent ${result.sent} alert e-mails before the failure; the next run carries on.`);
   } else {
@@ -76,7 +78,12 @@ export async function alertsCli(argv: string[], io: CliIo, injected?: CliDeps): 
     }
     const clock = deps.clock ?? (() => new Date());
     const result = await runAlerts({
-      now: asOf ?? clock(), db: deps.db, logger: deps.logger, config: deps.config, dryRun: values['dry-run'] ?? false, clock,
+      now: asOf ?? clock(),
+      db: deps.db,
+      logger: deps.logger,
+      config: deps.config,
+      dryRun: values['dry-run'] ?? false,
+      clock,
     });
     // The alerts are in the mail queue; deliver them now rather than wait for a running
     // server's worker (the claims keep the two from sending one twice). What the mail

@@ -11,7 +11,14 @@ import { enqueueMails } from '../server/mail/queue';
 import { renderMail } from '../server/mail/templates';
 import { describeFilters } from '../server/presenters/alerts';
 import {
-  alertUnsubscribeQuery, helsinkiDay, listingCeiling, matchesFilters, parseSavedFilters, recordItems, type ItemRow, type ListingFacts,
+  alertUnsubscribeQuery,
+  helsinkiDay,
+  listingCeiling,
+  matchesFilters,
+  parseSavedFilters,
+  recordItems,
+  type ItemRow,
+  type ListingFacts,
   type SavedFilters,
 } from '../server/services/alerts';
 import { suggestionsFor, type Suggestion } from '../server/services/suggestions';
@@ -141,8 +148,15 @@ async function loadNewListings(db: Db, ceiling: number): Promise<ListingFacts[]>
     { type: QueryTypes.SELECT, replacements: { active: LISTING_STATUS.ACTIVE, low: Number(low.n), ceiling } },
   );
   return rows.map((r) => ({
-    id: Number(r.id), userId: Number(r.user_id), district: String(r.district), rooms: Number(r.rooms), sizeM2: Number(r.size_m2),
-    rentEur: Number(r.rent_eur), hasLift: flag(r.has_lift), hasBalcony: flag(r.has_balcony), hasSauna: flag(r.has_sauna),
+    id: Number(r.id),
+    userId: Number(r.user_id),
+    district: String(r.district),
+    rooms: Number(r.rooms),
+    sizeM2: Number(r.size_m2),
+    rentEur: Number(r.rent_eur),
+    hasLift: flag(r.has_lift),
+    hasBalcony: flag(r.has_balcony),
+    hasSauna: flag(r.has_sauna),
   }));
 }
 
@@ -152,7 +166,15 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
   const clock = deps.clock ?? (() => new Date());
   const sequelize = db.sequelize;
   const result: AlertsResult = {
-    outcome: 'ok', dryRun, asOf: now, checked: 0, sent: 0, pairs: 0, rings: 0, listings: 0, error: null,
+    outcome: 'ok',
+    dryRun,
+    asOf: now,
+    checked: 0,
+    sent: 0,
+    pairs: 0,
+    rings: 0,
+    listings: 0,
+    error: null,
   };
 
   const lease = await acquireLock(ALERTS_LOCK_NAME, { ttlMs: deps.lockTtlMs ?? ALERTS_LOCK_TTL_MS, clock });
@@ -177,8 +199,9 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
 
     let lastUserId = 0;
     for (;;) {
-      const batch = (await sequelize.query<Record<string, unknown>>(
-        `SELECT s.user_id, s.new_swaps, s.last_sent_day, u.email, u.username, u.locale, l.id AS listing_id
+      const batch = (
+        await sequelize.query<Record<string, unknown>>(
+          `SELECT s.user_id, s.new_swaps, s.last_sent_day, u.email, u.username, u.locale, l.id AS listing_id
            FROM alert_settings s
            JOIN users u ON u.id = s.user_id
            LEFT JOIN listings l ON l.user_id = s.user_id AND l.status = :active
@@ -187,13 +210,18 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
             AND (s.new_swaps = :yes OR EXISTS (SELECT 1 FROM saved_searches ss WHERE ss.user_id = s.user_id AND ss.alert = :yes))
           ORDER BY s.user_id
           LIMIT :limit`,
-        {
-          type: QueryTypes.SELECT,
-          replacements: { active: LISTING_STATUS.ACTIVE, lastUserId, yes: true, limit: config.alerts.batchSize },
-        },
-      )).map((r): Candidate => ({
-        userId: Number(r.user_id), newSwaps: flag(r.new_swaps), lastSentDay: (r.last_sent_day as string | null) ?? null,
-        email: String(r.email), username: String(r.username), locale: r.locale as Locale,
+          {
+            type: QueryTypes.SELECT,
+            replacements: { active: LISTING_STATUS.ACTIVE, lastUserId, yes: true, limit: config.alerts.batchSize },
+          },
+        )
+      ).map((r): Candidate => ({
+        userId: Number(r.user_id),
+        newSwaps: flag(r.new_swaps),
+        lastSentDay: (r.last_sent_day as string | null) ?? null,
+        email: String(r.email),
+        username: String(r.username),
+        locale: r.locale as Locale,
         listingId: r.listing_id === null || r.listing_id === undefined ? null : Number(r.listing_id),
       }));
       if (batch.length === 0) break;
@@ -237,13 +265,15 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
     for (const s of searches) {
       const filters = parseSavedFilters(s.filters);
       const pool = filters.districts.length === 0 ? fresh : filters.districts.flatMap((d) => byDistrict.get(d) ?? []);
-      const ids = pool.filter((l) => l.id > s.seenListingId && l.userId !== s.userId && matchesFilters(filters, l)).map((l) => l.id);
+      const ids = pool
+        .filter((l) => l.id > s.seenListingId && l.userId !== s.userId && matchesFilters(filters, l))
+        .map((l) => l.id);
       matched.set(s.id, ids);
     }
     const nothingNew: number[] = [];
     const outgoing: Outgoing[] = [];
     for (const c of due) {
-      const swaps = c.listingId !== null ? byListing.get(c.listingId) ?? [] : [];
+      const swaps = c.listingId !== null ? (byListing.get(c.listingId) ?? []) : [];
       const mine = searches.filter((s) => s.userId === c.userId);
       const listingIds = new Set<number>();
       const news: SearchNews[] = [];
@@ -252,12 +282,15 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
         // A listing that fits two of my searches is one new listing, counted once.
         const firstTime = untold.filter((id) => !listingIds.has(id));
         for (const id of untold) listingIds.add(id);
-        if (firstTime.length > 0) news.push({ id: s.id, name: s.name, filters: parseSavedFilters(s.filters), count: firstTime.length });
+        if (firstTime.length > 0)
+          news.push({ id: s.id, name: s.name, filters: parseSavedFilters(s.filters), count: firstTime.length });
       }
       // "Not interested" ones are not news; an e-mail that goes out notes them as told too.
       const shown = swaps.filter((s) => !s.hidden);
       const counts = {
-        pairs: shown.filter((s) => s.kind === 'pair').length, rings: shown.filter((s) => s.kind === 'ring').length, listings: listingIds.size,
+        pairs: shown.filter((s) => s.kind === 'pair').length,
+        rings: shown.filter((s) => s.kind === 'ring').length,
+        listings: listingIds.size,
       };
       if (counts.pairs + counts.rings + counts.listings === 0) {
         nothingNew.push(...mine.filter((s) => s.seenListingId < ceiling).map((s) => s.id));
@@ -278,7 +311,10 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
     if (outgoing.length > 0) await send(outgoing);
     // Searches with nothing new move on, so the next run starts after today's listings.
     if (!dryRun && nothingNew.length > 0) {
-      await SavedSearch.update({ seenListingId: ceiling }, { where: { id: { [Op.in]: nothingNew }, seenListingId: { [Op.lt]: ceiling } } });
+      await SavedSearch.update(
+        { seenListingId: ceiling },
+        { where: { id: { [Op.in]: nothingNew }, seenListingId: { [Op.lt]: ceiling } } },
+      );
     }
   }
 
@@ -291,16 +327,26 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
 
   async function render(c: Candidate, counts: Counts, news: SearchNews[]): Promise<OutgoingMail> {
     const unsubscribeLink = `${config.baseUrl}/alerts/unsubscribe?${alertUnsubscribeQuery(config.sessionSecret, c.userId, clock())}`;
-    const mail = await renderMail('alert', c.email, c.locale, {
-      username: c.username,
-      ...counts,
-      searches: news.map((n) => ({ title: n.name || describeFilters(n.filters, c.locale), count: n.count })),
-      matchesLink: `${config.baseUrl}/matches`,
-      searchesLink: `${config.baseUrl}/account#saved-searches`,
-      unsubscribeLink,
-    }, config.org.name, { subjectKey: 'alerts:email.subject' });
+    const mail = await renderMail(
+      'alert',
+      c.email,
+      c.locale,
+      {
+        username: c.username,
+        ...counts,
+        searches: news.map((n) => ({ title: n.name || describeFilters(n.filters, c.locale), count: n.count })),
+        matchesLink: `${config.baseUrl}/matches`,
+        searchesLink: `${config.baseUrl}/account#saved-searches`,
+        unsubscribeLink,
+      },
+      config.org.name,
+      { subjectKey: 'alerts:email.subject' },
+    );
     // RFC 8058 one-click unsubscribe: mail programs offer a button that POSTs to the link.
-    return { ...mail, headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
+    return {
+      ...mail,
+      headers: { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    };
   }
 
   /**
@@ -324,12 +370,24 @@ export async function runAlerts(deps: AlertsDeps): Promise<AlertsResult> {
       // The daily cap, claimed: a run that got here second finds the day taken.
       await AlertSetting.update(
         { lastSentDay: today, lastSentAt: now },
-        { where: { userId: { [Op.in]: ids }, [Op.or]: [{ lastSentDay: null }, { lastSentDay: { [Op.ne]: today } }] }, transaction },
+        {
+          where: { userId: { [Op.in]: ids }, [Op.or]: [{ lastSentDay: null }, { lastSentDay: { [Op.ne]: today } }] },
+          transaction,
+        },
       );
-      await recordItems(sequelize, mine.flatMap((o) => o.items), now, transaction);
+      await recordItems(
+        sequelize,
+        mine.flatMap((o) => o.items),
+        now,
+        transaction,
+      );
       const searchIds = mine.flatMap((o) => o.searchIds);
-      if (searchIds.length > 0) await SavedSearch.update({ seenListingId: ceiling }, { where: { id: { [Op.in]: searchIds } }, transaction });
-      await enqueueMails(mine.map((o) => ({ mail: o.mail, userId: o.candidate.userId })), { purpose: 'alert', now: clock(), transaction });
+      if (searchIds.length > 0)
+        await SavedSearch.update({ seenListingId: ceiling }, { where: { id: { [Op.in]: searchIds } }, transaction });
+      await enqueueMails(
+        mine.map((o) => ({ mail: o.mail, userId: o.candidate.userId })),
+        { purpose: 'alert', now: clock(), transaction },
+      );
       return mine;
     });
     for (const o of sentNow) {

@@ -8,10 +8,17 @@ import { backupSqlite } from './backup';
 // PostgreSQL (use pg_dump, see the README).
 export const USAGE = 'Usage: npm run backup -- --to DIR';
 
-export async function backupCli(argv: string[], out: (l: string) => void, err: (l: string) => void, now = new Date()): Promise<number> {
+export async function backupCli(
+  argv: string[],
+  out: (l: string) => void,
+  err: (l: string) => void,
+  now = new Date(),
+): Promise<number> {
   let to: string | undefined;
   try {
-    ({ values: { to } } = parseArgs({ args: argv, options: { to: { type: 'string' } }, strict: true }));
+    ({
+      values: { to },
+    } = parseArgs({ args: argv, options: { to: { type: 'string' } }, strict: true }));
   } catch (e) {
     err((e as Error).message);
   }
@@ -21,13 +28,22 @@ export async function backupCli(argv: string[], out: (l: string) => void, err: (
   }
   const config = loadConfig();
   if (config.database.dialect !== 'sqlite' || !config.database.storage || config.database.storage === ':memory:') {
-    err('This backs up an SQLite database. For PostgreSQL use pg_dump with the same retention (see "Operating the board" in the README).');
+    err(
+      'This backs up an SQLite database. For PostgreSQL use pg_dump with the same retention (see "Operating the board" in the README).',
+    );
     return 2;
   }
   try {
-    const result = await backupSqlite({ storage: config.database.storage, dir: to, retentionDays: config.backupRetentionDays, now });
+    const result = await backupSqlite({
+      storage: config.database.storage,
+      dir: to,
+      retentionDays: config.backupRetentionDays,
+      now,
+    });
     for (const old of result.deleted) out(`Deleted old backup ${old}`);
-    out(`Backup written to ${result.file} (${result.bytes} bytes); backups older than ${config.backupRetentionDays} days deleted: ${result.deleted.length}.`);
+    out(
+      `Backup written to ${result.file} (${result.bytes} bytes); backups older than ${config.backupRetentionDays} days deleted: ${result.deleted.length}.`,
+    );
     return 0;
   } catch (e) {
     err(`Backup failed: ${(e as Error).message}`);
@@ -36,7 +52,11 @@ export async function backupCli(argv: string[], out: (l: string) => void, err: (
 }
 
 if (require.main === module) {
-  backupCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l))
+  backupCli(
+    process.argv.slice(2),
+    (l) => console.log(l),
+    (l) => console.error(l),
+  )
     .then((code) => {
       process.exitCode = code;
     })

@@ -23,14 +23,18 @@ function open(file: string, mode: number): Promise<sqlite3.Database> {
     const db = new sqlite3.Database(file, mode, (err) => (err ? reject(err) : resolve(db)));
   });
 }
-const exec = (db: sqlite3.Database, sql: string) => new Promise<void>((resolve, reject) => db.exec(sql, (e) => (e ? reject(e) : resolve())));
+const exec = (db: sqlite3.Database, sql: string) =>
+  new Promise<void>((resolve, reject) => db.exec(sql, (e) => (e ? reject(e) : resolve())));
 const all = <T>(db: sqlite3.Database, sql: string, params: unknown[] = []) =>
   new Promise<T[]>((resolve, reject) => db.all(sql, params, (e, rows) => (e ? reject(e) : resolve(rows as T[]))));
 const close = (db: sqlite3.Database) => new Promise<void>((resolve) => db.close(() => resolve()));
 
 /** The backup's file name for an instant: bostadsbyte-20270101T033000Z.sqlite. */
 export function backupName(at: Date): string {
-  return `${PREFIX}${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}${SUFFIX}`;
+  return `${PREFIX}${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}${SUFFIX}`;
 }
 
 function instantOf(name: string): Date | undefined {
@@ -44,7 +48,10 @@ export async function checkDatabaseFile(file: string): Promise<void> {
   try {
     const [check] = await all<{ integrity_check: string }>(db, 'PRAGMA integrity_check');
     if (check?.integrity_check !== 'ok') throw new Error(`${file} fails the integrity check`);
-    const tables = await all<{ name: string }>(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'schema_migrations')");
+    const tables = await all<{ name: string }>(
+      db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'schema_migrations')",
+    );
     if (tables.length !== 2) throw new Error(`${file} is not a database of the board`);
   } finally {
     await close(db);
@@ -58,7 +65,12 @@ export interface BackupResult {
   deleted: string[];
 }
 
-export async function backupSqlite(opts: { storage: string; dir: string; retentionDays: number; now: Date }): Promise<BackupResult> {
+export async function backupSqlite(opts: {
+  storage: string;
+  dir: string;
+  retentionDays: number;
+  now: Date;
+}): Promise<BackupResult> {
   const dir = path.resolve(opts.dir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, backupName(opts.now));

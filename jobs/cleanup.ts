@@ -13,7 +13,12 @@ export interface CleanupResult {
 
 // Hourly housekeeping (jobs/scheduler.ts): nothing here is needed once its time has
 // passed, and all of it is about people. Safe to run in every app process at once.
-export async function runCleanup(deps: { now: Date; db: Db; config: Pick<Config, 'outboxDir' | 'smtpUrl'>; logger?: Logger }): Promise<CleanupResult> {
+export async function runCleanup(deps: {
+  now: Date;
+  db: Db;
+  config: Pick<Config, 'outboxDir' | 'smtpUrl'>;
+  logger?: Logger;
+}): Promise<CleanupResult> {
   const rateLimitRows = await removeExpiredLimits(deps.db, deps.now);
   const outboxFiles = deps.config.smtpUrl ? 0 : pruneOutbox(deps.config.outboxDir, deps.now);
   deps.logger?.info({ rateLimitRows, outboxFiles }, 'cleanup done');

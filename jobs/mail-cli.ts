@@ -13,7 +13,10 @@ export const USAGE = 'Usage: npm run mail -- --status';
 
 /** The whole CLI as a function; tests pass the suite's database. */
 export async function mailCli(
-  argv: string[], out: (line: string) => void, err: (line: string) => void, injected?: { db: Db; now?: Date },
+  argv: string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+  injected?: { db: Db; now?: Date },
 ): Promise<number> {
   let values: { status?: boolean };
   try {
@@ -52,7 +55,11 @@ export async function mailCli(
 }
 
 if (require.main === module) {
-  mailCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l))
+  mailCli(
+    process.argv.slice(2),
+    (l) => console.log(l),
+    (l) => console.error(l),
+  )
     .then((code) => {
       process.exitCode = code;
     })

@@ -12,7 +12,9 @@ import { rebuildRings } from '../server/services/rings';
 // SQLite about 20 s per 10 million edges on a 2-core machine); readers keep seeing the
 // old graph until it commits. Exits 0 when done, 1 on failure, 2 on bad arguments.
 export async function matchesCli(
-  argv: string[], out: (line: string) => void = console.log, deps: { db?: Db } = {},
+  argv: string[],
+  out: (line: string) => void = console.log,
+  deps: { db?: Db } = {},
 ): Promise<number> {
   let values;
   try {

@@ -111,8 +111,12 @@ export async function purgeCli(argv: string[], io: CliIo, injected?: CliDeps): P
     }
     const clock = deps.clock ?? (() => new Date());
     const result = await runPurge({
-      now: asOf ?? clock(), db: deps.db, logger: deps.logger, config: deps.config,
-      dryRun: values['dry-run'] ?? false, clock,
+      now: asOf ?? clock(),
+      db: deps.db,
+      logger: deps.logger,
+      config: deps.config,
+      dryRun: values['dry-run'] ?? false,
+      clock,
     });
     // The warnings are in the mail queue; deliver them now rather than wait for a running
     // server's worker (the claims keep the two from sending one twice). What the mail

@@ -87,8 +87,14 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
   if (!lease) {
     const at = clock();
     const row = await PurgeRun.create({
-      startedAt: at, finishedAt: at, asOf: now, dryRun, outcome: PURGE_OUTCOME.SKIPPED,
-      error: 'another run holds the lock', deletedCount: 0, warnedCount: 0,
+      startedAt: at,
+      finishedAt: at,
+      asOf: now,
+      dryRun,
+      outcome: PURGE_OUTCOME.SKIPPED,
+      error: 'another run holds the lock',
+      deletedCount: 0,
+      warnedCount: 0,
     });
     logger.warn({ runId: row.id }, 'purge skipped: another run holds the lock');
     return { runId: row.id, outcome: PURGE_OUTCOME.SKIPPED, dryRun, asOf: now, deleted: 0, warned: 0, error: row.error };
@@ -105,8 +111,14 @@ export async function runPurge(deps: PurgeDeps): Promise<PurgeResult> {
       { where: { outcome: PURGE_OUTCOME.RUNNING } },
     );
     run = await PurgeRun.create({
-      startedAt: clock(), finishedAt: null, asOf: now, dryRun, outcome: PURGE_OUTCOME.RUNNING, error: null,
-      deletedCount: 0, warnedCount: 0,
+      startedAt: clock(),
+      finishedAt: null,
+      asOf: now,
+      dryRun,
+      outcome: PURGE_OUTCOME.RUNNING,
+      error: null,
+      deletedCount: 0,
+      warnedCount: 0,
     });
     logger.info({ runId: run.id, asOf: now.toISOString(), dryRun }, 'purge started');
 
@@ -208,9 +220,18 @@ async function queueWarnings(deps: PurgeDeps, lease: Lease, dryRun: boolean): Pr
         sent += 1;
         continue;
       }
-      const mail = await renderMail('purge-warning', user.email, user.locale, {
-        username: user.username, deadline, months, link: `${config.baseUrl}/login`,
-      }, config.org.name);
+      const mail = await renderMail(
+        'purge-warning',
+        user.email,
+        user.locale,
+        {
+          username: user.username,
+          deadline,
+          months,
+          link: `${config.baseUrl}/login`,
+        },
+        config.org.name,
+      );
       const queued = await db.sequelize.transaction(async (transaction) => {
         const [claimed] = await User.update(
           { purgeWarningFor: deadline },

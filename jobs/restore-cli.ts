@@ -30,7 +30,11 @@ export async function restoreCli(argv: string[], out: (l: string) => void, err: 
 }
 
 if (require.main === module) {
-  restoreCli(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l))
+  restoreCli(
+    process.argv.slice(2),
+    (l) => console.log(l),
+    (l) => console.error(l),
+  )
     .then((code) => {
       process.exitCode = code;
     })

@@ -15,7 +15,11 @@ export function startScheduler(deps: AppDeps): () => Promise<void> {
   // Expired rate-limit counters and old outbox mails, every hour at :17, always.
   const cleanup = new Cron(
     '17 * * * *',
-    { name: 'cleanup', protect: true, catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name } }, 'cleanup failed') },
+    {
+      name: 'cleanup',
+      protect: true,
+      catch: (err: unknown) => logger.error({ err: { name: (err as Error)?.name } }, 'cleanup failed'),
+    },
     async () => {
       await runCleanup({ now: deps.clock(), db: deps.db, config, logger });
     },
@@ -44,12 +48,20 @@ export function startScheduler(deps: AppDeps): () => Promise<void> {
     },
     async () => {
       running = runPurge({
-        now: deps.clock(), db: deps.db, logger, config, clock: deps.clock, signal: stopping.signal,
+        now: deps.clock(),
+        db: deps.db,
+        logger,
+        config,
+        clock: deps.clock,
+        signal: stopping.signal,
       });
       await running;
     },
   );
-  logger.info({ schedule: config.purge.schedule, timezone: config.purge.timezone, next: job.nextRun()?.toISOString() }, 'purge scheduled');
+  logger.info(
+    { schedule: config.purge.schedule, timezone: config.purge.timezone, next: job.nextRun()?.toISOString() },
+    'purge scheduled',
+  );
   return async () => {
     job.stop();
     cleanup.stop();
@@ -83,7 +95,10 @@ function scheduleAlerts(deps: AppDeps, signal: AbortSignal): () => Promise<void>
       await running;
     },
   );
-  logger.info({ schedule: config.alerts.schedule, timezone: config.alerts.timezone, next: job.nextRun()?.toISOString() }, 'alerts scheduled');
+  logger.info(
+    { schedule: config.alerts.schedule, timezone: config.alerts.timezone, next: job.nextRun()?.toISOString() },
+    'alerts scheduled',
+  );
   return async () => {
     job.stop();
     await running?.catch(() => undefined);

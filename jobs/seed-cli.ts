@@ -11,8 +11,12 @@ export async function seedCli(argv: string[], out: (line: string) => void = cons
     ({ values } = parseArgs({
       args: argv,
       options: {
-        tenants: { type: 'string' }, listings: { type: 'string' }, messages: { type: 'string' }, seed: { type: 'string' },
-        'bench-conversations': { type: 'string' }, force: { type: 'boolean', default: false },
+        tenants: { type: 'string' },
+        listings: { type: 'string' },
+        messages: { type: 'string' },
+        seed: { type: 'string' },
+        'bench-conversations': { type: 'string' },
+        force: { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -41,14 +45,18 @@ export async function seedCli(argv: string[], out: (line: string) => void = cons
       },
       { db, config, log: (line) => out(`  ${line}`) },
     );
-    out(`Demo tenants sign in with the password "${DEMO_PASSWORD}" (demo_bench has ${Math.min(200, result.listings - 1)} conversations).`);
+    out(
+      `Demo tenants sign in with the password "${DEMO_PASSWORD}" (demo_bench has ${Math.min(200, result.listings - 1)} conversations).`,
+    );
     out(`Demo moderator: ${result.moderator}, its own random password (shown only now): ${result.moderatorPassword}`);
     out('Its TOTP secret, for an authenticator app:');
     out(result.moderatorTotpUri);
-    out(`Seeded ${result.tenants} tenants (${result.passive} passive), ${result.listings} listings, ${result.conversations} conversations and ${result.messages} messages in ${(result.ms / 1000).toFixed(1)} s.`);
+    out(
+      `Seeded ${result.tenants} tenants (${result.passive} passive), ${result.listings} listings, ${result.conversations} conversations and ${result.messages} messages in ${(result.ms / 1000).toFixed(1)} s.`,
+    );
     return 0;
   } catch (err) {
-    out(`seed: ${err instanceof SeedRefused ? err.message : (err as Error).stack ?? String(err)}`);
+    out(`seed: ${err instanceof SeedRefused ? err.message : ((err as Error).stack ?? String(err))}`);
     return 1;
   } finally {
     await db.close();

@@ -22,13 +22,13 @@ function roomSvg(i: number): Buffer {
   const r = ROOMS[i % ROOMS.length]!;
   const w = 1200;
   const h = 900;
-  const win = 180 + (i * 70) % 300;
+  const win = 180 + ((i * 70) % 300);
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">
   <rect width="${w}" height="${h}" fill="${r.wall}"/>
   <rect y="${h * 0.7}" width="${w}" height="${h * 0.3}" fill="${r.floor}"/>
   <rect x="${win}" y="140" width="360" height="300" fill="#bcd9ef" stroke="#fff" stroke-width="16"/>
   <line x1="${win + 180}" y1="140" x2="${win + 180}" y2="440" stroke="#fff" stroke-width="10"/>
-  <rect x="${700 - (i * 40) % 200}" y="${h * 0.7 - 160}" width="320" height="160" rx="18" fill="#6d7f8f"/>
+  <rect x="${700 - ((i * 40) % 200)}" y="${h * 0.7 - 160}" width="320" height="160" rx="18" fill="#6d7f8f"/>
 </svg>`);
 }
 
@@ -64,8 +64,11 @@ async function makeDemoPictures(): Promise<(ProcessedPhoto & { altText: string }
  * the number of photo rows written.
  */
 export async function seedPhotos(
-  db: Db, listingIds: number[], random: { chance(p: number): boolean; int(min: number, max: number): number },
-  transaction: Transaction, share = 0.2,
+  db: Db,
+  listingIds: number[],
+  random: { chance(p: number): boolean; int(min: number, max: number): number },
+  transaction: Transaction,
+  share = 0.2,
 ): Promise<number> {
   if (listingIds.length === 0) return 0;
   const pictures = await demoPictures();
@@ -82,10 +85,21 @@ export async function seedPhotos(
     for (let k = 0; k < n; k++) {
       const p = pictures[random.int(0, pictures.length - 1)]!;
       rows.push({
-        listing_id: listingId, key: crypto.createHash('sha256').update(`demo:${listingId}:${k}:`).update(p.large).digest('base64url'),
-        position: k + 1, is_cover: k === 0, alt_text: p.altText, width: p.width, height: p.height,
-        thumb_width: p.thumbWidth, thumb_height: p.thumbHeight, large: p.large, thumb: p.thumb,
-        status: 'visible', hidden_reason: null, created_at: now, updated_at: now,
+        listing_id: listingId,
+        key: crypto.createHash('sha256').update(`demo:${listingId}:${k}:`).update(p.large).digest('base64url'),
+        position: k + 1,
+        is_cover: k === 0,
+        alt_text: p.altText,
+        width: p.width,
+        height: p.height,
+        thumb_width: p.thumbWidth,
+        thumb_height: p.thumbHeight,
+        large: p.large,
+        thumb: p.thumb,
+        status: 'visible',
+        hidden_reason: null,
+        created_at: now,
+        updated_at: now,
       });
       written += 1;
     }

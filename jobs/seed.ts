@@ -70,26 +70,72 @@ export function rng(seed: number) {
 }
 
 const FIRST_NAMES = [
-  'aino', 'eino', 'helmi', 'leo', 'olivia', 'elias', 'sofia', 'oliver', 'ella', 'väinö', 'emma', 'onni', 'linnea',
-  'vilho', 'isla', 'eetu', 'aada', 'lenni', 'siiri', 'niilo', 'ellen', 'oskar', 'alma', 'hugo', 'saga', 'nils',
-  'ebba', 'axel', 'stella', 'anton', 'maja', 'elsa', 'matti', 'maija', 'pekka', 'liisa', 'juha', 'tuula',
+  'aino',
+  'eino',
+  'helmi',
+  'leo',
+  'olivia',
+  'elias',
+  'sofia',
+  'oliver',
+  'ella',
+  'väinö',
+  'emma',
+  'onni',
+  'linnea',
+  'vilho',
+  'isla',
+  'eetu',
+  'aada',
+  'lenni',
+  'siiri',
+  'niilo',
+  'ellen',
+  'oskar',
+  'alma',
+  'hugo',
+  'saga',
+  'nils',
+  'ebba',
+  'axel',
+  'stella',
+  'anton',
+  'maja',
+  'elsa',
+  'matti',
+  'maija',
+  'pekka',
+  'liisa',
+  'juha',
+  'tuula',
 ];
 const FLAT_NOTES = [
-  'Bright flat with windows in two directions.', 'Quiet courtyard side, close to the tram stop.',
-  'Renovated kitchen and bathroom in 2021.', 'Lovely balcony facing the evening sun.',
-  'Own sauna in the flat; shared laundry room in the basement.', 'Near the park and the library, good for children.',
-  'Top floor, lift in the building, view over the roofs.', 'Ground floor with a small yard.',
+  'Bright flat with windows in two directions.',
+  'Quiet courtyard side, close to the tram stop.',
+  'Renovated kitchen and bathroom in 2021.',
+  'Lovely balcony facing the evening sun.',
+  'Own sauna in the flat; shared laundry room in the basement.',
+  'Near the park and the library, good for children.',
+  'Top floor, lift in the building, view over the roofs.',
+  'Ground floor with a small yard.',
 ];
 const WISH_NOTES = [
-  'We are expecting a baby and need one more room.', 'Looking for something smaller now that the children moved out.',
-  'Would like to live closer to work in the centre.', 'A lift would help a lot with my knees.',
-  'Hoping for a flat near the sea.', 'Any flat with a balcony for my plants.',
+  'We are expecting a baby and need one more room.',
+  'Looking for something smaller now that the children moved out.',
+  'Would like to live closer to work in the centre.',
+  'A lift would help a lot with my knees.',
+  'Hoping for a flat near the sea.',
+  'Any flat with a balcony for my plants.',
 ];
 const MESSAGE_LINES = [
-  'Hi! Your flat looks great. Is it still available?', 'Hello, could we arrange a viewing next week?',
-  'Thanks for writing! Yes, it is still available.', 'What is the monthly water fee?',
-  'The flat gets morning sun in the bedroom.', 'Would Saturday afternoon suit you?',
-  'We would love to see it. Is the sauna shared?', 'I sent the exchange application to Heka today.',
+  'Hi! Your flat looks great. Is it still available?',
+  'Hello, could we arrange a viewing next week?',
+  'Thanks for writing! Yes, it is still available.',
+  'What is the monthly water fee?',
+  'The flat gets morning sun in the bedroom.',
+  'Would Saturday afternoon suit you?',
+  'We would love to see it. Is the sauna shared?',
+  'I sent the exchange application to Heka today.',
 ];
 
 const BATCH = 500;
@@ -138,39 +184,79 @@ export async function runSeed(
     if (isPassive) passive += 1;
     const lastLogin = new Date(now.getTime() - (isPassive ? retentionMs + random.int(1, 200) * day : random.int(0, 60) * day));
     userRows.push({
-      username, username_lower: username.toLowerCase(), email: `${username.toLowerCase()}@${DEMO_DOMAIN}`,
-      email_verified_at: lastLogin, pending_email: null, phone: random.chance(0.3) ? `+35840${String(1000000 + i).slice(-7)}` : null,
-      show_phone: random.chance(0.2), password_hash: passwordHash, role: 'tenant', locale: random.pick(['sv', 'fi', 'fi', 'fi', 'en']),
-      notify_messages: random.chance(0.3), emails_enabled: true, suspended_at: null, suspended_reason: null,
-      totp_secret: null, totp_last_step: null, last_login_at: lastLogin, purge_warning_for: null, created_at: lastLogin, updated_at: lastLogin,
+      username,
+      username_lower: username.toLowerCase(),
+      email: `${username.toLowerCase()}@${DEMO_DOMAIN}`,
+      email_verified_at: lastLogin,
+      pending_email: null,
+      phone: random.chance(0.3) ? `+35840${String(1000000 + i).slice(-7)}` : null,
+      show_phone: random.chance(0.2),
+      password_hash: passwordHash,
+      role: 'tenant',
+      locale: random.pick(['sv', 'fi', 'fi', 'fi', 'en']),
+      notify_messages: random.chance(0.3),
+      emails_enabled: true,
+      suspended_at: null,
+      suspended_reason: null,
+      totp_secret: null,
+      totp_last_step: null,
+      last_login_at: lastLogin,
+      purge_warning_for: null,
+      created_at: lastLogin,
+      updated_at: lastLogin,
     });
   }
   await db.sequelize.transaction(async (transaction) => {
     await insertChunks(db, 'users', userRows, transaction);
   });
   log(`tenants: ${tenants}`);
-  const ids = (await User.findAll({
-    attributes: ['id'], where: { email: { [Op.like]: `%@${DEMO_DOMAIN}` } }, order: [['id', 'ASC']], raw: true,
-  })).map((u) => u.id).slice(existing);
+  const ids = (
+    await User.findAll({
+      attributes: ['id'],
+      where: { email: { [Op.like]: `%@${DEMO_DOMAIN}` } },
+      order: [['id', 'ASC']],
+      raw: true,
+    })
+  )
+    .map((u) => u.id)
+    .slice(existing);
 
   const listingRows: Record<string, unknown>[] = [];
   const wantedRows: { listing_id: number; district: string }[] = [];
-  const firstListingId = ((await db.sequelize.query('SELECT MAX(id) AS m FROM listings', { plain: true })) as { m: number | null }).m ?? 0;
+  const firstListingId =
+    ((await db.sequelize.query('SELECT MAX(id) AS m FROM listings', { plain: true })) as { m: number | null }).m ?? 0;
   for (let i = 0; i < listingCount; i++) {
     const district = random.pick(DISTRICTS);
     const rooms = random.int(1, 5);
     const size = Math.min(300, rooms * random.int(18, 30) + random.int(5, 20));
     const created = new Date(now.getTime() - random.int(0, 120) * day - random.int(0, 86_399) * 1000);
     listingRows.push({
-      id: firstListingId + i + 1, user_id: ids[i], status: random.chance(0.05) ? 'paused' : 'active', hidden_reason: null, review_requested_at: null,
-      district: district.code, postal_code: random.pick(district.postalCodes), rooms, size_m2: size,
-      rent_eur: Math.min(10_000, Math.round(size * random.int(13, 21))), floor: random.int(1, 9), has_lift: random.chance(0.5),
-      has_balcony: random.chance(0.5), has_sauna: random.chance(0.25), building_type: random.pick(['block', 'block', 'terraced', 'wooden']),
-      available_from: null, description: random.pick(FLAT_NOTES), wanted_rooms_min: random.chance(0.8) ? Math.max(1, rooms + random.int(-1, 1)) : null,
+      id: firstListingId + i + 1,
+      user_id: ids[i],
+      status: random.chance(0.05) ? 'paused' : 'active',
+      hidden_reason: null,
+      review_requested_at: null,
+      district: district.code,
+      postal_code: random.pick(district.postalCodes),
+      rooms,
+      size_m2: size,
+      rent_eur: Math.min(10_000, Math.round(size * random.int(13, 21))),
+      floor: random.int(1, 9),
+      has_lift: random.chance(0.5),
+      has_balcony: random.chance(0.5),
+      has_sauna: random.chance(0.25),
+      building_type: random.pick(['block', 'block', 'terraced', 'wooden']),
+      available_from: null,
+      description: random.pick(FLAT_NOTES),
+      wanted_rooms_min: random.chance(0.8) ? Math.max(1, rooms + random.int(-1, 1)) : null,
       wanted_size_min: random.chance(0.6) ? Math.max(10, size - random.int(0, 20)) : null,
-      wanted_rent_max: random.chance(0.7) ? Math.round(size * random.int(15, 25)) : null, wanted_lift: random.chance(0.15),
-      wanted_balcony: random.chance(0.2), wanted_sauna: random.chance(0.1), wanted_description: random.pick(WISH_NOTES),
-      created_at: created, updated_at: created,
+      wanted_rent_max: random.chance(0.7) ? Math.round(size * random.int(15, 25)) : null,
+      wanted_lift: random.chance(0.15),
+      wanted_balcony: random.chance(0.2),
+      wanted_sauna: random.chance(0.1),
+      wanted_description: random.pick(WISH_NOTES),
+      created_at: created,
+      updated_at: created,
     });
     const wantedCount = random.int(1, 4);
     const chosen = new Set<string>();
@@ -182,7 +268,12 @@ export async function runSeed(
     await insertChunks(db, 'listings', listingRows, transaction);
     await insertChunks(db, 'listing_wanted_districts', wantedRows, transaction);
     // A PRNG of their own, so the rest of the demo data stays as it was for the same seed.
-    photos = await seedPhotos(db, listingRows.map((l) => l.id as number), rng((opts.seed ?? 1) + 7919), transaction);
+    photos = await seedPhotos(
+      db,
+      listingRows.map((l) => l.id as number),
+      rng((opts.seed ?? 1) + 7919),
+      transaction,
+    );
   });
   if (db.dialect === 'postgres') {
     await db.sequelize.query(`SELECT setval(pg_get_serial_sequence('listings', 'id'), (SELECT MAX(id) FROM listings))`);
@@ -194,7 +285,8 @@ export async function runSeed(
   const benchConversations = Math.min(opts.benchConversations ?? 0, Math.max(listingCount - 1, 0));
   const perConversation = 10;
   const generalConversations = Math.max(0, Math.floor((messageCount - benchConversations * 2) / perConversation));
-  const firstConversationId = ((await db.sequelize.query('SELECT MAX(id) AS m FROM conversations', { plain: true })) as { m: number | null }).m ?? 0;
+  const firstConversationId =
+    ((await db.sequelize.query('SELECT MAX(id) AS m FROM conversations', { plain: true })) as { m: number | null }).m ?? 0;
   const pairs = new Set<string>();
   const convRows: Record<string, unknown>[] = [];
   const partRows: Record<string, unknown>[] = [];
@@ -218,7 +310,14 @@ export async function runSeed(
       msgRows.push({ conversation_id: id, sender_id: sender, body: random.pick(MESSAGE_LINES), created_at: new Date(last) });
     }
     const lastAt = new Date(last);
-    convRows.push({ id, listing_id: firstListingId + listingIndex + 1, started_by_id: starter, last_message_at: lastAt, last_sender_id: lastSender, created_at: lastAt });
+    convRows.push({
+      id,
+      listing_id: firstListingId + listingIndex + 1,
+      started_by_id: starter,
+      last_message_at: lastAt,
+      last_sender_id: lastSender,
+      created_at: lastAt,
+    });
     for (const userId of [starter, owner]) {
       // Read up to the end, or (for some who did not write last) read up to their own last
       // message: the unread count is then exactly the others' messages after it, as the
@@ -228,14 +327,22 @@ export async function runSeed(
       const lastReadAt = readAll ? last : ownLast;
       const unread = sent.filter((m) => m.sender !== userId && (lastReadAt === null || m.at > lastReadAt)).length;
       partRows.push({
-        conversation_id: id, user_id: userId, unread_count: unread, last_read_at: lastReadAt === null ? null : new Date(lastReadAt),
-        last_message_at: lastAt, notice_sent_at: null,
+        conversation_id: id,
+        user_id: userId,
+        unread_count: unread,
+        last_read_at: lastReadAt === null ? null : new Date(lastReadAt),
+        last_message_at: lastAt,
+        notice_sent_at: null,
       });
     }
   };
   for (let c = 0; c < benchConversations; c++) addConversation(c + 1, ids[0], 2);
   for (let c = 0; c < generalConversations && listingCount > 1; c++) {
-    addConversation(random.int(0, listingCount - 1), ids[random.int(0, tenants - 1)], random.int(perConversation - 4, perConversation + 4));
+    addConversation(
+      random.int(0, listingCount - 1),
+      ids[random.int(0, tenants - 1)],
+      random.int(perConversation - 4, perConversation + 4),
+    );
   }
   await db.sequelize.transaction(async (transaction) => {
     await insertChunks(db, 'conversations', convRows, transaction);
@@ -258,9 +365,20 @@ export async function runSeed(
   // Random, so a seeded board is never open to whoever has read this file.
   const moderatorPassword = crypto.randomBytes(18).toString('base64url');
   await User.create({
-    username: moderator, usernameLower: moderator.toLowerCase(), email: `${moderator}@${DEMO_DOMAIN}`, emailVerifiedAt: now,
-    pendingEmail: null, phone: null, passwordHash: await hashPassword(moderatorPassword, config), role: 'admin',
-    suspendedAt: null, suspendedReason: null, totpSecret, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
+    username: moderator,
+    usernameLower: moderator.toLowerCase(),
+    email: `${moderator}@${DEMO_DOMAIN}`,
+    emailVerifiedAt: now,
+    pendingEmail: null,
+    phone: null,
+    passwordHash: await hashPassword(moderatorPassword, config),
+    role: 'admin',
+    suspendedAt: null,
+    suspendedReason: null,
+    totpSecret,
+    totpLastStep: null,
+    lastLoginAt: now,
+    purgeWarningFor: null,
   });
   // The rows above bypass the listing service, so the match graph is built in one go.
   let matchEdges = 0;
@@ -279,7 +397,12 @@ export async function runSeed(
   await db.sequelize.query('ANALYZE');
   await db.checkpoint();
   return {
-    tenants, listings: listingCount, conversations: convRows.length, messages: msgRows.length, passive, moderator,
+    tenants,
+    listings: listingCount,
+    conversations: convRows.length,
+    messages: msgRows.length,
+    passive,
+    moderator,
     moderatorPassword,
     moderatorTotpUri: totpUri(config, moderator, totpSecret),
     matchEdges,

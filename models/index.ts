@@ -25,9 +25,24 @@ import { Token } from './token';
 import { User } from './user';
 
 export {
-  AlertSetting, SavedSearch,
-  AuditLog, Block, Conversation, ConversationParticipant, Favourite, JobLock, Listing, ListingPhoto, ListingWantedDistrict, Message,
-  PurgeRun, QueuedMail, Report, Session, Token, User,
+  AlertSetting,
+  SavedSearch,
+  AuditLog,
+  Block,
+  Conversation,
+  ConversationParticipant,
+  Favourite,
+  JobLock,
+  Listing,
+  ListingPhoto,
+  ListingWantedDistrict,
+  Message,
+  PurgeRun,
+  QueuedMail,
+  Report,
+  Session,
+  Token,
+  User,
 };
 
 export interface Db {
@@ -101,7 +116,9 @@ function routeReadsToPool(sequelize: Sequelize, storage: string, size: number): 
   const readers: Promise<RawSqlite>[] = [];
   const open = async (index: number): Promise<RawSqlite> => {
     const conn = await new Promise<RawSqlite>((resolve, reject) => {
-      const db: RawSqlite = new manager.lib.Database(storage, manager.lib.OPEN_READONLY, (err) => (err ? reject(err) : resolve(db)));
+      const db: RawSqlite = new manager.lib.Database(storage, manager.lib.OPEN_READONLY, (err) =>
+        err ? reject(err) : resolve(db),
+      );
     });
     for (const sql of SQLITE_READER_PRAGMAS) await runRaw(conn, sql);
     conn.__reader = { index };
@@ -202,9 +219,24 @@ function queueTransactions(sequelize: Sequelize): void {
 
 function initModels(sequelize: Sequelize): void {
   for (const model of [
-    User, Session, Token, Listing, ListingWantedDistrict, Favourite, Report, Conversation, ConversationParticipant,
-  AlertSetting, SavedSearch,
-    Message, Block, AuditLog, PurgeRun, JobLock, QueuedMail, ListingPhoto,
+    User,
+    Session,
+    Token,
+    Listing,
+    ListingWantedDistrict,
+    Favourite,
+    Report,
+    Conversation,
+    ConversationParticipant,
+    AlertSetting,
+    SavedSearch,
+    Message,
+    Block,
+    AuditLog,
+    PurgeRun,
+    JobLock,
+    QueuedMail,
+    ListingPhoto,
   ]) {
     model.initModel(sequelize);
   }

@@ -1,6 +1,4 @@
-import {
-  DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize,
-} from 'sequelize';
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 
 // A lease in the database: whoever holds an unexpired row for a job name runs it. Works
 // the same for two processes on one SQLite file and for many machines on PostgreSQL.

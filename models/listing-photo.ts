@@ -1,5 +1,10 @@
 import {
-  DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
 } from 'sequelize';
 
 import { PHOTO_STATUS, type PhotoStatus } from '../server/types/constants';
@@ -56,6 +61,17 @@ export class ListingPhoto extends Model<InferAttributes<ListingPhoto>, InferCrea
 
 /** The columns of a photo without its bytes: what pages and cards need. */
 export const PHOTO_META = [
-  'id', 'listingId', 'key', 'position', 'isCover', 'altText', 'width', 'height', 'thumbWidth', 'thumbHeight', 'status', 'hiddenReason',
+  'id',
+  'listingId',
+  'key',
+  'position',
+  'isCover',
+  'altText',
+  'width',
+  'height',
+  'thumbWidth',
+  'thumbHeight',
+  'status',
+  'hiddenReason',
 ] as const;
 export type PhotoMeta = Pick<ListingPhoto, (typeof PHOTO_META)[number]>;

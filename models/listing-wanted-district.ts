@@ -1,6 +1,4 @@
-import {
-  DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize,
-} from 'sequelize';
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 
 // One row per district a listing's owner would move to. A table rather than a list in a
 // column so that "who wants a flat in Kallio" is an indexed lookup on both databases.

@@ -10,7 +10,10 @@ export function createMigrator(db: Db) {
       glob: ['migrations/*.{js,ts}', { cwd: path.join(__dirname), ignore: ['**/*.d.ts', '**/*.map'] }],
       resolve: ({ name, path: file, context }) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const migration = require(file!) as { up: (p: { context: unknown }) => Promise<void>; down: (p: { context: unknown }) => Promise<void> };
+        const migration = require(file!) as {
+          up: (p: { context: unknown }) => Promise<void>;
+          down: (p: { context: unknown }) => Promise<void>;
+        };
         return {
           name: name.replace(/\.(js|ts)$/, ''),
           up: () => migration.up({ context }),

@@ -1,5 +1,10 @@
 import {
-  DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
 } from 'sequelize';
 
 export const PURGE_OUTCOME = { RUNNING: 'running', OK: 'ok', FAILED: 'failed', SKIPPED: 'skipped' } as const;

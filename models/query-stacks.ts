@@ -11,7 +11,8 @@ import type { Sequelize } from 'sequelize';
 const patched = new WeakSet<object>();
 
 export function skipQueryStackTraces(sequelize: Sequelize): void {
-  const { Query } = (sequelize as unknown as { dialect: { Query: { prototype: { run: (...args: unknown[]) => unknown } } } }).dialect;
+  const { Query } = (sequelize as unknown as { dialect: { Query: { prototype: { run: (...args: unknown[]) => unknown } } } })
+    .dialect;
   const proto = Query.prototype;
   if (patched.has(proto)) return;
   patched.add(proto);

@@ -1,8 +1,19 @@
 import {
-  DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
 } from 'sequelize';
 
-import { LISTING_REPORT_REASONS, REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus } from '../server/types/constants';
+import {
+  LISTING_REPORT_REASONS,
+  REPORT_REASONS,
+  REPORT_STATUS,
+  type ReportReason,
+  type ReportStatus,
+} from '../server/types/constants';
 
 export { LISTING_REPORT_REASONS, REPORT_REASONS, REPORT_STATUS, type ReportReason, type ReportStatus };
 export const REPORT_KINDS = ['listing', 'message'] as const;

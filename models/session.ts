@@ -1,6 +1,4 @@
-import {
-  DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize,
-} from 'sequelize';
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 
 // Rows written by connect-session-sequelize. userId is copied out of the session data
 // (see server/middleware/session.ts) so that every session of one account can be ended

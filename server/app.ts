@@ -105,7 +105,13 @@ export function createApp(deps: AppDeps): BoardApp {
     const started = process.hrtime.bigint();
     _res.on('finish', () => {
       logger.debug(
-        { method: req.method, route: req.route?.path, status: _res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, userId: req.user?.id },
+        {
+          method: req.method,
+          route: req.route?.path,
+          status: _res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          userId: req.user?.id,
+        },
         'request',
       );
     });
@@ -118,7 +124,10 @@ export function createApp(deps: AppDeps): BoardApp {
   app.use(errorHandler(logger, config.env === 'development', locals.set, health));
 
   return {
-    app, services, sessionStore, health,
+    app,
+    services,
+    sessionStore,
+    health,
     close: () => {
       sessionStore.stopExpiringSessions();
       pageCache.close();
@@ -128,4 +137,3 @@ export function createApp(deps: AppDeps): BoardApp {
     },
   };
 }
-

@@ -185,7 +185,12 @@ export async function announceWrites(db: Db, config: Pick<Config, 'database'>, l
   // The database answered a moment ago; if the bus cannot listen within seconds the tool
   // goes on, and the caches catch up after their lifetime.
   await Promise.race([bus.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-  const unwatch = watchShownWrites(db.sequelize, 'announceWrites', () => undefined, () => bus.publish());
+  const unwatch = watchShownWrites(
+    db.sequelize,
+    'announceWrites',
+    () => undefined,
+    () => bus.publish(),
+  );
   return async () => {
     unwatch();
     await bus.close();

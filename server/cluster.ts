@@ -22,7 +22,9 @@ async function primary(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   if (config.database.dialect !== 'postgres') {
-    console.error('npm run start:cluster needs PostgreSQL (DATABASE_URL=postgres://…); on SQLite run one process with npm start.');
+    console.error(
+      'npm run start:cluster needs PostgreSQL (DATABASE_URL=postgres://…); on SQLite run one process with npm start.',
+    );
     process.exit(1);
   }
   const db = createDb(config, logger);

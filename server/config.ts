@@ -166,9 +166,15 @@ export class ConfigError extends Error {}
 //   { "sv": { "paragraphs": ["…"], "links": [{ "text": "…", "href": "https://…" }] }, "fi": …, "en": … }
 const guideLink = z.object({
   text: z.string().min(1).max(200),
-  href: z.string().max(500).refine((h) => /^https?:\/\//.test(h) || /^\/[^/\\]/.test(h), 'an http(s) address or a path on this board'),
+  href: z
+    .string()
+    .max(500)
+    .refine((h) => /^https?:\/\//.test(h) || /^\/[^/\\]/.test(h), 'an http(s) address or a path on this board'),
 });
-const guideLanguage = z.object({ paragraphs: z.array(z.string().min(1).max(2000)).min(1).max(20), links: z.array(guideLink).max(10).default([]) });
+const guideLanguage = z.object({
+  paragraphs: z.array(z.string().min(1).max(2000)).min(1).max(20),
+  links: z.array(guideLink).max(10).default([]),
+});
 const SwapGuideSchema = z.object({ sv: guideLanguage, fi: guideLanguage, en: guideLanguage });
 export type SwapGuide = z.infer<typeof SwapGuideSchema>;
 
@@ -245,7 +251,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
   const secureCookie = baseUrl.startsWith('https://');
   const warnings: string[] = [];
   if (env === 'production' && !secureCookie && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(baseUrl)) {
-    warnings.push('BASE_URL is plain http:// on a public address: session cookies are not Secure. Use https:// behind a TLS proxy.');
+    warnings.push(
+      'BASE_URL is plain http:// on a public address: session cookies are not Secure. Use https:// behind a TLS proxy.',
+    );
   }
   const cfg: Config = {
     env,

@@ -13,9 +13,12 @@ import type { Logger } from './logger';
 
 /** Errors that mean "the database is not there right now", as opposed to a bug. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { name?: string; code?: string; message?: string; parent?: unknown; original?: unknown } | undefined, depth = 0;
+  for (
+    let e = err as { name?: string; code?: string; message?: string; parent?: unknown; original?: unknown } | undefined,
+      depth = 0;
     e && depth < 4;
-    e = (e.parent ?? e.original) as typeof e, depth += 1) {
+    e = (e.parent ?? e.original) as typeof e, depth += 1
+  ) {
     const name = e.name ?? '';
     if (/^Sequelize(Connection\w*|HostNot\w+|InvalidConnection|AccessDenied|Timeout)Error$/.test(name)) return true;
     if (name === 'SequelizeConnectionAcquireTimeoutError') return true;
@@ -24,7 +27,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
     // PostgreSQL: admin/crash shutdown, cannot connect now, connection exceptions (08xxx).
     if (/^(57P0[123]|08\d{3})$/.test(code)) return true;
-    if (/Connection terminated|connection is closed|Client has encountered a connection error/i.test(e.message ?? '')) return true;
+    if (/Connection terminated|connection is closed|Client has encountered a connection error/i.test(e.message ?? ''))
+      return true;
   }
   return false;
 }
@@ -59,7 +63,8 @@ function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 // write lock (a writer that holds it for more than a second makes that fail).
 function sqliteProbe(storage: string): { run(): Promise<void>; close(): Promise<void> } {
   let conn: sqlite3.Database | undefined;
-  const exec = (c: sqlite3.Database, sql: string) => new Promise<void>((resolve, reject) => c.exec(sql, (err) => (err ? reject(err) : resolve())));
+  const exec = (c: sqlite3.Database, sql: string) =>
+    new Promise<void>((resolve, reject) => c.exec(sql, (err) => (err ? reject(err) : resolve())));
   const open = () =>
     new Promise<sqlite3.Database>((resolve, reject) => {
       const c = new sqlite3.Database(storage, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(c)));
@@ -108,7 +113,8 @@ export function createDatabaseHealth(db: Db, logger: Logger, storage?: string): 
     } catch (err) {
       failures += 1;
       if (!ready || failures >= FAILURES_BEFORE_DOWN) setReady(false);
-      if (failures === 1) logger.warn({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code } }, 'database probe failed');
+      if (failures === 1)
+        logger.warn({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code } }, 'database probe failed');
       if (sqlite) await sqlite.close().catch(() => undefined);
     }
     if (!ready) recover();

@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   health.start(2_000);
   // While it runs, the server names itself next to its SQLite file: `npm run restore`
   // refuses to replace a database a live process is using.
-  const pidFile = config.database.storage && config.database.storage !== ':memory:' ? pidFileOf(config.database.storage) : undefined;
+  const pidFile =
+    config.database.storage && config.database.storage !== ':memory:' ? pidFileOf(config.database.storage) : undefined;
   if (pidFile) fs.writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
   const stopScheduler = startScheduler(deps);
   const mailWorker = startMailWorker({ mailer, logger, clock: deps.clock });
@@ -93,10 +94,7 @@ async function main(): Promise<void> {
     const timedOut = new Promise<boolean>((resolve) => {
       limit = setTimeout(() => resolve(true), config.shutdownTimeoutMs);
     });
-    const [late] = await Promise.all([
-      Promise.race([drained.then(() => false), timedOut]),
-      stopScheduler(),
-    ]);
+    const [late] = await Promise.all([Promise.race([drained.then(() => false), timedOut]), stopScheduler()]);
     clearTimeout(limit);
     if (late) {
       logger.warn('requests still running at the shutdown limit: closing their connections');

@@ -7,9 +7,27 @@ export type { Logger };
 // headers, cookies or bodies. Redaction is a second line of defence for any object a
 // developer logs by mistake.
 const REDACT = [
-  'email', 'phone', 'password', 'token', 'sid', 'sessionId', 'body', 'cookie', 'secret',
-  '*.email', '*.phone', '*.password', '*.token', '*.sid', '*.sessionId', '*.body', '*.cookie', '*.secret',
-  'req.headers', 'req.url', 'req.query',
+  'email',
+  'phone',
+  'password',
+  'token',
+  'sid',
+  'sessionId',
+  'body',
+  'cookie',
+  'secret',
+  '*.email',
+  '*.phone',
+  '*.password',
+  '*.token',
+  '*.sid',
+  '*.sessionId',
+  '*.body',
+  '*.cookie',
+  '*.secret',
+  'req.headers',
+  'req.url',
+  'req.query',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

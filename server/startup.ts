@@ -52,7 +52,11 @@ const REASONS: Record<string, string> = {
 };
 
 function codeOf(err: unknown): string | undefined {
-  for (let e = err as { code?: string; parent?: unknown; original?: unknown } | undefined, depth = 0; e && depth < 4; depth += 1) {
+  for (
+    let e = err as { code?: string; parent?: unknown; original?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth += 1
+  ) {
     if (typeof e.code === 'string') return e.code;
     e = (e.parent ?? e.original) as typeof e;
   }
@@ -79,7 +83,8 @@ export function startupProblem(err: unknown, config?: Config): StartupError {
   const reason = REASONS[code] ?? (code || e?.name || 'unknown error');
   if (e?.syscall === 'listen' || code === 'EADDRINUSE') {
     const port = config?.port ?? '?';
-    if (code === 'EADDRINUSE') return new StartupError(`Cannot listen: port ${port} is already in use (set PORT to a free port).`);
+    if (code === 'EADDRINUSE')
+      return new StartupError(`Cannot listen: port ${port} is already in use (set PORT to a free port).`);
     return new StartupError(`Cannot listen on port ${port}: ${reason} (PORT).`);
   }
   if (e?.path && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'ENOENT'].includes(code)) {

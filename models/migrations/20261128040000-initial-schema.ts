@@ -168,10 +168,14 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   await qi.addIndex('reports', ['status', 'created_at'], { name: 'reports_status_created' });
   // Reporting is idempotent per reporter: once per listing, once per message.
   await qi.addIndex('reports', ['reporter_id', 'listing_id'], {
-    name: 'reports_once_per_listing', unique: true, where: { kind: 'listing' },
+    name: 'reports_once_per_listing',
+    unique: true,
+    where: { kind: 'listing' },
   });
   await qi.addIndex('reports', ['reporter_id', 'message_id'], {
-    name: 'reports_once_per_message', unique: true, where: { kind: 'message' },
+    name: 'reports_once_per_message',
+    unique: true,
+    where: { kind: 'message' },
   });
 
   await qi.createTable('audit_logs', {
@@ -217,9 +221,21 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
   for (const table of [
-    'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages',
-    'conversation_participants', 'conversations', 'favourites', 'listing_wanted_districts', 'listings', 'tokens',
-    'sessions', 'users',
+    'rate_limits',
+    'job_locks',
+    'purge_runs',
+    'audit_logs',
+    'reports',
+    'blocks',
+    'messages',
+    'conversation_participants',
+    'conversations',
+    'favourites',
+    'listing_wanted_districts',
+    'listings',
+    'tokens',
+    'sessions',
+    'users',
   ]) {
     await qi.dropTable(table);
   }

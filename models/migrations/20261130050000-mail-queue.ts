@@ -8,7 +8,11 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   await qi.createTable('mail_queue', {
     id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true, allowNull: false },
     user_id: {
-      type: DataTypes.INTEGER, allowNull: false, references: { model: 'users', key: 'id' }, onDelete: 'CASCADE', onUpdate: 'CASCADE',
+      type: DataTypes.INTEGER,
+      allowNull: false,
+      references: { model: 'users', key: 'id' },
+      onDelete: 'CASCADE',
+      onUpdate: 'CASCADE',
     },
     purpose: { type: DataTypes.STRING(40), allowNull: false },
     recipient: { type: DataTypes.STRING(254), allowNull: false },

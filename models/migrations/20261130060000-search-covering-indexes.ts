@@ -9,7 +9,10 @@ import type { QueryInterface } from 'sequelize';
 // and counts the total inside the index, and reads a row from the table only for the 20
 // listings on the page.
 const INDEXES: [name: string, columns: string[]][] = [
-  ['listings_search_newest', ['status', 'created_at', 'id', 'district', 'rooms', 'size_m2', 'rent_eur', 'has_lift', 'has_balcony', 'has_sauna']],
+  [
+    'listings_search_newest',
+    ['status', 'created_at', 'id', 'district', 'rooms', 'size_m2', 'rent_eur', 'has_lift', 'has_balcony', 'has_sauna'],
+  ],
   ['listings_search_rent', ['status', 'rent_eur', 'id', 'district', 'rooms', 'size_m2', 'has_lift', 'has_balcony', 'has_sauna']],
   ['listings_search_size', ['status', 'size_m2', 'id', 'district', 'rooms', 'rent_eur', 'has_lift', 'has_balcony', 'has_sauna']],
   // Counts and district filters: district first after status, the other filters after it.

@@ -16,7 +16,13 @@ import { DataTypes, type QueryInterface } from 'sequelize';
 // Every table goes with the account: foreign keys cascade, and the erasure cascade
 // deletes the rows explicitly as well.
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
-  const userRef = { type: DataTypes.INTEGER, allowNull: false, references: { model: 'users', key: 'id' }, onDelete: 'CASCADE', onUpdate: 'CASCADE' } as const;
+  const userRef = {
+    type: DataTypes.INTEGER,
+    allowNull: false,
+    references: { model: 'users', key: 'id' },
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  } as const;
   await qi.createTable('alert_settings', {
     user_id: { ...userRef, primaryKey: true },
     new_swaps: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },

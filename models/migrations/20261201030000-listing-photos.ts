@@ -11,7 +11,11 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   await qi.createTable('listing_photos', {
     id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true, allowNull: false },
     listing_id: {
-      type: DataTypes.INTEGER, allowNull: false, references: { model: 'listings', key: 'id' }, onDelete: 'CASCADE', onUpdate: 'CASCADE',
+      type: DataTypes.INTEGER,
+      allowNull: false,
+      references: { model: 'listings', key: 'id' },
+      onDelete: 'CASCADE',
+      onUpdate: 'CASCADE',
     },
     key: { type: DataTypes.STRING(64), allowNull: false, unique: true },
     position: { type: DataTypes.INTEGER, allowNull: false },

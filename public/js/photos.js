@@ -19,8 +19,10 @@
     slots.forEach(function (slot) {
       var used = hasFile(slot) || slot.querySelector('.field-error') !== null;
       if (used) slot.hidden = false;
-      else if (!shownEmpty) { slot.hidden = false; shownEmpty = true; }
-      else slot.hidden = true;
+      else if (!shownEmpty) {
+        slot.hidden = false;
+        shownEmpty = true;
+      } else slot.hidden = true;
     });
   }
 

@@ -14,17 +14,21 @@ export interface SignInAccounts {
 export function configurePassport(accounts: SignInAccounts): PassportStatic {
   const instance = new passport.Passport() as unknown as PassportStatic;
   instance.use(
-    new LocalStrategy({ usernameField: 'username', passwordField: 'password', passReqToCallback: true }, (req, username, password, done) => {
-      accounts
-        .authenticate(username, password, req.ip ?? 'unknown')
-        .then((user) => done(null, user))
-        .catch((err: unknown) => done(err));
-    }),
+    new LocalStrategy(
+      { usernameField: 'username', passwordField: 'password', passReqToCallback: true },
+      (req, username, password, done) => {
+        accounts
+          .authenticate(username, password, req.ip ?? 'unknown')
+          .then((user) => done(null, user))
+          .catch((err: unknown) => done(err));
+      },
+    ),
   );
   instance.serializeUser((user, done) => done(null, (user as User).id));
   instance.deserializeUser((id: unknown, done) => {
     if (typeof id !== 'number') return done(null, false);
-    accounts.signedIn(id)
+    accounts
+      .signedIn(id)
       .then((user) => done(null, user ?? false))
       .catch((err: unknown) => done(err));
   });

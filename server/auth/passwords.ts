@@ -26,12 +26,14 @@ async function inTurn<T>(task: () => Promise<T>): Promise<T> {
 // 2 iterations, 1 lane by default). argon2.verify reads the parameters from the stored
 // hash, so raising the cost later does not lock anyone out.
 export async function hashPassword(password: string, cfg: Pick<Config, 'argon2'>): Promise<string> {
-  return inTurn(() => argon2.hash(password, {
-    type: argon2.argon2id,
-    memoryCost: cfg.argon2.memoryCost,
-    timeCost: cfg.argon2.timeCost,
-    parallelism: 1,
-  }));
+  return inTurn(() =>
+    argon2.hash(password, {
+      type: argon2.argon2id,
+      memoryCost: cfg.argon2.memoryCost,
+      timeCost: cfg.argon2.timeCost,
+      parallelism: 1,
+    }),
+  );
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
@@ -58,8 +60,19 @@ function commonPasswords(): Set<string> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pkg = require('@zxcvbn-ts/language-common') as { dictionary: Record<string, string[]> };
     common = new Set(pkg.dictionary['passwords-common'].map((p) => p.toLowerCase()));
-    for (const extra of ['salasana1234', 'salasana12345', 'lösenord1234', 'losenord1234', 'helsinki1234', 'helsingfors1234',
-      'password1234', 'qwertyuiopå', 'qwertyuiopåä', 'asdfghjklöä']) common.add(extra);
+    for (const extra of [
+      'salasana1234',
+      'salasana12345',
+      'lösenord1234',
+      'losenord1234',
+      'helsinki1234',
+      'helsingfors1234',
+      'password1234',
+      'qwertyuiopå',
+      'qwertyuiopåä',
+      'asdfghjklöä',
+    ])
+      common.add(extra);
   }
   return common;
 }

@@ -37,15 +37,24 @@ export function createMailer(cfg: Pick<Config, 'smtpUrl' | 'outboxDir' | 'mailFr
   // send instead of holding the worker.
   const transport: Transporter = cfg.smtpUrl
     ? nodemailer.createTransport({
-      url: cfg.smtpUrl, pool: true, maxConnections: 4, maxMessages: 1000,
-      connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
-    })
+        url: cfg.smtpUrl,
+        pool: true,
+        maxConnections: 4,
+        maxMessages: 1000,
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 30_000,
+      })
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     close: () => transport.close(),
     async send(mail) {
       const info = await transport.sendMail({
-        from: senderOf(cfg.mailFrom, mail.fromName), to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers,
+        from: senderOf(cfg.mailFrom, mail.fromName),
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        headers: mail.headers,
       });
       if (!cfg.smtpUrl) {
         fs.mkdirSync(cfg.outboxDir, { recursive: true, mode: 0o700 });

@@ -10,7 +10,10 @@ export const OUTBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 function emlFiles(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((name) => name.endsWith('.eml')).map((name) => path.join(dir, name));
+    return fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith('.eml'))
+      .map((name) => path.join(dir, name));
   } catch {
     return []; // no outbox yet
   }

@@ -57,9 +57,16 @@ export interface EnqueueOptions {
 export async function enqueueMail(mail: OutgoingMail, opts: EnqueueOptions): Promise<void> {
   await QueuedMail.create(
     {
-      userId: opts.userId, purpose: opts.purpose, recipient: mail.to, subject: mail.subject, textBody: mail.text,
-      htmlBody: null, headers: mail.headers ? JSON.stringify(mail.headers) : null, fromName: mail.fromName ?? null,
-      nextAttemptAt: opts.now, createdAt: opts.now,
+      userId: opts.userId,
+      purpose: opts.purpose,
+      recipient: mail.to,
+      subject: mail.subject,
+      textBody: mail.text,
+      htmlBody: null,
+      headers: mail.headers ? JSON.stringify(mail.headers) : null,
+      fromName: mail.fromName ?? null,
+      nextAttemptAt: opts.now,
+      createdAt: opts.now,
     },
     { transaction: opts.transaction },
   );
@@ -71,13 +78,23 @@ export async function enqueueMail(mail: OutgoingMail, opts: EnqueueOptions): Pro
 }
 
 /** Writes many rendered mails into the queue in one statement (the daily alert job); never touches the network. */
-export async function enqueueMails(mails: readonly { mail: OutgoingMail; userId: number }[], opts: Omit<EnqueueOptions, 'userId'>): Promise<void> {
+export async function enqueueMails(
+  mails: readonly { mail: OutgoingMail; userId: number }[],
+  opts: Omit<EnqueueOptions, 'userId'>,
+): Promise<void> {
   if (mails.length === 0) return;
   await QueuedMail.bulkCreate(
     mails.map(({ mail, userId }) => ({
-      userId, purpose: opts.purpose, recipient: mail.to, subject: mail.subject, textBody: mail.text,
-      htmlBody: null, headers: mail.headers ? JSON.stringify(mail.headers) : null, fromName: mail.fromName ?? null,
-      nextAttemptAt: opts.now, createdAt: opts.now,
+      userId,
+      purpose: opts.purpose,
+      recipient: mail.to,
+      subject: mail.subject,
+      textBody: mail.text,
+      htmlBody: null,
+      headers: mail.headers ? JSON.stringify(mail.headers) : null,
+      fromName: mail.fromName ?? null,
+      nextAttemptAt: opts.now,
+      createdAt: opts.now,
     })),
     { transaction: opts.transaction },
   );
@@ -122,12 +139,22 @@ async function claim(now: Date, limit: number): Promise<{ token: string; rows: Q
   const sequelize = QueuedMail.sequelize!;
   const token = crypto.randomBytes(12).toString('hex');
   const values = {
-    state: MAIL_STATE.SENDING as MailState, claimedBy: token, claimedUntil: new Date(now.getTime() + CLAIM_MS),
+    state: MAIL_STATE.SENDING as MailState,
+    claimedBy: token,
+    claimedUntil: new Date(now.getTime() + CLAIM_MS),
     attempts: sequelize.literal('attempts + 1') as unknown as number,
   };
   const pick = (transaction?: Transaction) =>
     QueuedMail.findAll({
-      attributes: ['id'], where: dueWhere(now), order: [['nextAttemptAt', 'ASC'], ['id', 'ASC']], limit, raw: true, transaction,
+      attributes: ['id'],
+      where: dueWhere(now),
+      order: [
+        ['nextAttemptAt', 'ASC'],
+        ['id', 'ASC'],
+      ],
+      limit,
+      raw: true,
+      transaction,
       // PostgreSQL: other workers skip the rows this one is taking instead of waiting for them.
       ...(transaction ? { lock: Transaction.LOCK.UPDATE, skipLocked: true } : {}),
     });
@@ -139,7 +166,12 @@ async function claim(now: Date, limit: number): Promise<{ token: string; rows: Q
     await QueuedMail.update(values, { where: { id: { [Op.in]: ids }, ...dueWhere(now) }, transaction });
   };
   if (sequelize.getDialect() === 'postgres') {
-    await sequelize.transaction(async (transaction) => take((await pick(transaction)).map((r) => r.id), transaction));
+    await sequelize.transaction(async (transaction) =>
+      take(
+        (await pick(transaction)).map((r) => r.id),
+        transaction,
+      ),
+    );
   } else {
     await take((await pick()).map((r) => r.id));
   }
@@ -188,7 +220,9 @@ export async function deliverDue(opts: DeliverOptions): Promise<DeliverResult> {
     try {
       await withTimeout(
         mailer.send({
-          to: row.recipient, subject: row.subject, text: row.textBody,
+          to: row.recipient,
+          subject: row.subject,
+          text: row.textBody,
           headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : undefined,
           fromName: row.fromName ?? undefined,
         }),
@@ -204,18 +238,33 @@ export async function deliverDue(opts: DeliverOptions): Promise<DeliverResult> {
           { where: mine },
         );
         result.retried += 1;
-        logger.warn({ mailId: row.id, userId: row.userId, mail: row.purpose, attempts: row.attempts, error: kind }, 'mail not sent; will retry');
+        logger.warn(
+          { mailId: row.id, userId: row.userId, mail: row.purpose, attempts: row.attempts, error: kind },
+          'mail not sent; will retry',
+        );
       } else {
         // Given up: keep the fact, not the personal data.
         await QueuedMail.update(
           {
-            state: MAIL_STATE.FAILED, recipient: '', subject: '', textBody: '', htmlBody: null, headers: null, fromName: null,
-            claimedBy: null, claimedUntil: null, lastError: kind, failedAt: now,
+            state: MAIL_STATE.FAILED,
+            recipient: '',
+            subject: '',
+            textBody: '',
+            htmlBody: null,
+            headers: null,
+            fromName: null,
+            claimedBy: null,
+            claimedUntil: null,
+            lastError: kind,
+            failedAt: now,
           },
           { where: mine },
         );
         result.failed += 1;
-        logger.error({ mailId: row.id, userId: row.userId, mail: row.purpose, attempts: row.attempts, error: kind }, 'mail given up');
+        logger.error(
+          { mailId: row.id, userId: row.userId, mail: row.purpose, attempts: row.attempts, error: kind },
+          'mail given up',
+        );
       }
       return;
     }
@@ -233,7 +282,10 @@ export async function deliverDue(opts: DeliverOptions): Promise<DeliverResult> {
 
   // Looked for before deleting: an empty pass stays read-only (no write lock taken).
   const expired = await QueuedMail.findAll({
-    attributes: ['id'], where: { state: MAIL_STATE.FAILED, failedAt: { [Op.lt]: new Date(now.getTime() - FAILED_KEPT_MS) } }, limit: 1000, raw: true,
+    attributes: ['id'],
+    where: { state: MAIL_STATE.FAILED, failedAt: { [Op.lt]: new Date(now.getTime() - FAILED_KEPT_MS) } },
+    limit: 1000,
+    raw: true,
   });
   if (expired.length > 0) await QueuedMail.destroy({ where: { id: { [Op.in]: expired.map((r) => r.id) } } });
   return result;
@@ -279,7 +331,12 @@ export interface MailWorker {
  * instances). Errors (the database away) are logged and the loop carries on.
  */
 export function startMailWorker(opts: {
-  mailer: Mailer; logger: Logger; clock: () => Date; intervalMs?: number; limit?: number; concurrency?: number;
+  mailer: Mailer;
+  logger: Logger;
+  clock: () => Date;
+  intervalMs?: number;
+  limit?: number;
+  concurrency?: number;
 }): MailWorker {
   const { mailer, logger, clock } = opts;
   const intervalMs = opts.intervalMs ?? 5_000;

@@ -12,7 +12,10 @@ export const notFound: RequestHandler = (_req, res) => {
 // else is a 500 whose details go to the log (by name and stack, never request data)
 // and never to the visitor.
 export function errorHandler(
-  logger: Logger, showStack: boolean, setTemplateLocals: SetTemplateLocals, health?: Pick<DatabaseHealth, 'reportFailure'>,
+  logger: Logger,
+  showStack: boolean,
+  setTemplateLocals: SetTemplateLocals,
+  health?: Pick<DatabaseHealth, 'reportFailure'>,
 ): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
@@ -58,24 +61,29 @@ export function errorHandler(
       if (!res.locals.t) setTemplateLocals(req, res);
       if (res.locals.allowIndexing) res.removeHeader('X-Robots-Tag');
       const params = isAppError(err) ? err.details.params : undefined;
-      const retryAfterMinutes = isAppError(err) && err.details.retryAfterSeconds ? Math.ceil(err.details.retryAfterSeconds / 60) : undefined;
+      const retryAfterMinutes =
+        isAppError(err) && err.details.retryAfterSeconds ? Math.ceil(err.details.retryAfterSeconds / 60) : undefined;
       if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
         res.json({ error: errorId });
         return;
       }
-      res.render('errors/error', {
-        status,
-        errorId,
-        reason: isAppError(err) ? err.details.reason ?? null : null,
-        params: { ...params, minutes: retryAfterMinutes },
-        stack: showStack && status >= 500 ? e?.stack : undefined,
-      }, (renderErr: Error | null, html?: string) => {
-        if (renderErr) {
-          logger.error({ err: { name: renderErr.name } }, 'error page failed');
-          return plain();
-        }
-        res.send(html);
-      });
+      res.render(
+        'errors/error',
+        {
+          status,
+          errorId,
+          reason: isAppError(err) ? (err.details.reason ?? null) : null,
+          params: { ...params, minutes: retryAfterMinutes },
+          stack: showStack && status >= 500 ? e?.stack : undefined,
+        },
+        (renderErr: Error | null, html?: string) => {
+          if (renderErr) {
+            logger.error({ err: { name: renderErr.name } }, 'error page failed');
+            return plain();
+          }
+          res.send(html);
+        },
+      );
     } catch (handlerErr) {
       logger.error({ err: { name: (handlerErr as Error)?.name ?? 'Error' } }, 'error handler failed');
       plain();

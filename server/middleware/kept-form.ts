@@ -14,7 +14,6 @@ import { SESSION_COOKIE } from './session';
 // SameSite=lax, so nobody else can plant text here). Nothing is sent or saved as the
 // tenant's until they press the button again, signed in, with a valid token.
 
-
 /** How long kept text waits for its writer to sign in again. */
 const KEPT_FOR_MS = 2 * 3600 * 1000;
 const MAX_FIELD_CHARS = 10_000;

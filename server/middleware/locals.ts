@@ -42,7 +42,10 @@ export type SetTemplateLocals = (req: Parameters<RequestHandler>[0], res: Parame
  * The template locals, with the header's view of the signed-in user made by the
  * presenter app.ts passes in (middleware sits below the presenters and imports none).
  */
-export function templateLocals(presentUser: (user: InstanceType<typeof User>) => unknown): { handler: RequestHandler; set: SetTemplateLocals } {
+export function templateLocals(presentUser: (user: InstanceType<typeof User>) => unknown): {
+  handler: RequestHandler;
+  set: SetTemplateLocals;
+} {
   const set: SetTemplateLocals = (req, res) => setTemplateLocals(req, res, presentUser);
   return {
     set,
@@ -54,7 +57,9 @@ export function templateLocals(presentUser: (user: InstanceType<typeof User>) =>
 }
 
 function setTemplateLocals(
-  req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], presentUser: (user: InstanceType<typeof User>) => unknown,
+  req: Parameters<RequestHandler>[0],
+  res: Parameters<RequestHandler>[1],
+  presentUser: (user: InstanceType<typeof User>) => unknown,
 ): void {
   const locale = resolveLocale(req);
   req.locale = locale;

@@ -69,7 +69,10 @@ const keyOf = (req: Request) => `${resolveLocale(req)}\n${req.originalUrl}`;
  * once per transaction when it commits (the commit waits for it). Returns the remover.
  */
 export function watchShownWrites(
-  sequelize: Sequelize, hookName: string, onWrite: () => void, onCommitted: () => Promise<void> | void,
+  sequelize: Sequelize,
+  hookName: string,
+  onWrite: () => void,
+  onCommitted: () => Promise<void> | void,
 ): () => void {
   const registered = new WeakSet<Transaction>();
   sequelize.addHook('afterQuery', hookName, (options, query) => {

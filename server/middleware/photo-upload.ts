@@ -69,7 +69,12 @@ export const parsePhotoUploads: RequestHandler = (req, _res, next) => {
       chunks.length = 0;
     });
     stream.on('end', () => {
-      upload.files.push({ field, filename: info.filename ?? '', data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge });
+      upload.files.push({
+        field,
+        filename: info.filename ?? '',
+        data: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks),
+        tooLarge,
+      });
     });
   });
   parser.on('filesLimit', () => {

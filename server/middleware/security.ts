@@ -77,7 +77,10 @@ export function refuseNonUtf8Form(_req: unknown, _res: unknown, buf: Buffer): vo
   if (!raw.includes('%')) return;
   for (const part of raw.split(/[&=]/)) {
     if (!part.includes('%')) continue;
-    const bytes = Buffer.from(part.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    const bytes = Buffer.from(
+      part.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    );
     try {
       strictUtf8.decode(bytes);
     } catch {

@@ -5,5 +5,5 @@ import { allow, deny, type Rule } from './decision';
 export const alertRules: Record<string, Rule> = {
   'savedSearch.create': (actor) => (!actor ? deny('not_signed_in') : actor.isSuspended ? deny('suspended') : allow),
   'savedSearch.manage': (actor, search?: { userId: number }) =>
-    (!actor ? deny('not_signed_in') : search && search.userId === actor.id ? allow : deny('not_visible')),
+    !actor ? deny('not_signed_in') : search && search.userId === actor.id ? allow : deny('not_visible'),
 };

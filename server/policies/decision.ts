@@ -52,8 +52,7 @@ export const deny = (reason: Reason): Decision => ({ ok: false, reason });
  * A moderator acting as one: the role AND a session that passed the second factor. A
  * moderator signed in with a password only (or a tenant just promoted) has a tenant's powers.
  */
-export const actsAsModerator = (actor: Actor): actor is User =>
-  !!actor && actor.isAdmin && actor.secondFactorPassed === true;
+export const actsAsModerator = (actor: Actor): actor is User => !!actor && actor.isAdmin && actor.secondFactorPassed === true;
 
 /** Signed in, verified and not suspended: what publishing and writing need. */
 export function mayWrite(actor: Actor): Decision {

@@ -66,5 +66,6 @@ export const listingRules: Record<string, Rule> = {
     return actsAsModerator(actor) || l?.owner?.showPhone ? allow : deny('phone_hidden');
   },
   // The moderator's reason for hiding and the review request: the owner and moderators.
-  'listing.seeModeration': (actor, l?: ListingTarget) => (isOwner(actor, l) || actsAsModerator(actor) ? allow : deny('not_owner')),
+  'listing.seeModeration': (actor, l?: ListingTarget) =>
+    isOwner(actor, l) || actsAsModerator(actor) ? allow : deny('not_owner'),
 };

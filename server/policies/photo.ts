@@ -2,7 +2,9 @@ import { PHOTO_STATUS } from '../types/constants';
 import { actsAsModerator, allow, deny, type Actor, type Decision, type Rule } from './decision';
 import { listingRules } from './listing';
 
-interface PhotoTarget { status: string }
+interface PhotoTarget {
+  status: string;
+}
 
 // A listing's photos follow their listing (docs/photos.md): whoever may see the listing
 // sees its visible photos (so a paused listing's photo is not found by others, like the

@@ -42,7 +42,14 @@ export function presentAdminUser(user: User) {
  * suspended — no contact details here.
  */
 export function presentReportedAccount(user: User) {
-  return { id: user.id, username: user.username, locale: user.locale, role: user.role, isAdmin: user.isAdmin, isSuspended: user.isSuspended };
+  return {
+    id: user.id,
+    username: user.username,
+    locale: user.locale,
+    role: user.role,
+    isAdmin: user.isAdmin,
+    isSuspended: user.isSuspended,
+  };
 }
 
 export function presentModerator(user: User) {

@@ -17,7 +17,11 @@ export function describeFilters(f: SavedFilters, locale: Locale): string {
   if (f.roomsMax !== undefined) parts.push(t('listings:search.applied.rooms_max', { count: f.roomsMax }));
   if (f.sizeMin !== undefined) parts.push(t('listings:search.applied.size_min', { size: fmt.m2(f.sizeMin) }));
   if (f.rentMax !== undefined) parts.push(t('listings:search.applied.rent_max', { rent: fmt.eur(f.rentMax) }));
-  for (const [on, label] of [[f.lift, 'has_lift'], [f.balcony, 'has_balcony'], [f.sauna, 'has_sauna']] as const) {
+  for (const [on, label] of [
+    [f.lift, 'has_lift'],
+    [f.balcony, 'has_balcony'],
+    [f.sauna, 'has_sauna'],
+  ] as const) {
     if (on) parts.push(t(`listings:fields.${label}`));
   }
   return parts.length > 0 ? parts.join(' · ') : t('listings:search.applied.none');
@@ -34,7 +38,10 @@ export interface SavedSearchView {
   href: string;
 }
 
-export function presentSavedSearch(s: Pick<SavedSearchRow, 'id' | 'name' | 'filters' | 'alert'>, locale: Locale): SavedSearchView {
+export function presentSavedSearch(
+  s: Pick<SavedSearchRow, 'id' | 'name' | 'filters' | 'alert'>,
+  locale: Locale,
+): SavedSearchView {
   const filters = parseSavedFilters(s.filters);
   const summary = describeFilters(filters, locale);
   return {

@@ -60,12 +60,12 @@ export function presentInboxRow(row: InboxRow, meId: number, nameOf: DistrictNam
       row.listingId === null || row.listingDistrict === null
         ? null
         : {
-          id: Number(row.listingId),
-          district: row.listingDistrict,
-          districtName: nameOf(row.listingDistrict),
-          rooms: Number(row.listingRooms),
-          linkable: row.listingStatus === 'active',
-        },
+            id: Number(row.listingId),
+            district: row.listingDistrict,
+            districtName: nameOf(row.listingDistrict),
+            rooms: Number(row.listingRooms),
+            linkable: row.listingStatus === 'active',
+          },
     lastMessageAt: toDate(row.lastMessageAt),
     unreadCount: Number(row.unreadCount),
     // Awaiting my reply: the last word is the other tenant's (who is still here).
@@ -79,7 +79,10 @@ export function presentListingLabel(
 ): ListingLabel | null {
   if (!listing) return null;
   return {
-    id: listing.id, district: listing.district, districtName: nameOf(listing.district), rooms: listing.rooms,
+    id: listing.id,
+    district: listing.district,
+    districtName: nameOf(listing.district),
+    rooms: listing.rooms,
     linkable: listing.status === 'active',
   };
 }
@@ -120,7 +123,13 @@ export interface ThreadPage {
  * still here, I have not blocked them and the policy lets me write; when the policy
  * does not, `replyRefusal` says why.
  */
-export function presentThread(thread: ThreadPage, viewer: User, conversation: ConversationRef, before: number | undefined, nameOf: DistrictNamer) {
+export function presentThread(
+  thread: ThreadPage,
+  viewer: User,
+  conversation: ConversationRef,
+  before: number | undefined,
+  nameOf: DistrictNamer,
+) {
   const href = `/messages/${conversation.id}`;
   const messages = thread.messages.map((m) => presentMessage(m, viewer.id, thread.reportedIds));
   const reply = explain(viewer, 'conversation.reply', conversation);

@@ -108,7 +108,13 @@ export function listingFormValuesOf(listing: Listing): ListingFormValues {
       floor: num(listing.floor),
       building_type: listing.buildingType ?? '',
       // Shown the way Finns and Swedes write a date; the form reads this and YYYY-MM-DD alike.
-      available_from: listing.availableFrom ? listing.availableFrom.split('-').reverse().map((x) => String(Number(x))).join('.') : '',
+      available_from: listing.availableFrom
+        ? listing.availableFrom
+            .split('-')
+            .reverse()
+            .map((x) => String(Number(x)))
+            .join('.')
+        : '',
       description: listing.description,
       wanted_rooms_min: num(listing.wantedRoomsMin),
       wanted_size_min: num(listing.wantedSizeMin),

@@ -27,9 +27,10 @@ export function presentMyData(data: MyData, nameOf: DistrictNamer, describeFilte
       messages: c.messages,
     })),
     reportsFiled: data.reportsFiled.map((r) => ({
-      about: r.kind === 'listing' && r.listingId
-        ? { key: 'data:reports.item_listing', params: { id: r.listingId } }
-        : { key: r.kind === 'message' && r.messageId ? 'data:reports.item_message' : 'data:reports.item_gone', params: {} },
+      about:
+        r.kind === 'listing' && r.listingId
+          ? { key: 'data:reports.item_listing', params: { id: r.listingId } }
+          : { key: r.kind === 'message' && r.messageId ? 'data:reports.item_message' : 'data:reports.item_gone', params: {} },
       reason: r.reason,
       status: r.status,
       details: r.details,
@@ -43,7 +44,10 @@ export function presentMyData(data: MyData, nameOf: DistrictNamer, describeFilte
       lastSentAt: data.alerts.lastSentAt,
       told: data.alerts.told,
       savedSearches: data.alerts.savedSearches.map((s) => ({
-        name: s.name, summary: describeFilters(s.filters), alert: s.alert, createdAt: s.createdAt,
+        name: s.name,
+        summary: describeFilters(s.filters),
+        alert: s.alert,
+        createdAt: s.createdAt,
       })),
     },
   };

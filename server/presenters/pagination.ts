@@ -27,16 +27,25 @@ const gap: PageLink = { href: null, current: false, gap: true, key: '' };
 export function searchPagination(page: number, pages: number, href: (n: number) => string): Pagination {
   const links: PageLink[] = [];
   if (pages <= 1) return { labelKey: 'listings:pagination.label', links };
-  if (page > 1) links.push({ href: href(page - 1), current: false, gap: false, rel: 'prev', key: 'listings:pagination.previous' });
+  if (page > 1)
+    links.push({ href: href(page - 1), current: false, gap: false, rel: 'prev', key: 'listings:pagination.previous' });
   for (let n = 1; n <= pages; n += 1) {
     if (n === 1 || n === pages || Math.abs(n - page) <= 2) {
       const current = n === page;
-      links.push({ href: current ? null : href(n), current, gap: false, key: 'listings:pagination.page', params: { page: n }, short: String(n) });
+      links.push({
+        href: current ? null : href(n),
+        current,
+        gap: false,
+        key: 'listings:pagination.page',
+        params: { page: n },
+        short: String(n),
+      });
     } else if (!links[links.length - 1].gap) {
       links.push(gap);
     }
   }
-  if (page < pages) links.push({ href: href(page + 1), current: false, gap: false, rel: 'next', key: 'listings:pagination.next' });
+  if (page < pages)
+    links.push({ href: href(page + 1), current: false, gap: false, rel: 'next', key: 'listings:pagination.next' });
   return { labelKey: 'listings:pagination.label', links };
 }
 
@@ -51,7 +60,13 @@ export function adminPagination(path: string, query: Record<string, string>, pag
     const params = new URLSearchParams({ ...query, ...(n > 1 ? { page: String(n) } : {}) });
     const qs = params.toString();
     const current = n === page;
-    links.push({ href: current ? null : qs ? `${path}?${qs}` : path, current, gap: false, key: 'admin:pagination.page', params: { n } });
+    links.push({
+      href: current ? null : qs ? `${path}?${qs}` : path,
+      current,
+      gap: false,
+      key: 'admin:pagination.page',
+      params: { n },
+    });
   }
   return { labelKey: 'admin:pagination.label', links: pages > 1 ? links : [] };
 }
@@ -59,8 +74,10 @@ export function adminPagination(path: string, query: Record<string, string>, pag
 /** The inbox: newer / this page / older, without a total (it is not counted). */
 export function inboxPagination(page: number, hasNext: boolean): Pagination {
   const links: PageLink[] = [];
-  if (page > 1) links.push({ href: `/messages?page=${page - 1}`, current: false, gap: false, rel: 'prev', key: 'messages:inbox.newer' });
+  if (page > 1)
+    links.push({ href: `/messages?page=${page - 1}`, current: false, gap: false, rel: 'prev', key: 'messages:inbox.newer' });
   links.push({ href: null, current: true, gap: false, key: 'messages:inbox.page', params: { page } });
-  if (hasNext) links.push({ href: `/messages?page=${page + 1}`, current: false, gap: false, rel: 'next', key: 'messages:inbox.older' });
+  if (hasNext)
+    links.push({ href: `/messages?page=${page + 1}`, current: false, gap: false, rel: 'next', key: 'messages:inbox.older' });
   return { labelKey: 'messages:inbox.pages', links };
 }

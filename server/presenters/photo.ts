@@ -24,7 +24,11 @@ export interface PhotoView {
   hiddenReason: string | null;
 }
 
-interface ListingRef { userId?: number; ownerId?: number; status: string }
+interface ListingRef {
+  userId?: number;
+  ownerId?: number;
+  status: string;
+}
 
 export function presentPhoto(p: PhotoMeta): PhotoView {
   return {

@@ -21,14 +21,18 @@ const settingsSchema = z.object({
 });
 // Each empty field gets a message that names it, all in one pass.
 const passwordSchema = z.object({
-  current_password: passwordField.or(z.unknown().transform((_v, ctx) => {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.current_required' });
-    return '';
-  })),
-  password: passwordField.or(z.unknown().transform((_v, ctx) => {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.required' });
-    return '';
-  })),
+  current_password: passwordField.or(
+    z.unknown().transform((_v, ctx) => {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.current_required' });
+      return '';
+    }),
+  ),
+  password: passwordField.or(
+    z.unknown().transform((_v, ctx) => {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'errors:password.required' });
+      return '';
+    }),
+  ),
   password_confirm: z.string().max(1024).default(''),
 });
 
@@ -36,14 +40,23 @@ const passwordSchema = z.object({
 export function accountHandlers(ctx: RouteContext) {
   const { accounts, sessions } = ctx.services;
 
-  async function render(req: Request, res: Response, status = 200, extra: { values?: Record<string, unknown>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}) {
+  async function render(
+    req: Request,
+    res: Response,
+    status = 200,
+    extra: { values?: Record<string, unknown>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {},
+  ) {
     const account = presentOwnAccount(req.user!);
     res.status(status).render('account/show', {
       account,
       values: extra.values ?? {
-        email: account.pendingEmail ?? account.email, phone: account.phone, show_phone: account.showPhone,
+        email: account.pendingEmail ?? account.email,
+        phone: account.phone,
+        show_phone: account.showPhone,
         // The notices box shows what is really sent: nothing while all e-mail is off.
-        locale: account.locale, notify_messages: account.notifyMessages && account.emailsEnabled, emails_enabled: account.emailsEnabled,
+        locale: account.locale,
+        notify_messages: account.notifyMessages && account.emailsEnabled,
+        emails_enabled: account.emailsEnabled,
       },
       errors: extra.errors ?? {},
       passwordErrors: extra.passwordErrors ?? {},
@@ -65,7 +78,10 @@ export function accountHandlers(ctx: RouteContext) {
       // The address first: a missing or wrong password saves nothing.
       const changed = await accounts.requestEmailChange(user, d.email, d.current_password);
       await accounts.updateSettings(user, {
-        phone: d.phone, showPhone: d.show_phone, locale: d.locale, notifyMessages: d.notify_messages,
+        phone: d.phone,
+        showPhone: d.show_phone,
+        locale: d.locale,
+        notifyMessages: d.notify_messages,
         // Ticking the notices box is asking for that e-mail, so it turns e-mail back on.
         emailsEnabled: d.notify_messages ? true : 'emails_enabled' in (req.body as object) ? d.emails_enabled : undefined,
       });

@@ -6,7 +6,12 @@ import { authorize } from '../policies';
 import { describeFilters } from '../presenters/alerts';
 import type { RouteContext } from './context';
 import {
-  SAVED_SEARCH_LIMIT, SAVED_SEARCH_NAME_MAX, asSearch, checkAlertUnsubscribe, savedFiltersOf, type SavedFilters,
+  SAVED_SEARCH_LIMIT,
+  SAVED_SEARCH_NAME_MAX,
+  asSearch,
+  checkAlertUnsubscribe,
+  savedFiltersOf,
+  type SavedFilters,
 } from '../services/alerts';
 import { checkbox, keepInput, parseForm, text } from '../validation';
 import { parseSearchQuery, searchFormState, searchQueryString } from '../validation/listing';
@@ -32,7 +37,6 @@ declare global {
   }
 }
 
-
 const saveSchema = z.object({
   name: text(SAVED_SEARCH_NAME_MAX).default(''),
   alert: checkbox,
@@ -42,7 +46,14 @@ const alertsSchema = z.object({
   alert_new_swaps: checkbox,
   alert_searches: z.preprocess(
     (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
-    z.array(z.string().regex(/^[1-9][0-9]{0,8}$/).transform(Number)).max(SAVED_SEARCH_LIMIT * 2),
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[1-9][0-9]{0,8}$/)
+          .transform(Number),
+      )
+      .max(SAVED_SEARCH_LIMIT * 2),
   ),
 });
 
@@ -55,7 +66,14 @@ export function alertHandlers(ctx: RouteContext) {
   const { alerts } = ctx.services;
 
   /** The page for saving a search: its filters in words, the name and the alert choice. */
-  function renderSave(req: Request, res: Response, status: number, filters: SavedFilters, values: Record<string, unknown>, errors: FieldErrors) {
+  function renderSave(
+    req: Request,
+    res: Response,
+    status: number,
+    filters: SavedFilters,
+    values: Record<string, unknown>,
+    errors: FieldErrors,
+  ) {
     res.status(status).render('alerts/save-search', {
       filtersText: describeFilters(filters, req.locale),
       hidden: filterFields(filters),
@@ -69,7 +87,8 @@ export function alertHandlers(ctx: RouteContext) {
   /** The filters of a form or query, and an error when one of its numbers could not be read. */
   function readFilters(input: unknown): { filters: SavedFilters; errors: FieldErrors } {
     const filters = savedFiltersOf(parseSearchQuery(input));
-    const errors: FieldErrors = Object.keys(searchFormState(input).errors).length > 0 ? { filters: 'alerts:save.errors.filters' } : {};
+    const errors: FieldErrors =
+      Object.keys(searchFormState(input).errors).length > 0 ? { filters: 'alerts:save.errors.filters' } : {};
     return { filters, errors };
   }
 

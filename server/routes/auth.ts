@@ -44,8 +44,12 @@ export function authHandlers(ctx: RouteContext, passport: PassportStatic) {
     await ctx.rateLimits.get('register').consume(req.ip ?? 'unknown');
     try {
       await accounts.register({
-        username: parsed.data.username, email: parsed.data.email, phone: parsed.data.phone,
-        password: parsed.data.password, passwordConfirm: parsed.data.password_confirm, locale: req.locale,
+        username: parsed.data.username,
+        email: parsed.data.email,
+        phone: parsed.data.phone,
+        password: parsed.data.password,
+        passwordConfirm: parsed.data.password_confirm,
+        locale: req.locale,
         notifyMessages: parsed.data.notify_messages,
       });
       // The same answer whether the account was created or the address already had one
@@ -85,7 +89,11 @@ export function authHandlers(ctx: RouteContext, passport: PassportStatic) {
   function loginForm(req: Request, res: Response) {
     if (req.user) return res.redirect(303, safeNext(req.query.next));
     res.render('auth/login', {
-      values: {}, errors: {}, next: safeNext(req.query.next), expired: req.query.expired === '1', problem: null,
+      values: {},
+      errors: {},
+      next: safeNext(req.query.next),
+      expired: req.query.expired === '1',
+      problem: null,
       kept: req.query.kept === '1' && !!req.session.keptForm,
       idleMinutes: Math.round(ctx.config.session.idleMs / 60_000),
     });
@@ -97,7 +105,14 @@ export function authHandlers(ctx: RouteContext, passport: PassportStatic) {
     const parsed = parseForm(loginSchema, req.body);
     const renderProblem = (status: number, problem: string, params?: Record<string, unknown>) =>
       res.status(status).render('auth/login', {
-        values, errors: {}, next: target, expired: false, problem, problemParams: params ?? {}, kept: false, idleMinutes: 0,
+        values,
+        errors: {},
+        next: target,
+        expired: false,
+        problem,
+        problemParams: params ?? {},
+        kept: false,
+        idleMinutes: 0,
       });
     if (!parsed.ok || parsed.data.username === '' || parsed.data.password === '') {
       return renderProblem(422, 'login_missing');
@@ -198,7 +213,8 @@ export function authHandlers(ctx: RouteContext, passport: PassportStatic) {
   }
 
   async function resetPassword(req: Request, res: Response) {
-    const token = typeof req.query.token === 'string' ? req.query.token : (req.body as Record<string, unknown> | undefined)?.token;
+    const token =
+      typeof req.query.token === 'string' ? req.query.token : (req.body as Record<string, unknown> | undefined)?.token;
     const parsed = parseForm(resetSchema, req.body);
     if (!parsed.ok) return res.status(422).render('auth/reset-password', { token, errors: parsed.fields });
     try {
@@ -216,8 +232,18 @@ export function authHandlers(ctx: RouteContext, passport: PassportStatic) {
   }
 
   return {
-    registerForm, register, verifyEmail, resendVerification, loginForm, login, logout, forgotPasswordForm, forgotPassword,
-    undoEmailChangeForm, undoEmailChange, resetPasswordForm, resetPassword,
+    registerForm,
+    register,
+    verifyEmail,
+    resendVerification,
+    loginForm,
+    login,
+    logout,
+    forgotPasswordForm,
+    forgotPassword,
+    undoEmailChangeForm,
+    undoEmailChange,
+    resetPasswordForm,
+    resetPassword,
   };
 }
-

@@ -150,7 +150,14 @@ export function routes(ctx: RouteContext, passport: PassportStatic): Router {
   router.get('/listings/:id/photos', user, listings.load, photos.permitManage, photos.list);
   router.post('/listings/:id/photos', user, listings.load, photos.permitManage, photos.create);
   router.post('/listings/:id/photos/:photoId/alt', user, listings.load, photos.permitManage, photos.loadPhoto, photos.updateAlt);
-  router.post('/listings/:id/photos/:photoId/cover', user, listings.load, photos.permitManage, photos.loadPhoto, photos.makeCover);
+  router.post(
+    '/listings/:id/photos/:photoId/cover',
+    user,
+    listings.load,
+    photos.permitManage,
+    photos.loadPhoto,
+    photos.makeCover,
+  );
   router.post('/listings/:id/photos/:photoId/up', user, listings.load, photos.permitManage, photos.loadPhoto, photos.moveUp);
   router.post('/listings/:id/photos/:photoId/down', user, listings.load, photos.permitManage, photos.loadPhoto, photos.moveDown);
   router.post('/listings/:id/photos/:photoId/delete', user, listings.load, photos.permitManage, photos.loadPhoto, photos.remove);

@@ -9,7 +9,12 @@ import { reasonKey } from '../presenters/refusal';
 import { presentSearchPage } from '../presenters/search';
 import { districtGroups, districtOptions } from '../services/districts';
 import {
-  LIMITS, listingFormValues, parseListingForm, parseReportForm, parseSearchQuery, searchFormState,
+  LIMITS,
+  listingFormValues,
+  parseListingForm,
+  parseReportForm,
+  parseSearchQuery,
+  searchFormState,
   type ListingFormValues,
 } from '../validation/listing';
 import { BUILDING_TYPES, LISTING_REPORT_REASONS } from '../types/constants';
@@ -47,7 +52,9 @@ export function listingHandlers(ctx: RouteContext) {
   }
 
   function renderForm(
-    req: Request, res: Response, status: number,
+    req: Request,
+    res: Response,
+    status: number,
     opts: { listing?: Listing; values: ListingFormValues; errors: FieldErrors },
   ) {
     res.status(status).render('listings/form', {
@@ -63,7 +70,10 @@ export function listingHandlers(ctx: RouteContext) {
   }
 
   async function renderShow(
-    req: Request, res: Response, listing: Listing, status = 200,
+    req: Request,
+    res: Response,
+    listing: Listing,
+    status = 200,
     report: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
   ) {
     const viewer = req.user;
@@ -71,10 +81,10 @@ export function listingHandlers(ctx: RouteContext) {
     const view = presentListing(listing, viewer, req.locale);
     const [isFavourite, reported, conversationId] = viewer
       ? await Promise.all([
-        listings.isFavourite(viewer.id, listing.id),
-        listings.hasReported(viewer.id, listing.id),
-        viewer.id === listing.userId ? null : ctx.services.messages.conversationAbout(viewer, listing.id),
-      ])
+          listings.isFavourite(viewer.id, listing.id),
+          listings.hasReported(viewer.id, listing.id),
+          viewer.id === listing.userId ? null : ctx.services.messages.conversationAbout(viewer, listing.id),
+        ])
       : [false, false, null];
     const contact = explain(viewer, 'message.start', listing);
     res.status(status).render('listings/show', {
@@ -91,8 +101,10 @@ export function listingHandlers(ctx: RouteContext) {
       conversationHref: conversationId ? `/messages/${conversationId}` : null,
       // A signed-in tenant who may not write (yet) is told why instead of getting a form
       // that would refuse; visitors and the listing's own tenant need no such note.
-      contactRefusal: !contact.ok && (contact.reason === 'not_verified' || contact.reason === 'suspended')
-        ? reasonKey(contact.reason, 'message') : null,
+      contactRefusal:
+        !contact.ok && (contact.reason === 'not_verified' || contact.reason === 'suspended')
+          ? reasonKey(contact.reason, 'message')
+          : null,
     });
   }
 
@@ -147,7 +159,10 @@ export function listingHandlers(ctx: RouteContext) {
     // Photos chosen on the form (multipart) are checked in the same pass as the text.
     const photos = await readPhotoForm(ctx.services.photos, req, 0);
     if (!parsed.ok || Object.keys(photos.errors).length > 0) {
-      return renderForm(req, res, 422, { values: listingFormValues(req.body), errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors } });
+      return renderForm(req, res, 422, {
+        values: listingFormValues(req.body),
+        errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors },
+      });
     }
     try {
       const listing = await listings.create(user, parsed.data, (l, t) => ctx.services.photos.addAll(l.id, photos.photos, t));
@@ -184,7 +199,11 @@ export function listingHandlers(ctx: RouteContext) {
     const parsed = parseListingForm(req.body, req.locale);
     const photos = await readPhotoForm(ctx.services.photos, req, listing.photos?.length ?? 0);
     if (!parsed.ok || Object.keys(photos.errors).length > 0) {
-      return renderForm(req, res, 422, { listing, values: listingFormValues(req.body), errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors } });
+      return renderForm(req, res, 422, {
+        listing,
+        values: listingFormValues(req.body),
+        errors: { ...(parsed.ok ? {} : parsed.fields), ...photos.errors },
+      });
     }
     await listings.update(listing, parsed.data, (l, t) => ctx.services.photos.addAll(l.id, photos.photos, t));
     req.flash('success', 'listings:flash.updated');
@@ -257,7 +276,10 @@ export function listingHandlers(ctx: RouteContext) {
     const parsed = parseReportForm(req.body);
     if (!parsed.ok) {
       const b = (req.body ?? {}) as Record<string, unknown>;
-      const values = { reason: typeof b.reason === 'string' ? b.reason : '', details: typeof b.details === 'string' ? b.details : '' };
+      const values = {
+        reason: typeof b.reason === 'string' ? b.reason : '',
+        details: typeof b.details === 'string' ? b.details : '',
+      };
       return renderShow(req, res, listing, 422, { values, errors: parsed.fields });
     }
     const created = await listings.report(req.user!, listing, parsed.data.reason, parsed.data.details);
@@ -266,7 +288,21 @@ export function listingHandlers(ctx: RouteContext) {
   }
 
   return {
-    load, keepForVisitors, list, newForm, create, show, edit, update, pause, resume, confirmRemove, remove, requestReview,
-    favourite, unfavourite, report,
+    load,
+    keepForVisitors,
+    list,
+    newForm,
+    create,
+    show,
+    edit,
+    update,
+    pause,
+    resume,
+    confirmRemove,
+    remove,
+    requestReview,
+    favourite,
+    unfavourite,
+    report,
   };
 }

@@ -24,7 +24,10 @@ function problemFrom(err: unknown): { status: number; problem: Problem } | null 
   if (!isAppError(err)) return null;
   if (err.id === CLOSED || err.id === YOU_BLOCKED) return { status: 403, problem: { key: `messages:errors.${err.id}` } };
   if (err.status === 429) {
-    return { status: 429, problem: { key: `errors:${err.id}`, params: { minutes: Math.ceil((err.details.retryAfterSeconds ?? 60) / 60) } } };
+    return {
+      status: 429,
+      problem: { key: `errors:${err.id}`, params: { minutes: Math.ceil((err.details.retryAfterSeconds ?? 60) / 60) } },
+    };
   }
   return null;
 }
@@ -74,7 +77,7 @@ export function messageHandlers(ctx: RouteContext) {
   async function renderThread(req: Request, res: Response, status = 200, extra: ThreadExtra = {}) {
     const user = req.user!;
     const conversation = req.loaded.conversation!;
-    const before = req.method === 'GET' ? parseId(req.query.before) ?? undefined : undefined;
+    const before = req.method === 'GET' ? (parseId(req.query.before) ?? undefined) : undefined;
     const thread = await messages.thread(user, conversation, before);
     res.status(status).render('messages/show', {
       ...presentThread(thread, user, conversation, before, namer(res)),
@@ -164,7 +167,10 @@ export function messageHandlers(ctx: RouteContext) {
       return renderThread(req, res, 422, { report: { messageId, values: keepInput(body), errors: parsed.fields } });
     }
     const { alreadyReported } = await messages.report(user, conversation, messageId, parsed.data.reason, parsed.data.details);
-    req.flash(alreadyReported ? 'info' : 'success', alreadyReported ? 'messages:flash.already_reported' : 'messages:flash.reported');
+    req.flash(
+      alreadyReported ? 'info' : 'success',
+      alreadyReported ? 'messages:flash.already_reported' : 'messages:flash.reported',
+    );
     res.redirect(303, `/messages/${conversation.id}`);
   }
 

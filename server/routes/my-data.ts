@@ -32,8 +32,13 @@ export function myDataHandlers(ctx: RouteContext) {
     // The listing's photos, hidden ones too: the tenant sees everything the board keeps.
     const photos = data.listing ? (await ctx.services.photos.forListing(data.listing.id)).map(presentPhoto) : [];
     res.status(status).render('account/data', {
-      data: presentMyData(data, (code) => districtName(code, req.locale), (f) => describeFilters(f, req.locale)),
-      deleteErrors, retentionMonths: config.purge.retentionMonths,
+      data: presentMyData(
+        data,
+        (code) => districtName(code, req.locale),
+        (f) => describeFilters(f, req.locale),
+      ),
+      deleteErrors,
+      retentionMonths: config.purge.retentionMonths,
       photos,
     });
   }

@@ -28,7 +28,11 @@ export function pageHandlers(ctx: RouteContext) {
 
   function privacy(_req: Request, res: Response) {
     res.locals.allowIndexing = true;
-    res.render('pages/privacy', { org: ctx.config.org, retentionMonths: ctx.config.purge.retentionMonths, backupRetentionDays: ctx.config.backupRetentionDays });
+    res.render('pages/privacy', {
+      org: ctx.config.org,
+      retentionMonths: ctx.config.purge.retentionMonths,
+      backupRetentionDays: ctx.config.backupRetentionDays,
+    });
   }
 
   // What to know before swapping: the operator's own text when configured, else ours.

@@ -53,7 +53,11 @@ export function photoFormState(body: unknown, errors: FieldErrors, existing: num
     values,
     existing,
     slots: Math.max(0, PHOTO_LIMITS.perListing - existing),
-    limits: { perListing: PHOTO_LIMITS.perListing, megabytes: PHOTO_LIMITS.fileBytes / 1024 / 1024, altText: PHOTO_LIMITS.altText },
+    limits: {
+      perListing: PHOTO_LIMITS.perListing,
+      megabytes: PHOTO_LIMITS.fileBytes / 1024 / 1024,
+      altText: PHOTO_LIMITS.altText,
+    },
     kinds: ACCEPTED_KINDS,
     // Files never come back with a form: say so when it is shown again.
     chooseAgain: Object.keys(errors).length > 0 && (hasPhotoErrors || Object.values(values).some((v) => v !== '')),
@@ -133,7 +137,8 @@ export function photoHandlers(ctx: RouteContext) {
     const listing = req.loaded.listing!;
     const existing = await photos.countFor(listing.id);
     const prepared = await readPhotoForm(photos, req, existing);
-    if (prepared.photos.length === 0 && Object.keys(prepared.errors).length === 0) prepared.errors.photo_1 = 'photos:errors.none_chosen';
+    if (prepared.photos.length === 0 && Object.keys(prepared.errors).length === 0)
+      prepared.errors.photo_1 = 'photos:errors.none_chosen';
     if (Object.keys(prepared.errors).length > 0) return render(req, res, 422, { body: req.body, errors: prepared.errors });
     await photos.add(listing, prepared.photos);
     req.flash('success', 'photos:flash.added', { count: prepared.photos.length });
@@ -164,8 +169,16 @@ export function photoHandlers(ctx: RouteContext) {
   }
 
   return {
-    permitManage, loadPhoto, show, list, create, updateAlt,
+    permitManage,
+    loadPhoto,
+    show,
+    list,
+    create,
+    updateAlt,
     // POST /listings/:id/photos/:photoId/cover|up|down|delete
-    makeCover: action('cover'), moveUp: action('up'), moveDown: action('down'), remove: action('delete'),
+    makeCover: action('cover'),
+    moveUp: action('up'),
+    moveDown: action('down'),
+    remove: action('delete'),
   };
 }

@@ -43,7 +43,12 @@ export interface MarkView {
 }
 
 /** The "Swaps with three homes" section of /matches: the best rings (hidden ones left out) and their count. */
-export async function ringsSection(ctx: RouteContext, user: User, mine: Listing, locale: Locale): Promise<{ total: number; items: RingView[] }> {
+export async function ringsSection(
+  ctx: RouteContext,
+  user: User,
+  mine: Listing,
+  locale: Locale,
+): Promise<{ total: number; items: RingView[] }> {
   const [rings, total] = await Promise.all([
     ringsForListing(mine.id, { limit: RING_LIMIT, excludeHiddenBy: user.id }),
     countRingsForListing(mine.id, { excludeHiddenBy: user.id }),
@@ -71,7 +76,11 @@ function rotateToMin(ids: [number, number, number]): [number, number, number] {
 }
 
 /** Each suggestion's marks: how many said yes (of how many), mine, and the ring's conversation. */
-export async function markLocals(ctx: RouteContext, user: User, keys: { key: string; parties: number }[]): Promise<Record<string, MarkView>> {
+export async function markLocals(
+  ctx: RouteContext,
+  user: User,
+  keys: { key: string; parties: number }[],
+): Promise<Record<string, MarkView>> {
   const list = keys.map((k) => k.key);
   const { swaps } = ctx.services;
   const [marks, conversations] = await Promise.all([swaps.marksFor(user.id, list), swaps.ringConversations(user.id, list)]);

@@ -31,7 +31,14 @@ export function totpHandlers(ctx: RouteContext) {
     return user;
   }
 
-  async function render(res: Response, user: User, next: string, status = 200, problem: string | null = null, params: Record<string, unknown> = {}) {
+  async function render(
+    res: Response,
+    user: User,
+    next: string,
+    status = 200,
+    problem: string | null = null,
+    params: Record<string, unknown> = {},
+  ) {
     // The secret is never shown here: whoever reached this page has given a password
     // only, and that must not be enough to enrol an authenticator. The moderator adds
     // the secret the operator's CLI printed; until a first code proves it, a note says so.
@@ -39,7 +46,12 @@ export function totpHandlers(ctx: RouteContext) {
     // Without a secret there is nothing to check against: the operator must run `promote`.
     const shown = user.totpSecret ? problem : 'no_secret';
     res.status(status).render('auth/totp', {
-      next, problem: shown, problemParams: params, fieldProblem: totpFieldError(shown), enrol, hasSecret: !!user.totpSecret,
+      next,
+      problem: shown,
+      problemParams: params,
+      fieldProblem: totpFieldError(shown),
+      enrol,
+      hasSecret: !!user.totpSecret,
     });
   }
 

@@ -75,7 +75,9 @@ export async function deleteAccounts(
   }
 
   // Reports of the messages about to be deleted keep everything but the message link.
-  const messageIds = (await Message.findAll({ attributes: ['id'], where: { senderId: inIds }, transaction, raw: true })).map((m) => m.id);
+  const messageIds = (await Message.findAll({ attributes: ['id'], where: { senderId: inIds }, transaction, raw: true })).map(
+    (m) => m.id,
+  );
   if (messageIds.length > 0) {
     await Report.update({ messageId: null }, { where: { messageId: { [Op.in]: messageIds } }, transaction });
   }
@@ -94,8 +96,11 @@ export async function deleteAccounts(
     if (orphaned.length > 0) {
       const inOrphaned = { [Op.in]: orphaned };
       await Report.update({ conversationId: null }, { where: { conversationId: inOrphaned }, transaction });
-      const leftMessages = (await Message.findAll({ attributes: ['id'], where: { conversationId: inOrphaned }, transaction, raw: true })).map((m) => m.id);
-      if (leftMessages.length > 0) await Report.update({ messageId: null }, { where: { messageId: { [Op.in]: leftMessages } }, transaction });
+      const leftMessages = (
+        await Message.findAll({ attributes: ['id'], where: { conversationId: inOrphaned }, transaction, raw: true })
+      ).map((m) => m.id);
+      if (leftMessages.length > 0)
+        await Report.update({ messageId: null }, { where: { messageId: { [Op.in]: leftMessages } }, transaction });
       await Message.destroy({ where: { conversationId: inOrphaned }, transaction });
       await Conversation.destroy({ where: { id: inOrphaned }, transaction });
     }
@@ -104,7 +109,9 @@ export async function deleteAccounts(
   await Conversation.update({ startedById: null }, { where: { startedById: inIds }, transaction });
   await Conversation.update({ lastSenderId: null }, { where: { lastSenderId: inIds }, transaction });
 
-  const listingIds = (await Listing.findAll({ attributes: ['id'], where: { userId: inIds }, transaction, raw: true })).map((l) => l.id);
+  const listingIds = (await Listing.findAll({ attributes: ['id'], where: { userId: inIds }, transaction, raw: true })).map(
+    (l) => l.id,
+  );
   if (listingIds.length > 0) {
     const inListings = { [Op.in]: listingIds };
     await Conversation.update({ listingId: null }, { where: { listingId: inListings }, transaction });
@@ -117,10 +124,19 @@ export async function deleteAccounts(
     // tenants' matches and rings lose it at once.
     await deleteListingRings(listingIds, transaction);
     for (const column of ['listing_a', 'listing_b', 'listing_c']) {
-      await sequelize.query(`DELETE FROM swap_marks WHERE ${column} IN (:listingIds)`, { replacements: { listingIds }, transaction });
+      await sequelize.query(`DELETE FROM swap_marks WHERE ${column} IN (:listingIds)`, {
+        replacements: { listingIds },
+        transaction,
+      });
     }
-    await sequelize.query('DELETE FROM match_edges WHERE wanter_id IN (:listingIds)', { replacements: { listingIds }, transaction });
-    await sequelize.query('DELETE FROM match_edges WHERE home_id IN (:listingIds)', { replacements: { listingIds }, transaction });
+    await sequelize.query('DELETE FROM match_edges WHERE wanter_id IN (:listingIds)', {
+      replacements: { listingIds },
+      transaction,
+    });
+    await sequelize.query('DELETE FROM match_edges WHERE home_id IN (:listingIds)', {
+      replacements: { listingIds },
+      transaction,
+    });
     await Listing.destroy({ where: { id: inListings }, transaction });
   }
 

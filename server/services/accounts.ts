@@ -62,20 +62,32 @@ export function createAccountService(deps: AppDeps) {
 
   async function sendVerification(user: User, address: string, transaction?: Transaction): Promise<void> {
     const raw = await issueToken(user.id, 'verify_email', VERIFY_TTL_MS, clock(), transaction);
-    await sendMail('verify-email', user, address, {
-      link: `${config.baseUrl}/verify-email?token=${encodeURIComponent(raw)}`,
-      username: user.username,
-    }, transaction);
+    await sendMail(
+      'verify-email',
+      user,
+      address,
+      {
+        link: `${config.baseUrl}/verify-email?token=${encodeURIComponent(raw)}`,
+        username: user.username,
+      },
+      transaction,
+    );
   }
 
   /** The old address learns of a change at once, with a link that undoes it. */
   async function sendUndoNotice(user: User, transaction?: Transaction): Promise<void> {
     const raw = await issueToken(user.id, 'undo_email', UNDO_EMAIL_TTL_MS, clock(), transaction, user.email);
-    await sendMail('email-changed', user, user.email, {
-      link: `${config.baseUrl}/email-change/undo?token=${encodeURIComponent(raw)}`,
-      username: user.username,
-      days: UNDO_EMAIL_TTL_MS / 86_400_000,
-    }, transaction);
+    await sendMail(
+      'email-changed',
+      user,
+      user.email,
+      {
+        link: `${config.baseUrl}/email-change/undo?token=${encodeURIComponent(raw)}`,
+        username: user.username,
+        days: UNDO_EMAIL_TTL_MS / 86_400_000,
+      },
+      transaction,
+    );
   }
 
   /**
@@ -99,10 +111,16 @@ export function createAccountService(deps: AppDeps) {
   }
 
   async function queueOwnerNotice(owner: User, transaction?: Transaction): Promise<void> {
-    await sendMail('address-in-use', owner, owner.email, {
-      username: owner.username,
-      link: `${config.baseUrl}/forgot-password`,
-    }, transaction);
+    await sendMail(
+      'address-in-use',
+      owner,
+      owner.email,
+      {
+        username: owner.username,
+        link: `${config.baseUrl}/forgot-password`,
+      },
+      transaction,
+    );
   }
 
   /** Counts one guess; over the limit it throws `errorId` (429) with the wait. */
@@ -180,13 +198,27 @@ export function createAccountService(deps: AppDeps) {
       try {
         // The account and its verification mail commit together.
         user = await db.sequelize.transaction(async (transaction) => {
-          const created = await User.create({
-            username, usernameLower: username.toLowerCase(), email, phone,
-            passwordHash,
-            role: opts.role ?? 'tenant', locale: input.locale, notifyMessages: input.notifyMessages ?? true,
-            emailVerifiedAt: opts.verified ? now : null, pendingEmail: null, suspendedAt: null, suspendedReason: null,
-            totpSecret: null, totpLastStep: null, lastLoginAt: now, purgeWarningFor: null,
-          }, { transaction });
+          const created = await User.create(
+            {
+              username,
+              usernameLower: username.toLowerCase(),
+              email,
+              phone,
+              passwordHash,
+              role: opts.role ?? 'tenant',
+              locale: input.locale,
+              notifyMessages: input.notifyMessages ?? true,
+              emailVerifiedAt: opts.verified ? now : null,
+              pendingEmail: null,
+              suspendedAt: null,
+              suspendedReason: null,
+              totpSecret: null,
+              totpLastStep: null,
+              lastLoginAt: now,
+              purgeWarningFor: null,
+            },
+            { transaction },
+          );
           if (!opts.verified) await sendVerification(created, email, transaction);
           return created;
         });
@@ -229,7 +261,9 @@ export function createAccountService(deps: AppDeps) {
      */
     async alreadyVerifiedBy(raw: unknown): Promise<boolean> {
       if (typeof raw !== 'string' || raw.length < 20 || raw.length > 100) return false;
-      const token = await Token.findOne({ where: { tokenHash: hashToken(raw), purpose: 'verify_email', usedAt: { [Op.ne]: null } } });
+      const token = await Token.findOne({
+        where: { tokenHash: hashToken(raw), purpose: 'verify_email', usedAt: { [Op.ne]: null } },
+      });
       if (!token) return false;
       const user = await User.findByPk(token.userId, { attributes: ['id', 'emailVerifiedAt', 'pendingEmail'] });
       return !!user && user.emailVerifiedAt !== null && user.pendingEmail === null;
@@ -239,7 +273,9 @@ export function createAccountService(deps: AppDeps) {
       await deps.rateLimits.get('mail').consume(`user:${user.id}`);
       // A pending address that belongs to another account gets its owner's notice again,
       // never a verification link (the answer stays the same).
-      const owner = user.pendingEmail ? await User.findOne({ where: { email: user.pendingEmail, id: { [Op.ne]: user.id } } }) : null;
+      const owner = user.pendingEmail
+        ? await User.findOne({ where: { email: user.pendingEmail, id: { [Op.ne]: user.id } } })
+        : null;
       if (owner) return mailAddressOwner(owner);
       await db.sequelize.transaction((transaction) => sendVerification(user, user.pendingEmail ?? user.email, transaction));
     },
@@ -307,17 +343,30 @@ export function createAccountService(deps: AppDeps) {
       if (!user) {
         // The same lookups and rendering as for a real account, so the answer takes as long.
         await findValidToken(crypto.randomBytes(32).toString('base64url'), 'reset_password', clock());
-        await renderMail('reset-password', email, 'sv', {
-          link: `${config.baseUrl}/reset-password?token=${'x'.repeat(43)}`, username: '',
-        }, config.org.name);
+        await renderMail(
+          'reset-password',
+          email,
+          'sv',
+          {
+            link: `${config.baseUrl}/reset-password?token=${'x'.repeat(43)}`,
+            username: '',
+          },
+          config.org.name,
+        );
         return;
       }
       await db.sequelize.transaction(async (transaction) => {
         const raw = await issueToken(user.id, 'reset_password', RESET_TTL_MS, clock(), transaction);
-        await sendMail('reset-password', user, user.email, {
-          link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
-          username: user.username,
-        }, transaction);
+        await sendMail(
+          'reset-password',
+          user,
+          user.email,
+          {
+            link: `${config.baseUrl}/reset-password?token=${encodeURIComponent(raw)}`,
+            username: user.username,
+          },
+          transaction,
+        );
       });
     },
 
@@ -333,7 +382,11 @@ export function createAccountService(deps: AppDeps) {
       const user = await User.findByPk(token.userId);
       if (!user) throw new AppError(400, 'token_invalid');
       const pw = passwordErrorKey(
-        passwordProblem(password, { username: user.username, email: user.email, min: user.isAdmin ? ADMIN_PASSWORD_MIN : undefined }),
+        passwordProblem(password, {
+          username: user.username,
+          email: user.email,
+          min: user.isAdmin ? ADMIN_PASSWORD_MIN : undefined,
+        }),
       );
       if (pw) throw ValidationFailed({ password: pw });
       if (password !== confirm) throw ValidationFailed({ password_confirm: 'errors:password.mismatch' });
@@ -352,7 +405,11 @@ export function createAccountService(deps: AppDeps) {
         throw ValidationFailed({ current_password: 'errors:password.current_wrong' });
       }
       const pw = passwordErrorKey(
-        passwordProblem(password, { username: user.username, email: user.email, min: user.isAdmin ? ADMIN_PASSWORD_MIN : undefined }),
+        passwordProblem(password, {
+          username: user.username,
+          email: user.email,
+          min: user.isAdmin ? ADMIN_PASSWORD_MIN : undefined,
+        }),
       );
       if (pw) throw ValidationFailed({ password: pw });
       if (password !== confirm) throw ValidationFailed({ password_confirm: 'errors:password.mismatch' });
@@ -419,7 +476,10 @@ export function createAccountService(deps: AppDeps) {
         const clash = await User.count({ where: { email: token.payload!, id: { [Op.ne]: user.id } }, transaction });
         if (clash > 0) throw new AppError(409, 'email_taken');
         await Token.destroy({ where: { userId: user.id, purpose: ['verify_email', 'reset_password'] }, transaction });
-        await user.update({ email: token.payload!, pendingEmail: null, emailVerifiedAt: user.emailVerifiedAt ?? now }, { transaction });
+        await user.update(
+          { email: token.payload!, pendingEmail: null, emailVerifiedAt: user.emailVerifiedAt ?? now },
+          { transaction },
+        );
       });
       await db.checkpoint();
       logger.info({ userId: user.id }, 'e-mail change undone');
@@ -430,7 +490,8 @@ export function createAccountService(deps: AppDeps) {
       user: User,
       input: { phone: string; showPhone: boolean; locale: Locale; notifyMessages: boolean; emailsEnabled?: boolean },
     ): Promise<void> {
-      if (input.phone.trim() !== '' && !PHONE_RE.test(input.phone.trim())) throw ValidationFailed({ phone: 'errors:field.phone' });
+      if (input.phone.trim() !== '' && !PHONE_RE.test(input.phone.trim()))
+        throw ValidationFailed({ phone: 'errors:field.phone' });
       const phone = normalisePhone(input.phone);
       const phoneChanged = phone !== user.phone;
       await user.update({

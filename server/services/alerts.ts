@@ -53,8 +53,16 @@ export function parseSavedFilters(json: string): SavedFilters {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const districts = Array.isArray(raw.districts) ? raw.districts.filter(isDistrictCode) : [];
   return savedFiltersOf({
-    districts, roomsMin: num(raw.roomsMin), roomsMax: num(raw.roomsMax), sizeMin: num(raw.sizeMin), rentMax: num(raw.rentMax),
-    lift: raw.lift === true, balcony: raw.balcony === true, sauna: raw.sauna === true, sort: 'newest', page: 1,
+    districts,
+    roomsMin: num(raw.roomsMin),
+    roomsMax: num(raw.roomsMax),
+    sizeMin: num(raw.sizeMin),
+    rentMax: num(raw.rentMax),
+    lift: raw.lift === true,
+    balcony: raw.balcony === true,
+    sauna: raw.sauna === true,
+    sort: 'newest',
+    page: 1,
   });
 }
 
@@ -106,7 +114,8 @@ export function helsinkiDay(at: Date): string {
 export async function listingCeiling(sequelize: Sequelize): Promise<number> {
   const read = async (transaction?: Transaction) => {
     const [row] = await sequelize.query<{ n: number | string | null }>('SELECT MAX(id) AS n FROM listings', {
-      type: QueryTypes.SELECT, transaction,
+      type: QueryTypes.SELECT,
+      transaction,
     });
     return Number(row?.n ?? 0);
   };
@@ -151,7 +160,12 @@ export interface ItemRow {
 }
 
 /** Records suggestions and listings as told (or as already there), ignoring those recorded before. */
-export async function recordItems(sequelize: Sequelize, items: readonly ItemRow[], now: Date, transaction?: Transaction): Promise<void> {
+export async function recordItems(
+  sequelize: Sequelize,
+  items: readonly ItemRow[],
+  now: Date,
+  transaction?: Transaction,
+): Promise<void> {
   const conflict = 'ON CONFLICT (user_id, kind, a, b, c) DO NOTHING';
   // Numbers and a kind from a fixed list only, so the values are written inline.
   const KINDS = new Set(['pair', 'ring']);
@@ -164,9 +178,13 @@ export async function recordItems(sequelize: Sequelize, items: readonly ItemRow[
       });
       return `(${nums[0]}, '${item.kind}', ${nums[1]}, ${nums[2]}, ${nums[3]}, :now)`;
     });
-    await sequelize.query(`INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES ${values.join(', ')} ${conflict}`, {
-      replacements: { now }, transaction,
-    });
+    await sequelize.query(
+      `INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES ${values.join(', ')} ${conflict}`,
+      {
+        replacements: { now },
+        transaction,
+      },
+    );
   }
 }
 
@@ -174,7 +192,10 @@ export async function recordItems(sequelize: Sequelize, items: readonly ItemRow[
 export async function deleteAlertData(userIds: readonly number[], transaction: Transaction): Promise<void> {
   if (userIds.length === 0) return;
   const sequelize = SavedSearch.sequelize!;
-  await sequelize.query('DELETE FROM alert_items WHERE user_id IN (:userIds)', { replacements: { userIds: [...userIds] }, transaction });
+  await sequelize.query('DELETE FROM alert_items WHERE user_id IN (:userIds)', {
+    replacements: { userIds: [...userIds] },
+    transaction,
+  });
   await SavedSearch.destroy({ where: { userId: { [Op.in]: [...userIds] } }, transaction });
   await AlertSetting.destroy({ where: { userId: { [Op.in]: [...userIds] } }, transaction });
 }
@@ -204,7 +225,10 @@ const asBool = (v: unknown): boolean => v === true || Number(v) === 1;
  * told, in one query (the /account page and "My data" each have a query budget).
  */
 export async function loadAlertState(userId: number): Promise<{
-  newSwaps: boolean; lastSentAt: Date | null; searches: SavedSearchRow[]; told: { pairs: number; rings: number };
+  newSwaps: boolean;
+  lastSentAt: Date | null;
+  searches: SavedSearchRow[];
+  told: { pairs: number; rings: number };
 }> {
   const rows = await SavedSearch.sequelize!.query<Record<string, unknown>>(
     `SELECT s.new_swaps AS new_swaps, s.last_sent_at AS last_sent_at,
@@ -222,9 +246,15 @@ export async function loadAlertState(userId: number): Promise<{
   return {
     newSwaps: first ? asBool(first.new_swaps) : false,
     lastSentAt: first?.last_sent_at ? asDate(first.last_sent_at) : null,
-    searches: rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => ({
-      id: Number(r.id), name: String(r.name ?? ''), filters: String(r.filters), alert: asBool(r.alert), createdAt: asDate(r.created_at),
-    })),
+    searches: rows
+      .filter((r) => r.id !== null && r.id !== undefined)
+      .map((r) => ({
+        id: Number(r.id),
+        name: String(r.name ?? ''),
+        filters: String(r.filters),
+        alert: asBool(r.alert),
+        createdAt: asDate(r.created_at),
+      })),
     told: { pairs: Number(first?.told_pairs ?? 0), rings: Number(first?.told_rings ?? 0) },
   };
 }
@@ -236,7 +266,11 @@ export async function collectAlertData(userId: number): Promise<MyAlertData> {
     newSwaps: state.newSwaps,
     lastSentAt: state.lastSentAt,
     savedSearches: state.searches.map((s) => ({
-      id: s.id, name: s.name, filters: parseSavedFilters(s.filters), alert: s.alert, createdAt: s.createdAt,
+      id: s.id,
+      name: s.name,
+      filters: parseSavedFilters(s.filters),
+      alert: s.alert,
+      createdAt: s.createdAt,
     })),
     told: state.told,
   };
@@ -263,7 +297,12 @@ export function createAlertService(deps: AppDeps) {
     const listing = await Listing.findOne({ where: { userId }, attributes: ['id'], transaction });
     if (!listing) return;
     const current = await suggestionsFor(sequelize, [listing.id], { unseen: true, transaction });
-    await recordItems(sequelize, current.map((s) => ({ ...s, userId })), clock(), transaction);
+    await recordItems(
+      sequelize,
+      current.map((s) => ({ ...s, userId })),
+      clock(),
+      transaction,
+    );
   }
 
   return {
@@ -312,7 +351,10 @@ export function createAlertService(deps: AppDeps) {
           await search.update(on ? { alert: true, seenListingId: ceiling } : { alert: false }, { transaction });
         }
       });
-      logger.info({ userId: user.id, newSwaps: choice.newSwaps, searchAlerts: choice.searchIds.length }, 'alert settings changed');
+      logger.info(
+        { userId: user.id, newSwaps: choice.newSwaps, searchAlerts: choice.searchIds.length },
+        'alert settings changed',
+      );
     },
 
     async deleteSearch(user: User, search: SavedSearch): Promise<void> {

@@ -89,20 +89,52 @@ export interface MyData {
   version: typeof EXPORT_VERSION;
   exportedAt: Date;
   account: {
-    id: number; username: string; email: string; emailVerifiedAt: Date | null; pendingEmail: string | null;
-    phone: string | null; showPhone: boolean; role: string; locale: string; notifyMessages: boolean;
-    emailsEnabled: boolean; suspendedAt: Date | null; suspendedReason: string | null; lastLoginAt: Date;
-    purgeWarningSentFor: Date | null; createdAt: Date; updatedAt: Date;
+    id: number;
+    username: string;
+    email: string;
+    emailVerifiedAt: Date | null;
+    pendingEmail: string | null;
+    phone: string | null;
+    showPhone: boolean;
+    role: string;
+    locale: string;
+    notifyMessages: boolean;
+    emailsEnabled: boolean;
+    suspendedAt: Date | null;
+    suspendedReason: string | null;
+    lastLoginAt: Date;
+    purgeWarningSentFor: Date | null;
+    createdAt: Date;
+    updatedAt: Date;
   };
   listing: null | {
-    id: number; status: string; hiddenReason: string | null; district: string; postalCode: string; rooms: number;
-    sizeM2: number; rentEur: number; floor: number | null; hasLift: boolean; hasBalcony: boolean; hasSauna: boolean;
-    buildingType: string | null; availableFrom: string | null; description: string;
+    id: number;
+    status: string;
+    hiddenReason: string | null;
+    district: string;
+    postalCode: string;
+    rooms: number;
+    sizeM2: number;
+    rentEur: number;
+    floor: number | null;
+    hasLift: boolean;
+    hasBalcony: boolean;
+    hasSauna: boolean;
+    buildingType: string | null;
+    availableFrom: string | null;
+    description: string;
     wanted: {
-      districts: string[]; roomsMin: number | null; sizeMin: number | null; rentMax: number | null;
-      lift: boolean; balcony: boolean; sauna: boolean; description: string;
+      districts: string[];
+      roomsMin: number | null;
+      sizeMin: number | null;
+      rentMax: number | null;
+      lift: boolean;
+      balcony: boolean;
+      sauna: boolean;
+      description: string;
     };
-    createdAt: Date; updatedAt: Date;
+    createdAt: Date;
+    updatedAt: Date;
   };
   favourites: { listingId: number; district: string; rooms: number; sizeM2: number; rentEur: number; savedAt: Date }[];
   blocks: { username: string; blockedAt: Date }[];
@@ -110,7 +142,13 @@ export interface MyData {
   /** My "Interested" / "Not interested" on suggestions (swap_marks). */
   interestMarks: { kind: 'pair' | 'ring'; listingIds: number[]; interested: boolean; markedAt: Date }[];
   reportsFiled: {
-    kind: string; reason: string; details: string; status: string; listingId: number | null; messageId: number | null; createdAt: Date;
+    kind: string;
+    reason: string;
+    details: string;
+    status: string;
+    listingId: number | null;
+    messageId: number | null;
+    createdAt: Date;
   }[];
   pendingEmails: { purpose: string; expiresAt: Date }[];
   activeSessions: { signedInAt: Date; expiresAt: Date | null }[];
@@ -124,7 +162,9 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
 
   const listingRow = await Listing.findOne({ where: { userId: me } });
   const wanted = listingRow
-    ? (await ListingWantedDistrict.findAll({ where: { listingId: listingRow.id }, order: [['district', 'ASC']] })).map((w) => w.district)
+    ? (await ListingWantedDistrict.findAll({ where: { listingId: listingRow.id }, order: [['district', 'ASC']] })).map(
+        (w) => w.district,
+      )
     : [];
 
   const favourites = await Favourite.findAll({
@@ -135,8 +175,9 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
 
   const blockRows = await Block.findAll({ where: { blockerId: me }, order: [['createdAt', 'ASC']] });
   const blockedNames = new Map(
-    (await User.findAll({ attributes: ['id', 'username'], where: { id: { [Op.in]: blockRows.map((b) => b.blockedId) } } }))
-      .map((u) => [u.id, u.username]),
+    (await User.findAll({ attributes: ['id', 'username'], where: { id: { [Op.in]: blockRows.map((b) => b.blockedId) } } })).map(
+      (u) => [u.id, u.username],
+    ),
   );
 
   const mine = await ConversationParticipant.findAll({ where: { userId: me }, attributes: ['conversationId'] });
@@ -146,13 +187,18 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
     const rows = await Conversation.findAll({
       where: { id: { [Op.in]: conversationIds } },
       include: [{ model: Listing, as: 'listing', attributes: ['id', 'district', 'rooms'] }],
-      order: [['lastMessageAt', 'DESC'], ['id', 'DESC']],
+      order: [
+        ['lastMessageAt', 'DESC'],
+        ['id', 'DESC'],
+      ],
     });
     const others = await ConversationParticipant.findAll({
       where: { conversationId: { [Op.in]: conversationIds }, userId: { [Op.ne]: me } },
       include: [{ model: User, as: 'user', attributes: ['id', 'username'] }],
     });
-    const otherName = new Map(others.map((p) => [p.conversationId, (p as ConversationParticipant & { user?: User }).user?.username]));
+    const otherName = new Map(
+      others.map((p) => [p.conversationId, (p as ConversationParticipant & { user?: User }).user?.username]),
+    );
     const messages = await Message.findAll({
       where: { conversationId: { [Op.in]: conversationIds } },
       attributes: ['id', 'conversationId', 'senderId', 'body', 'createdAt'],
@@ -177,10 +223,14 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
 
   const reports = await Report.findAll({ where: { reporterId: me }, order: [['createdAt', 'ASC']] });
   const tokens = await Token.findAll({
-    where: { userId: me, usedAt: null, expiresAt: { [Op.gt]: now } }, attributes: ['purpose', 'expiresAt'], order: [['expiresAt', 'ASC']],
+    where: { userId: me, usedAt: null, expiresAt: { [Op.gt]: now } },
+    attributes: ['purpose', 'expiresAt'],
+    order: [['expiresAt', 'ASC']],
   });
   const sessions = await Session.findAll({
-    where: { userId: me, expires: { [Op.gt]: now } }, attributes: ['createdAt', 'expires'], order: [['createdAt', 'ASC']],
+    where: { userId: me, expires: { [Op.gt]: now } },
+    attributes: ['createdAt', 'expires'],
+    order: [['createdAt', 'ASC']],
   });
 
   const marks = await Listing.sequelize!.query<{ suggestion: string; interested: boolean | number; updated_at: Date | string }>(
@@ -193,42 +243,83 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
     version: EXPORT_VERSION,
     exportedAt: now,
     account: {
-      id: user.id, username: user.username, email: user.email, emailVerifiedAt: user.emailVerifiedAt,
-      pendingEmail: user.pendingEmail, phone: user.phone, showPhone: user.showPhone, role: user.role, locale: user.locale,
-      notifyMessages: user.notifyMessages, emailsEnabled: user.emailsEnabled, suspendedAt: user.suspendedAt,
-      suspendedReason: user.suspendedReason, lastLoginAt: user.lastLoginAt, purgeWarningSentFor: user.purgeWarningFor,
-      createdAt: user.createdAt, updatedAt: user.updatedAt,
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      emailVerifiedAt: user.emailVerifiedAt,
+      pendingEmail: user.pendingEmail,
+      phone: user.phone,
+      showPhone: user.showPhone,
+      role: user.role,
+      locale: user.locale,
+      notifyMessages: user.notifyMessages,
+      emailsEnabled: user.emailsEnabled,
+      suspendedAt: user.suspendedAt,
+      suspendedReason: user.suspendedReason,
+      lastLoginAt: user.lastLoginAt,
+      purgeWarningSentFor: user.purgeWarningFor,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
     },
     listing: listingRow
       ? {
-        id: listingRow.id, status: listingRow.status, hiddenReason: listingRow.hiddenReason, district: listingRow.district,
-        postalCode: listingRow.postalCode, rooms: listingRow.rooms, sizeM2: listingRow.sizeM2, rentEur: listingRow.rentEur,
-        floor: listingRow.floor, hasLift: listingRow.hasLift, hasBalcony: listingRow.hasBalcony, hasSauna: listingRow.hasSauna,
-        buildingType: listingRow.buildingType, availableFrom: listingRow.availableFrom, description: listingRow.description,
-        wanted: {
-          districts: wanted, roomsMin: listingRow.wantedRoomsMin, sizeMin: listingRow.wantedSizeMin,
-          rentMax: listingRow.wantedRentMax, lift: listingRow.wantedLift, balcony: listingRow.wantedBalcony,
-          sauna: listingRow.wantedSauna, description: listingRow.wantedDescription,
-        },
-        createdAt: listingRow.createdAt, updatedAt: listingRow.updatedAt,
-      }
+          id: listingRow.id,
+          status: listingRow.status,
+          hiddenReason: listingRow.hiddenReason,
+          district: listingRow.district,
+          postalCode: listingRow.postalCode,
+          rooms: listingRow.rooms,
+          sizeM2: listingRow.sizeM2,
+          rentEur: listingRow.rentEur,
+          floor: listingRow.floor,
+          hasLift: listingRow.hasLift,
+          hasBalcony: listingRow.hasBalcony,
+          hasSauna: listingRow.hasSauna,
+          buildingType: listingRow.buildingType,
+          availableFrom: listingRow.availableFrom,
+          description: listingRow.description,
+          wanted: {
+            districts: wanted,
+            roomsMin: listingRow.wantedRoomsMin,
+            sizeMin: listingRow.wantedSizeMin,
+            rentMax: listingRow.wantedRentMax,
+            lift: listingRow.wantedLift,
+            balcony: listingRow.wantedBalcony,
+            sauna: listingRow.wantedSauna,
+            description: listingRow.wantedDescription,
+          },
+          createdAt: listingRow.createdAt,
+          updatedAt: listingRow.updatedAt,
+        }
       : null,
     favourites: favourites
       .map((f) => ({ f, l: (f as Favourite & { listing?: Listing }).listing }))
       .filter(({ l }) => l !== undefined && l !== null)
-      .map(({ f, l }) => ({ listingId: l!.id, district: l!.district, rooms: l!.rooms, sizeM2: l!.sizeM2, rentEur: l!.rentEur, savedAt: f.createdAt })),
+      .map(({ f, l }) => ({
+        listingId: l!.id,
+        district: l!.district,
+        rooms: l!.rooms,
+        sizeM2: l!.sizeM2,
+        rentEur: l!.rentEur,
+        savedAt: f.createdAt,
+      })),
     blocks: blockRows
       .filter((b) => blockedNames.has(b.blockedId))
       .map((b) => ({ username: blockedNames.get(b.blockedId)!, blockedAt: b.createdAt })),
     conversations,
     interestMarks: marks.map((m) => ({
-      kind: m.suggestion.startsWith('r:') ? 'ring' as const : 'pair' as const,
+      kind: m.suggestion.startsWith('r:') ? ('ring' as const) : ('pair' as const),
       listingIds: m.suggestion.slice(2).split('-').map(Number),
       interested: m.interested === true || Number(m.interested) === 1,
       markedAt: new Date(m.updated_at),
     })),
     reportsFiled: reports.map((r) => ({
-      kind: r.kind, reason: r.reason, details: r.details, status: r.status, listingId: r.listingId, messageId: r.messageId,
+      kind: r.kind,
+      reason: r.reason,
+      details: r.details,
+      status: r.status,
+      listingId: r.listingId,
+      messageId: r.messageId,
       createdAt: r.createdAt,
     })),
     pendingEmails: tokens.map((t) => ({ purpose: t.purpose, expiresAt: t.expiresAt })),
@@ -241,8 +332,16 @@ export async function collectMyData(user: User, now: Date, retentionMonths: numb
 /** The export file's content: MyData as JSON, without the page-only fields. */
 /** A photo of my listing in the export: the board's large view itself, base64 in the JSON. */
 export interface ExportPhoto {
-  position: number; cover: boolean; altText: string; status: string; hiddenReason: string | null;
-  width: number; height: number; contentType: string; createdAt: Date; data: string;
+  position: number;
+  cover: boolean;
+  altText: string;
+  status: string;
+  hiddenReason: string | null;
+  width: number;
+  height: number;
+  contentType: string;
+  createdAt: Date;
+  data: string;
 }
 
 export function toExportJson(data: MyData, photos: ExportPhoto[] = []): string {

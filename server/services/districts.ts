@@ -18,7 +18,16 @@ export interface District {
 }
 
 /** Helsinki's major districts, south to east, as the lists group them. */
-export const MAJOR_DISTRICTS = ['etelainen', 'lantinen', 'keskinen', 'pohjoinen', 'koillinen', 'kaakkoinen', 'itainen', 'ostersundom'] as const;
+export const MAJOR_DISTRICTS = [
+  'etelainen',
+  'lantinen',
+  'keskinen',
+  'pohjoinen',
+  'koillinen',
+  'kaakkoinen',
+  'itainen',
+  'ostersundom',
+] as const;
 
 /** A "the whole area" checkbox sends this value in place of a district code. */
 export const AREA_PREFIX = 'area:';
@@ -81,14 +90,20 @@ export function districtOptions(locale: Locale): readonly { code: string; name: 
 
 const GROUPS = new Map<Locale, readonly { major: string; districts: readonly { code: string; name: string }[] }[]>();
 /** The districts grouped by major district (in the order above), each group sorted by name. */
-export function districtGroups(locale: Locale): readonly { major: string; districts: readonly { code: string; name: string }[] }[] {
+export function districtGroups(
+  locale: Locale,
+): readonly { major: string; districts: readonly { code: string; name: string }[] }[] {
   let groups = GROUPS.get(locale);
   if (!groups) {
     const options = districtOptions(locale);
-    groups = Object.freeze(MAJOR_DISTRICTS.map((major) => Object.freeze({
-      major,
-      districts: options.filter((o) => BY_CODE.get(o.code)!.major === major),
-    })));
+    groups = Object.freeze(
+      MAJOR_DISTRICTS.map((major) =>
+        Object.freeze({
+          major,
+          districts: options.filter((o) => BY_CODE.get(o.code)!.major === major),
+        }),
+      ),
+    );
     GROUPS.set(locale, groups);
   }
   return groups;

@@ -39,8 +39,17 @@ export const FIT = {
 } as const;
 
 export type Sql = string;
-interface FlatSql { rooms: Sql; size: Sql; rent: Sql; extras: Sql }
-interface WishSql { roomsMin: Sql; sizeMin: Sql; rentMax: Sql }
+interface FlatSql {
+  rooms: Sql;
+  size: Sql;
+  rent: Sql;
+  extras: Sql;
+}
+interface WishSql {
+  roomsMin: Sql;
+  sizeMin: Sql;
+  rentMax: Sql;
+}
 
 function lit(n: number | null): Sql {
   if (n === null) return 'NULL';
@@ -56,18 +65,22 @@ function headroom(room: Sql, wish: Sql, { points, cap }: { points: number; cap: 
 }
 
 export function fitSql(flat: FlatSql, wish: WishSql): Sql {
-  return `(${FIT.base}`
-    + ` + ${headroom(`${flat.rooms} - ${wish.roomsMin}`, wish.roomsMin, FIT.rooms)}`
-    + ` + ${headroom(`${flat.size} - ${wish.sizeMin}`, wish.sizeMin, FIT.size)}`
-    + ` + ${headroom(`${wish.rentMax} - ${flat.rent}`, wish.rentMax, FIT.rent)}`
-    + ` + ${flat.extras})`;
+  return (
+    `(${FIT.base}` +
+    ` + ${headroom(`${flat.rooms} - ${wish.roomsMin}`, wish.roomsMin, FIT.rooms)}` +
+    ` + ${headroom(`${flat.size} - ${wish.sizeMin}`, wish.sizeMin, FIT.size)}` +
+    ` + ${headroom(`${wish.rentMax} - ${flat.rent}`, wish.rentMax, FIT.rent)}` +
+    ` + ${flat.extras})`
+  );
 }
 
 const extrasPoints = (n: number) => Math.floor((n * FIT.extras) / 3);
 
 export function candidateFlat(): FlatSql {
   return {
-    rooms: 'l.rooms', size: 'l.size_m2', rent: 'l.rent_eur',
+    rooms: 'l.rooms',
+    size: 'l.size_m2',
+    rent: 'l.rent_eur',
     extras: `(((${flagSql('l.has_lift')} + ${flagSql('l.has_balcony')} + ${flagSql('l.has_sauna')}) * ${FIT.extras}) / 3)`,
   };
 }
@@ -76,7 +89,9 @@ export function candidateWish(): WishSql {
 }
 export function myFlat(me: Listing): FlatSql {
   return {
-    rooms: lit(me.rooms), size: lit(me.sizeM2), rent: lit(me.rentEur),
+    rooms: lit(me.rooms),
+    size: lit(me.sizeM2),
+    rent: lit(me.rentEur),
     extras: lit(extrasPoints(Number(me.hasLift) + Number(me.hasBalcony) + Number(me.hasSauna))),
   };
 }
@@ -112,7 +127,6 @@ export function myFlatFitsThem(me: Listing): Sql[] {
   return c;
 }
 
-
 /** The parts of a listing the rules read, as plain numbers (for the in-memory rebuild). */
 export interface MatchFacts {
   id: number;
@@ -134,13 +148,15 @@ export interface MatchFacts {
 
 /** True when `home`'s flat meets every wish of `wanter` (the same rule as theirFlatFitsMe). */
 export function flatMeetsWishes(home: MatchFacts, wanter: MatchFacts): boolean {
-  return wanter.wantedDistricts.has(home.district)
-    && (wanter.wantedRoomsMin === null || home.rooms >= wanter.wantedRoomsMin)
-    && (wanter.wantedSizeMin === null || home.sizeM2 >= wanter.wantedSizeMin)
-    && (wanter.wantedRentMax === null || home.rentEur <= wanter.wantedRentMax)
-    && (!wanter.wantedLift || home.hasLift)
-    && (!wanter.wantedBalcony || home.hasBalcony)
-    && (!wanter.wantedSauna || home.hasSauna);
+  return (
+    wanter.wantedDistricts.has(home.district) &&
+    (wanter.wantedRoomsMin === null || home.rooms >= wanter.wantedRoomsMin) &&
+    (wanter.wantedSizeMin === null || home.sizeM2 >= wanter.wantedSizeMin) &&
+    (wanter.wantedRentMax === null || home.rentEur <= wanter.wantedRentMax) &&
+    (!wanter.wantedLift || home.hasLift) &&
+    (!wanter.wantedBalcony || home.hasBalcony) &&
+    (!wanter.wantedSauna || home.hasSauna)
+  );
 }
 
 function headroomPoints(room: number, wish: number | null, { points, cap }: { points: number; cap: number }): number {
@@ -150,9 +166,11 @@ function headroomPoints(room: number, wish: number | null, { points, cap }: { po
 
 /** How well `home`'s flat fits `wanter`'s wishes, 40–100 (the same formula as fitSql). */
 export function fitScore(home: MatchFacts, wanter: MatchFacts): number {
-  return FIT.base
-    + headroomPoints(home.rooms - (wanter.wantedRoomsMin ?? 0), wanter.wantedRoomsMin, FIT.rooms)
-    + headroomPoints(home.sizeM2 - (wanter.wantedSizeMin ?? 0), wanter.wantedSizeMin, FIT.size)
-    + headroomPoints((wanter.wantedRentMax ?? 0) - home.rentEur, wanter.wantedRentMax, FIT.rent)
-    + extrasPoints(Number(home.hasLift) + Number(home.hasBalcony) + Number(home.hasSauna));
+  return (
+    FIT.base +
+    headroomPoints(home.rooms - (wanter.wantedRoomsMin ?? 0), wanter.wantedRoomsMin, FIT.rooms) +
+    headroomPoints(home.sizeM2 - (wanter.wantedSizeMin ?? 0), wanter.wantedSizeMin, FIT.size) +
+    headroomPoints((wanter.wantedRentMax ?? 0) - home.rentEur, wanter.wantedRentMax, FIT.rent) +
+    extrasPoints(Number(home.hasLift) + Number(home.hasBalcony) + Number(home.hasSauna))
+  );
 }

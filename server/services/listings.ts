@@ -6,9 +6,7 @@ import { Report, type ReportReason } from '../../models/report';
 import { User } from '../../models/user';
 import type { AppDeps } from '../context';
 import { Conflict } from '../errors';
-import {
-  candidateFlat, candidateWish, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe, type Sql,
-} from './fit';
+import { candidateFlat, candidateWish, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe, type Sql } from './fit';
 import { refreshListingEdges } from './match-graph';
 import { createPhotoService } from './photos';
 
@@ -85,9 +83,18 @@ export interface MatchList {
 }
 
 const SORT_ORDER: Record<SearchSort, Order> = {
-  newest: [['createdAt', 'DESC'], ['id', 'DESC']],
-  rent: [['rentEur', 'ASC'], ['id', 'ASC']],
-  size: [['sizeM2', 'DESC'], ['id', 'DESC']],
+  newest: [
+    ['createdAt', 'DESC'],
+    ['id', 'DESC'],
+  ],
+  rent: [
+    ['rentEur', 'ASC'],
+    ['id', 'ASC'],
+  ],
+  size: [
+    ['sizeM2', 'DESC'],
+    ['id', 'DESC'],
+  ],
 };
 
 const OWNER_FOR_CARDS = { model: User, as: 'owner', attributes: ['id', 'username'] };
@@ -126,7 +133,13 @@ export function createListingService(deps: AppDeps) {
     return rest;
   }
 
-  interface MatchRow { id: number | string; score: number | string; fits_me: number | string | null; fits_them: number | string; mutual: number | string | boolean | null }
+  interface MatchRow {
+    id: number | string;
+    score: number | string;
+    fits_me: number | string | null;
+    fits_them: number | string;
+    mutual: number | string | boolean | null;
+  }
 
   async function toMatchList(rows: MatchRow[], total: number, loaded?: Map<number, Listing>): Promise<MatchList> {
     const cards = loaded ?? (await loadCards(rows.map((r) => Number(r.id))));
@@ -150,11 +163,21 @@ export function createListingService(deps: AppDeps) {
    * has no edges in the match graph, yet its owner still sees what would match) and by
    * the tests as the reference the graph must agree with.
    */
-  async function scoredList(me: Listing, where: Sql[], select: { score: Sql; fitsMe: Sql | null; fitsThem: Sql; mutual: Sql | null }, limit: number): Promise<MatchList> {
+  async function scoredList(
+    me: Listing,
+    where: Sql[],
+    select: { score: Sql; fitsMe: Sql | null; fitsThem: Sql; mutual: Sql | null },
+    limit: number,
+  ): Promise<MatchList> {
     const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
     const replacements = {
-      myDistrict: me.district, myWantedDistricts: myDistricts, myId: me.id, active: LISTING_STATUS.ACTIVE,
-      yes: true, no: false, limit,
+      myDistrict: me.district,
+      myWantedDistricts: myDistricts,
+      myId: me.id,
+      active: LISTING_STATUS.ACTIVE,
+      yes: true,
+      no: false,
+      limit,
     };
     const whereSql = ['l.status = :active', 'l.id <> :myId', ...where].join('\n  AND ');
     const rows = await sequelize.query<MatchRow>(
@@ -169,10 +192,10 @@ export function createListingService(deps: AppDeps) {
     // The total needs a COUNT only when the list was cut at the limit.
     let total = rows.length;
     if (rows.length >= limit) {
-      const countRows = await sequelize.query<{ n: number | string }>(
-        `SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`,
-        { type: QueryTypes.SELECT, replacements },
-      );
+      const countRows = await sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`, {
+        type: QueryTypes.SELECT,
+        replacements,
+      });
       total = Number(countRows[0]?.n ?? 0);
     }
     return toMatchList(rows, total);
@@ -182,9 +205,17 @@ export function createListingService(deps: AppDeps) {
     const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
     const fitsMe = fitSql(candidateFlat(), myWish(me));
     const fitsThem = fitSql(myFlat(me), candidateWish());
-    return scoredList(me, [...theirFlatFitsMe(me, myDistricts), ...myFlatFitsThem(me)], {
-      score: `((${fitsMe} + ${fitsThem} + 1) / 2)`, fitsMe, fitsThem, mutual: '1',
-    }, limit);
+    return scoredList(
+      me,
+      [...theirFlatFitsMe(me, myDistricts), ...myFlatFitsThem(me)],
+      {
+        score: `((${fitsMe} + ${fitsThem} + 1) / 2)`,
+        fitsMe,
+        fitsThem,
+        mutual: '1',
+      },
+      limit,
+    );
   }
 
   function liveWantsMine(me: Listing, limit: number): Promise<MatchList> {
@@ -221,8 +252,13 @@ export function createListingService(deps: AppDeps) {
        LIMIT :limit`,
       { type: QueryTypes.SELECT, replacements },
     );
-    const total = await countIfCut(rows, limit, `SELECT COUNT(*) AS n FROM match_edges o
-       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id${hidden}`, replacements);
+    const total = await countIfCut(
+      rows,
+      limit,
+      `SELECT COUNT(*) AS n FROM match_edges o
+       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id${hidden}`,
+      replacements,
+    );
     return { rows, total };
   }
 
@@ -267,12 +303,20 @@ export function createListingService(deps: AppDeps) {
     },
 
     /** Creates the tenant's one listing; Conflict when they already have one. */
-    async create(user: User, input: ListingInput, alsoSave?: (listing: Listing, t: Transaction) => Promise<void>): Promise<Listing> {
+    async create(
+      user: User,
+      input: ListingInput,
+      alsoSave?: (listing: Listing, t: Transaction) => Promise<void>,
+    ): Promise<Listing> {
       try {
         const listing = await sequelize.transaction(async (transaction) => {
           const created = await Listing.create(
             {
-              ...fields(input), userId: user.id, status: LISTING_STATUS.ACTIVE, hiddenReason: null, reviewRequestedAt: null,
+              ...fields(input),
+              userId: user.id,
+              status: LISTING_STATUS.ACTIVE,
+              hiddenReason: null,
+              reviewRequestedAt: null,
             },
             { transaction },
           );
@@ -294,7 +338,11 @@ export function createListingService(deps: AppDeps) {
     },
 
     /** Saves the owner's changes. The state is left as it is: a hidden listing stays hidden. */
-    async update(listing: Listing, input: ListingInput, alsoSave?: (listing: Listing, t: Transaction) => Promise<void>): Promise<void> {
+    async update(
+      listing: Listing,
+      input: ListingInput,
+      alsoSave?: (listing: Listing, t: Transaction) => Promise<void>,
+    ): Promise<void> {
       await sequelize.transaction(async (transaction) => {
         await listing.update(fields(input), { transaction });
         await ListingWantedDistrict.destroy({ where: { listingId: listing.id }, transaction });
@@ -356,9 +404,16 @@ export function createListingService(deps: AppDeps) {
       const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
       // A page past the last one shows the last page rather than an empty one.
       const page = Math.min(Math.max(1, f.page), pages);
-      const listings = total === 0 ? [] : await Listing.findAll({
-        where, include: [OWNER_FOR_CARDS], order: SORT_ORDER[f.sort], limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE,
-      });
+      const listings =
+        total === 0
+          ? []
+          : await Listing.findAll({
+              where,
+              include: [OWNER_FOR_CARDS],
+              order: SORT_ORDER[f.sort],
+              limit: PAGE_SIZE,
+              offset: (page - 1) * PAGE_SIZE,
+            });
       await attachWantedDistricts(listings);
       return { listings, total, page, pages };
     },
@@ -386,7 +441,11 @@ export function createListingService(deps: AppDeps) {
      * Both lists of the matches page, with the cards of both loaded together (one query
      * for the listings and one for their wanted districts, however long the lists).
      */
-    async matchLists(me: Listing, limit = MATCH_LIMIT, opts: { hiddenBy?: number } = {}): Promise<{ matches: MatchList; wantsMine: MatchList }> {
+    async matchLists(
+      me: Listing,
+      limit = MATCH_LIMIT,
+      opts: { hiddenBy?: number } = {},
+    ): Promise<{ matches: MatchList; wantsMine: MatchList }> {
       if (me.status !== LISTING_STATUS.ACTIVE) {
         const [matches, wantsMine] = await Promise.all([liveMatches(me, limit), liveWantsMine(me, limit)]);
         return { matches, wantsMine };
@@ -426,12 +485,13 @@ export function createListingService(deps: AppDeps) {
       const rows = await Favourite.findAll({
         where: { userId },
         include: [{ ...activeListing, include: [OWNER_FOR_CARDS] }],
-        order: [['createdAt', 'DESC'], ['listingId', 'DESC']],
+        order: [
+          ['createdAt', 'DESC'],
+          ['listingId', 'DESC'],
+        ],
         limit: FAVOURITES_LIMIT,
       });
-      const listings = rows
-        .map((r) => (r as unknown as { listing?: Listing }).listing)
-        .filter((l): l is Listing => !!l);
+      const listings = rows.map((r) => (r as unknown as { listing?: Listing }).listing).filter((l): l is Listing => !!l);
       await attachWantedDistricts(listings);
       return { listings, total };
     },
@@ -447,8 +507,16 @@ export function createListingService(deps: AppDeps) {
       await rateLimits.get('report').consume(user.id);
       try {
         const report = await Report.create({
-          kind: 'listing', reporterId: user.id, listingId: listing.id, conversationId: null, messageId: null,
-          reason, details, handledById: null, handledAt: null, resolutionNote: null,
+          kind: 'listing',
+          reporterId: user.id,
+          listingId: listing.id,
+          conversationId: null,
+          messageId: null,
+          reason,
+          details,
+          handledById: null,
+          handledAt: null,
+          resolutionNote: null,
         });
         logger.info({ userId: user.id, listingId: listing.id, reportId: report.id }, 'listing reported');
         return true;

@@ -2,7 +2,15 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { LISTING_STATUS, Listing } from '../../models/listing';
 import { ListingWantedDistrict } from '../../models/listing-wanted-district';
 import {
-  candidateFlat, candidateWish, fitScore, flatMeetsWishes, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe,
+  candidateFlat,
+  candidateWish,
+  fitScore,
+  flatMeetsWishes,
+  fitSql,
+  myFlat,
+  myFlatFitsThem,
+  myWish,
+  theirFlatFitsMe,
   type MatchFacts,
 } from './fit';
 import { refreshListingRings } from './rings';
@@ -93,11 +101,21 @@ export async function loadActiveFacts(sequelize: Sequelize, transaction: Transac
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   const flag = (v: unknown) => v === true || Number(v) === 1;
   return rows.map((r) => ({
-    id: Number(r.id), district: String(r.district), rooms: Number(r.rooms), sizeM2: Number(r.size_m2),
-    rentEur: Number(r.rent_eur), hasLift: flag(r.has_lift), hasBalcony: flag(r.has_balcony), hasSauna: flag(r.has_sauna),
+    id: Number(r.id),
+    district: String(r.district),
+    rooms: Number(r.rooms),
+    sizeM2: Number(r.size_m2),
+    rentEur: Number(r.rent_eur),
+    hasLift: flag(r.has_lift),
+    hasBalcony: flag(r.has_balcony),
+    hasSauna: flag(r.has_sauna),
     wantedDistricts: wantedBy.get(Number(r.id)) ?? new Set<string>(),
-    wantedRoomsMin: num(r.wanted_rooms_min), wantedSizeMin: num(r.wanted_size_min), wantedRentMax: num(r.wanted_rent_max),
-    wantedLift: flag(r.wanted_lift), wantedBalcony: flag(r.wanted_balcony), wantedSauna: flag(r.wanted_sauna),
+    wantedRoomsMin: num(r.wanted_rooms_min),
+    wantedSizeMin: num(r.wanted_size_min),
+    wantedRentMax: num(r.wanted_rent_max),
+    wantedLift: flag(r.wanted_lift),
+    wantedBalcony: flag(r.wanted_balcony),
+    wantedSauna: flag(r.wanted_sauna),
   }));
 }
 

@@ -118,9 +118,7 @@ export function createMessageService(deps: AppDeps) {
     await ConversationParticipant.update(
       {
         lastMessageAt: now,
-        unreadCount: db.sequelize.literal(
-          `CASE WHEN user_id = ${Number(senderId)} THEN unread_count ELSE unread_count + 1 END`,
-        ),
+        unreadCount: db.sequelize.literal(`CASE WHEN user_id = ${Number(senderId)} THEN unread_count ELSE unread_count + 1 END`),
       },
       { where: { conversationId }, transaction },
     );
@@ -208,7 +206,10 @@ export function createMessageService(deps: AppDeps) {
       // (message.start in server/policies/message.ts), asked by the handler.
       const ownerId = listing.userId;
       await assertNotBlocked(sender.id, ownerId);
-      const existing = await Conversation.findOne({ where: { listingId: listing.id, startedById: sender.id }, attributes: ['id'] });
+      const existing = await Conversation.findOne({
+        where: { listingId: listing.id, startedById: sender.id },
+        attributes: ['id'],
+      });
       await consumeLimits(sender.id, !existing);
       const now = clock();
       const attempt = () =>
@@ -298,21 +299,28 @@ export function createMessageService(deps: AppDeps) {
         .map((m) => ({ id: m.id, senderId: m.senderId, body: m.body, createdAt: m.createdAt }));
       const otherId = otherOf(ref, user.id);
       const [other, listing, blocks, reported] = await Promise.all([
-        otherId ? User.findByPk(otherId, { attributes: ['id', 'username', 'notifyMessages', 'emailsEnabled', 'emailVerifiedAt', 'suspendedAt'] }) : null,
-        ref.listingId
-          ? Listing.findByPk(ref.listingId, { attributes: ['id', 'status', 'district', 'rooms', 'userId'] })
+        otherId
+          ? User.findByPk(otherId, {
+              attributes: ['id', 'username', 'notifyMessages', 'emailsEnabled', 'emailVerifiedAt', 'suspendedAt'],
+            })
           : null,
+        ref.listingId ? Listing.findByPk(ref.listingId, { attributes: ['id', 'status', 'district', 'rooms', 'userId'] }) : null,
         otherId
           ? Block.findAll({
-            where: { [Op.or]: [{ blockerId: user.id, blockedId: otherId }, { blockerId: otherId, blockedId: user.id }] },
-            attributes: ['blockerId'],
-          })
+              where: {
+                [Op.or]: [
+                  { blockerId: user.id, blockedId: otherId },
+                  { blockerId: otherId, blockedId: user.id },
+                ],
+              },
+              attributes: ['blockerId'],
+            })
           : [],
         messages.length
           ? Report.findAll({
-            where: { kind: 'message', reporterId: user.id, messageId: messages.map((m) => m.id) },
-            attributes: ['messageId'],
-          })
+              where: { kind: 'message', reporterId: user.id, messageId: messages.map((m) => m.id) },
+              attributes: ['messageId'],
+            })
           : [],
       ]);
       return {
@@ -321,7 +329,11 @@ export function createMessageService(deps: AppDeps) {
         // Whether a new message here reaches the other tenant by e-mail (the same test as
         // sendNotice), so the writer knows if an answer may take a while.
         other: other
-          ? { id: other.id, username: other.username, getsNotices: other.notifyMessages && other.emailsEnabled && other.isVerified && !other.isSuspended }
+          ? {
+              id: other.id,
+              username: other.username,
+              getsNotices: other.notifyMessages && other.emailsEnabled && other.isVerified && !other.isSuspended,
+            }
           : null,
         listing,
         iBlocked: blocks.some((b) => b.blockerId === user.id),
@@ -335,7 +347,10 @@ export function createMessageService(deps: AppDeps) {
      * is outstanding): looking at a read thread again is a read, not a write.
      */
     async markRead(userId: number, conversationId: number): Promise<number> {
-      const row = await ConversationParticipant.findOne({ where: { conversationId, userId }, attributes: ['unreadCount', 'noticeSentAt'] });
+      const row = await ConversationParticipant.findOne({
+        where: { conversationId, userId },
+        attributes: ['unreadCount', 'noticeSentAt'],
+      });
       if (!row) return 0;
       if (row.unreadCount === 0 && row.noticeSentAt === null) return 0;
       await ConversationParticipant.update(
@@ -380,9 +395,9 @@ export function createMessageService(deps: AppDeps) {
     async findReportable(user: User, ref: ConversationRef, messageId: number): Promise<void> {
       const message = Number.isSafeInteger(messageId)
         ? await Message.findOne({
-          where: { id: messageId, conversationId: ref.id, senderId: { [Op.ne]: user.id } },
-          attributes: ['id'],
-        })
+            where: { id: messageId, conversationId: ref.id, senderId: { [Op.ne]: user.id } },
+            attributes: ['id'],
+          })
         : null;
       if (!message) throw NotFound();
     },
@@ -404,7 +419,13 @@ export function createMessageService(deps: AppDeps) {
       await rateLimits.get('report').consume(`user:${user.id}`);
       try {
         const report = await Report.create({
-          ...where, listingId: null, conversationId: ref.id, reason, details, handledById: null, handledAt: null,
+          ...where,
+          listingId: null,
+          conversationId: ref.id,
+          reason,
+          details,
+          handledById: null,
+          handledAt: null,
           resolutionNote: null,
         });
         logger.info({ userId: user.id, reportId: report.id }, 'message reported');

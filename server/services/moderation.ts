@@ -123,7 +123,11 @@ export function createModerationService(
   }
 
   async function changeListing(
-    actor: User, listing: Listing, action: AuditAction, values: Partial<Listing>, reason: string | null,
+    actor: User,
+    listing: Listing,
+    action: AuditAction,
+    values: Partial<Listing>,
+    reason: string | null,
     opts: { resolveReports?: boolean } = {},
   ): Promise<void> {
     await db.sequelize.transaction(async (transaction) => {
@@ -133,10 +137,18 @@ export function createModerationService(
       // the queue as resolved, each with its own audit row, in the same transaction.
       if (opts.resolveReports) {
         const open = await Report.findAll({
-          where: { listingId: listing.id, kind: 'listing', status: REPORT_STATUS.OPEN }, attributes: ['id'], transaction,
+          where: { listingId: listing.id, kind: 'listing', status: REPORT_STATUS.OPEN },
+          attributes: ['id'],
+          transaction,
         });
         for (const report of open) {
-          await audit(actor, AUDIT_ACTIONS.RESOLVE_REPORT, { type: 'report', id: report.id }, { reason, reportId: report.id }, transaction);
+          await audit(
+            actor,
+            AUDIT_ACTIONS.RESOLVE_REPORT,
+            { type: 'report', id: report.id },
+            { reason, reportId: report.id },
+            transaction,
+          );
         }
         if (open.length > 0) {
           await Report.update(
@@ -159,10 +171,16 @@ export function createModerationService(
     const owner = await User.findByPk(listing.userId);
     if (!owner) return;
     try {
-      const mail = await renderMail('listing-hidden', owner.email, owner.locale, {
-        username: owner.username,
-        link: `${deps.config.baseUrl}/listings/${listing.id}`,
-      }, deps.config.org.name);
+      const mail = await renderMail(
+        'listing-hidden',
+        owner.email,
+        owner.locale,
+        {
+          username: owner.username,
+          link: `${deps.config.baseUrl}/listings/${listing.id}`,
+        },
+        deps.config.org.name,
+      );
       await deps.mailer.send(mail);
       logger.info({ userId: owner.id, mail: 'listing-hidden' }, 'mail sent');
     } catch (err) {
@@ -206,10 +224,20 @@ export function createModerationService(
           Listing.count({ where: { reviewRequestedAt: { [Op.ne]: null } } }),
           User.count({ where: { role: 'tenant' } }),
           User.count({ where: { suspendedAt: { [Op.ne]: null } } }),
-          PurgeRun.findAll({ order: [['startedAt', 'DESC'], ['id', 'DESC']], limit: 5 }),
+          PurgeRun.findAll({
+            order: [
+              ['startedAt', 'DESC'],
+              ['id', 'DESC'],
+            ],
+            limit: 5,
+          }),
           User.findAll({ where: { role: 'admin' }, order: [['usernameLower', 'ASC']] }),
         ]);
-      return { counts: { openReports, activeListings, hiddenListings, reviewRequested, tenants, suspended }, purgeRuns, moderators };
+      return {
+        counts: { openReports, activeListings, hiddenListings, reviewRequested, tenants, suspended },
+        purgeRuns,
+        moderators,
+      };
     },
 
     /** Open reports, oldest first: the longest-waiting complaint is handled first. */
@@ -220,7 +248,10 @@ export function createModerationService(
           { model: User, as: 'reporter', attributes: ['id', 'username'] },
           { model: Listing, as: 'listing', attributes: ['id', 'status'] },
         ],
-        order: [['createdAt', 'ASC'], ['id', 'ASC']],
+        order: [
+          ['createdAt', 'ASC'],
+          ['id', 'ASC'],
+        ],
         limit: ADMIN_PAGE_SIZE,
         offset: (page - 1) * ADMIN_PAGE_SIZE,
       });
@@ -260,15 +291,25 @@ export function createModerationService(
       const [before, after] = await Promise.all([
         Message.findAll({
           where: { conversationId: message.conversationId, id: { [Op.lt]: message.id } },
-          order: [['id', 'DESC']], limit: MESSAGE_CONTEXT, include,
+          order: [['id', 'DESC']],
+          limit: MESSAGE_CONTEXT,
+          include,
         }),
         Message.findAll({
           where: { conversationId: message.conversationId, id: { [Op.gt]: message.id } },
-          order: [['id', 'ASC']], limit: MESSAGE_CONTEXT, include,
+          order: [['id', 'ASC']],
+          limit: MESSAGE_CONTEXT,
+          include,
         }),
       ]);
       await db.sequelize.transaction(async (transaction) => {
-        await audit(actor, AUDIT_ACTIONS.VIEW_REPORTED_MESSAGE, { type: 'message', id: message.id }, { reportId: report.id }, transaction);
+        await audit(
+          actor,
+          AUDIT_ACTIONS.VIEW_REPORTED_MESSAGE,
+          { type: 'message', id: message.id },
+          { reportId: report.id },
+          transaction,
+        );
       });
       return { messages: [...before.reverse(), message, ...after], reportedId: message.id };
     },
@@ -289,12 +330,25 @@ export function createModerationService(
 
     async listListings(filter: ListingFilter, page: number) {
       const where: WhereOptions<Listing> =
-        filter === 'review' ? { reviewRequestedAt: { [Op.ne]: null } } : filter === 'all' ? {} : { status: filter as ListingStatus };
+        filter === 'review'
+          ? { reviewRequestedAt: { [Op.ne]: null } }
+          : filter === 'all'
+            ? {}
+            : { status: filter as ListingStatus };
       const { rows, count } = await Listing.findAndCountAll({
         where,
         include: [{ model: User, as: 'owner', attributes: ['id', 'username'] }],
         // A review request waits in line like a report: oldest first.
-        order: filter === 'review' ? [['reviewRequestedAt', 'ASC'], ['id', 'ASC']] : [['createdAt', 'DESC'], ['id', 'DESC']],
+        order:
+          filter === 'review'
+            ? [
+                ['reviewRequestedAt', 'ASC'],
+                ['id', 'ASC'],
+              ]
+            : [
+                ['createdAt', 'DESC'],
+                ['id', 'DESC'],
+              ],
         limit: ADMIN_PAGE_SIZE,
         offset: (page - 1) * ADMIN_PAGE_SIZE,
       });
@@ -309,25 +363,45 @@ export function createModerationService(
       return Report.findAll({
         where: { listingId, kind: 'listing', status: REPORT_STATUS.OPEN },
         include: [{ model: User, as: 'reporter', attributes: ['id', 'username'] }],
-        order: [['createdAt', 'ASC'], ['id', 'ASC']],
+        order: [
+          ['createdAt', 'ASC'],
+          ['id', 'ASC'],
+        ],
       });
     },
 
     /** Hidden: off search and matches, the owner sees the reason and may edit and ask for review. */
     async hideListing(actor: User, listing: Listing, reason: string) {
-      await changeListing(actor, listing, AUDIT_ACTIONS.HIDE_LISTING,
-        { status: LISTING_STATUS.HIDDEN, hiddenReason: reason, reviewRequestedAt: null }, reason, { resolveReports: true });
+      await changeListing(
+        actor,
+        listing,
+        AUDIT_ACTIONS.HIDE_LISTING,
+        { status: LISTING_STATUS.HIDDEN, hiddenReason: reason, reviewRequestedAt: null },
+        reason,
+        { resolveReports: true },
+      );
       await tellOwnerHidden(listing);
     },
 
     restoreListing(actor: User, listing: Listing, reason: string) {
-      return changeListing(actor, listing, AUDIT_ACTIONS.RESTORE_LISTING,
-        { status: LISTING_STATUS.ACTIVE, hiddenReason: null, reviewRequestedAt: null }, reason);
+      return changeListing(
+        actor,
+        listing,
+        AUDIT_ACTIONS.RESTORE_LISTING,
+        { status: LISTING_STATUS.ACTIVE, hiddenReason: null, reviewRequestedAt: null },
+        reason,
+      );
     },
 
     removeListing(actor: User, listing: Listing, reason: string) {
-      return changeListing(actor, listing, AUDIT_ACTIONS.REMOVE_LISTING,
-        { status: LISTING_STATUS.REMOVED, hiddenReason: reason || null, reviewRequestedAt: null }, reason, { resolveReports: true });
+      return changeListing(
+        actor,
+        listing,
+        AUDIT_ACTIONS.REMOVE_LISTING,
+        { status: LISTING_STATUS.REMOVED, hiddenReason: reason || null, reviewRequestedAt: null },
+        reason,
+        { resolveReports: true },
+      );
     },
 
     /** Username or e-mail contains the query (case-insensitive; no wildcards to escape). */
@@ -404,14 +478,15 @@ export function createModerationService(
       };
       const { rows, count } = await AuditLog.findAndCountAll({
         where,
-        order: [['createdAt', 'DESC'], ['id', 'DESC']],
+        order: [
+          ['createdAt', 'DESC'],
+          ['id', 'DESC'],
+        ],
         limit: AUDIT_PAGE_SIZE,
         offset: (page - 1) * AUDIT_PAGE_SIZE,
       });
       const actorIds = [...new Set(rows.map((r) => r.actorId).filter((id): id is number => id !== null))];
-      const actors = actorIds.length
-        ? await User.findAll({ where: { id: actorIds }, attributes: ['id', 'username'] })
-        : [];
+      const actors = actorIds.length ? await User.findAll({ where: { id: actorIds }, attributes: ['id', 'username'] }) : [];
       const names = new Map(actors.map((u) => [u.id, u.username]));
       return { rows, count, pages: pageCount(count, AUDIT_PAGE_SIZE), names };
     },
@@ -426,13 +501,23 @@ export function createModerationService(
     async createModerator(input: { username: string; email: string; password: string }) {
       // The operator's registration (verified) is told of a taken address, never given null.
       const user = (await accounts.register(
-        { username: input.username, email: input.email, phone: '', password: input.password, passwordConfirm: input.password, locale: 'sv' },
+        {
+          username: input.username,
+          email: input.email,
+          phone: '',
+          password: input.password,
+          passwordConfirm: input.password,
+          locale: 'sv',
+        },
         { role: 'admin', verified: true },
       ))!;
       const secret = newTotpSecret();
       await db.sequelize.transaction(async (transaction) => {
         await audit(null, AUDIT_ACTIONS.CREATE_MODERATOR, { type: 'user', id: user.id }, {}, transaction);
-        await User.update({ totpSecret: secret, totpLastStep: null, totpConfirmedAt: null }, { where: { id: user.id }, transaction });
+        await User.update(
+          { totpSecret: secret, totpLastStep: null, totpConfirmedAt: null },
+          { where: { id: user.id }, transaction },
+        );
       });
       await user.reload();
       logger.info({ userId: user.id }, 'moderator created');

@@ -92,12 +92,14 @@ export function processPhoto(input: Buffer): Promise<ProcessedPhoto> {
       const base = sharp(input, options).rotate();
       const { large: L, thumb: T } = PHOTO_LIMITS;
       const [large, thumb] = await Promise.all([
-        base.clone()
+        base
+          .clone()
           .resize({ width: L.width, height: L.height, fit: 'inside', withoutEnlargement: true })
           .toColourspace('srgb')
           .webp({ quality: L.quality })
           .toBuffer({ resolveWithObject: true }),
-        base.clone()
+        base
+          .clone()
           .resize({ width: T.width, height: T.height, fit: 'cover', position: 'centre' })
           .toColourspace('srgb')
           .webp({ quality: T.quality })
@@ -106,8 +108,12 @@ export function processPhoto(input: Buffer): Promise<ProcessedPhoto> {
       const key = crypto.createHash('sha256').update(crypto.randomBytes(16)).update(large.data).digest('base64url');
       return {
         key,
-        large: large.data, width: large.info.width, height: large.info.height,
-        thumb: thumb.data, thumbWidth: thumb.info.width, thumbHeight: thumb.info.height,
+        large: large.data,
+        width: large.info.width,
+        height: large.info.height,
+        thumb: thumb.data,
+        thumbWidth: thumb.info.width,
+        thumbHeight: thumb.info.height,
       };
     } catch (err) {
       if (err instanceof Error && /pixel limit/i.test(err.message)) throw new PhotoRefused('too_many_pixels');

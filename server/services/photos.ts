@@ -16,7 +16,6 @@ import { PHOTO_LIMITS, PhotoRefused, processPhoto, type ProcessedPhoto } from '.
 // purge's transactions); on SQLite secure_delete zeroes the freed pages and the WAL is
 // checkpointed after deletions, so a deleted photo leaves nothing on disk.
 
-
 const META = PHOTO_META;
 export type { PhotoMeta };
 
@@ -105,16 +104,32 @@ export function createPhotoService(deps: AppDeps) {
      */
     async addAll(listingId: number, photos: PreparedPhoto[], transaction: Transaction): Promise<void> {
       if (photos.length === 0) return;
-      const existing = await ListingPhoto.findAll({ where: { listingId }, attributes: ['id', 'position', 'isCover'], transaction });
+      const existing = await ListingPhoto.findAll({
+        where: { listingId },
+        attributes: ['id', 'position', 'isCover'],
+        transaction,
+      });
       if (existing.length + photos.length > PHOTO_LIMITS.perListing) throw new AppError(422, 'photos:errors.too_many');
       let position = existing.reduce((max, p) => Math.max(max, p.position), 0);
       const hasCover = existing.some((p) => p.isCover);
       const now = clock();
       await ListingPhoto.bulkCreate(
         photos.map((p, i) => ({
-          listingId, key: p.key, position: ++position, isCover: !hasCover && i === 0, altText: p.altText,
-          width: p.width, height: p.height, thumbWidth: p.thumbWidth, thumbHeight: p.thumbHeight,
-          large: p.large, thumb: p.thumb, status: PHOTO_STATUS.VISIBLE, hiddenReason: null, createdAt: now, updatedAt: now,
+          listingId,
+          key: p.key,
+          position: ++position,
+          isCover: !hasCover && i === 0,
+          altText: p.altText,
+          width: p.width,
+          height: p.height,
+          thumbWidth: p.thumbWidth,
+          thumbHeight: p.thumbHeight,
+          large: p.large,
+          thumb: p.thumb,
+          status: PHOTO_STATUS.VISIBLE,
+          hiddenReason: null,
+          createdAt: now,
+          updatedAt: now,
         })),
         { transaction },
       );
@@ -130,7 +145,14 @@ export function createPhotoService(deps: AppDeps) {
 
     /** A listing's photos in order, without their bytes. */
     async forListing(listingId: number): Promise<PhotoMeta[]> {
-      return ListingPhoto.findAll({ where: { listingId }, attributes: [...META], order: [['position', 'ASC'], ['id', 'ASC']] });
+      return ListingPhoto.findAll({
+        where: { listingId },
+        attributes: [...META],
+        order: [
+          ['position', 'ASC'],
+          ['id', 'ASC'],
+        ],
+      });
     },
 
     /** The photos of many listings at once (cards): listing id → its photos in order. */
@@ -138,7 +160,12 @@ export function createPhotoService(deps: AppDeps) {
       const out = new Map<number, PhotoMeta[]>();
       if (listingIds.length === 0) return out;
       const rows = await ListingPhoto.findAll({
-        where: { listingId: { [Op.in]: listingIds } }, attributes: [...META], order: [['position', 'ASC'], ['id', 'ASC']],
+        where: { listingId: { [Op.in]: listingIds } },
+        attributes: [...META],
+        order: [
+          ['position', 'ASC'],
+          ['id', 'ASC'],
+        ],
       });
       for (const r of rows) {
         const list = out.get(r.listingId) ?? [];
@@ -188,9 +215,17 @@ export function createPhotoService(deps: AppDeps) {
     /** Moves a photo one place earlier or later in its listing's order. */
     async move(photo: PhotoMeta, direction: 'up' | 'down'): Promise<void> {
       await sequelize.transaction(async (transaction) => {
-        const ids = (await ListingPhoto.findAll({
-          where: { listingId: photo.listingId }, attributes: ['id'], order: [['position', 'ASC'], ['id', 'ASC']], transaction,
-        })).map((p) => p.id);
+        const ids = (
+          await ListingPhoto.findAll({
+            where: { listingId: photo.listingId },
+            attributes: ['id'],
+            order: [
+              ['position', 'ASC'],
+              ['id', 'ASC'],
+            ],
+            transaction,
+          })
+        ).map((p) => p.id);
         const i = ids.indexOf(photo.id);
         const j = direction === 'up' ? i - 1 : i + 1;
         if (i < 0 || j < 0 || j >= ids.length) return;
@@ -204,9 +239,19 @@ export function createPhotoService(deps: AppDeps) {
       await sequelize.transaction(async (transaction) => {
         await ListingPhoto.destroy({ where: { id: photo.id }, transaction });
         const rest = await ListingPhoto.findAll({
-          where: { listingId: photo.listingId }, attributes: ['id', 'isCover'], order: [['position', 'ASC'], ['id', 'ASC']], transaction,
+          where: { listingId: photo.listingId },
+          attributes: ['id', 'isCover'],
+          order: [
+            ['position', 'ASC'],
+            ['id', 'ASC'],
+          ],
+          transaction,
         });
-        await renumber(photo.listingId, rest.map((p) => p.id), transaction);
+        await renumber(
+          photo.listingId,
+          rest.map((p) => p.id),
+          transaction,
+        );
         if (rest.length > 0 && !rest.some((p) => p.isCover)) {
           await ListingPhoto.update({ isCover: true }, { where: { id: rest[0]!.id }, transaction });
         }
@@ -223,21 +268,25 @@ export function createPhotoService(deps: AppDeps) {
     async moderate(actor: User, photo: PhotoMeta, action: 'hide' | 'restore', reason: string): Promise<void> {
       const hide = action === 'hide';
       await sequelize.transaction(async (transaction) => {
-        await AuditLog.create({
-          actorId: actor.id,
-          action: hide ? AUDIT_ACTIONS.HIDE_PHOTO : AUDIT_ACTIONS.RESTORE_PHOTO,
-          targetType: 'listing',
-          targetId: photo.listingId,
-          targetLabel: `listing #${photo.listingId} photo #${photo.id}`,
-          reason: reason || null,
-          reportId: null,
-          createdAt: clock(),
-        }, { transaction });
+        await AuditLog.create(
+          {
+            actorId: actor.id,
+            action: hide ? AUDIT_ACTIONS.HIDE_PHOTO : AUDIT_ACTIONS.RESTORE_PHOTO,
+            targetType: 'listing',
+            targetId: photo.listingId,
+            targetLabel: `listing #${photo.listingId} photo #${photo.id}`,
+            reason: reason || null,
+            reportId: null,
+            createdAt: clock(),
+          },
+          { transaction },
+        );
         const [count] = await ListingPhoto.update(
           { status: hide ? PHOTO_STATUS.HIDDEN : PHOTO_STATUS.VISIBLE, hiddenReason: hide ? reason : null, updatedAt: clock() },
           { where: { id: photo.id, status: hide ? PHOTO_STATUS.VISIBLE : PHOTO_STATUS.HIDDEN }, transaction },
         );
-        if (count === 0) throw (await ListingPhoto.count({ where: { id: photo.id }, transaction })) ? new AppError(409, 'conflict') : NotFound();
+        if (count === 0)
+          throw (await ListingPhoto.count({ where: { id: photo.id }, transaction })) ? new AppError(409, 'conflict') : NotFound();
       });
       logger.info({ userId: actor.id, listingId: photo.listingId, photoId: photo.id, action }, 'moderator action');
     },
@@ -247,11 +296,23 @@ export function createPhotoService(deps: AppDeps) {
       const listing = await Listing.findOne({ where: { userId }, attributes: ['id'] });
       if (!listing) return [];
       const rows = await ListingPhoto.findAll({
-        where: { listingId: listing.id }, attributes: [...META, 'large', 'createdAt'], order: [['position', 'ASC'], ['id', 'ASC']],
+        where: { listingId: listing.id },
+        attributes: [...META, 'large', 'createdAt'],
+        order: [
+          ['position', 'ASC'],
+          ['id', 'ASC'],
+        ],
       });
       return rows.map((p) => ({
-        position: p.position, cover: p.isCover, altText: p.altText, status: p.status, hiddenReason: p.hiddenReason,
-        width: p.width, height: p.height, contentType: 'image/webp', createdAt: p.createdAt,
+        position: p.position,
+        cover: p.isCover,
+        altText: p.altText,
+        status: p.status,
+        hiddenReason: p.hiddenReason,
+        width: p.width,
+        height: p.height,
+        contentType: 'image/webp',
+        createdAt: p.createdAt,
         data: Buffer.from(p.large).toString('base64'),
       }));
     },

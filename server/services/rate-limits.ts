@@ -2,7 +2,11 @@ import crypto from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import sqlite3 from 'sqlite3';
 import {
-  RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  RateLimiterSQLite,
+  type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Db } from '../../models';
 import type { Config } from '../config';
@@ -42,7 +46,8 @@ export function accountLimitKeys(config: Pick<Config, 'sessionSecret'>, userId: 
 /** Removes counters whose window has passed (the scheduler runs this). Returns the count. */
 export async function removeExpiredLimits(db: Db, now: Date): Promise<number> {
   const removed: unknown = await db.sequelize.query('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < :now', {
-    replacements: { now: now.getTime() }, type: QueryTypes.BULKDELETE,
+    replacements: { now: now.getTime() },
+    type: QueryTypes.BULKDELETE,
   });
   return Number(removed) || 0;
 }
@@ -104,8 +109,9 @@ function sqliteConnection(file: string): Promise<sqlite3.Database> {
       if (err) return reject(err);
       // The same durability as the main connections (models/index.ts): WAL with
       // synchronous = NORMAL, so a counter update does not wait for an fsync.
-      conn.run('PRAGMA busy_timeout = 10000', () => conn.run('PRAGMA secure_delete = ON', () =>
-        conn.run('PRAGMA synchronous = NORMAL', () => resolve(conn))));
+      conn.run('PRAGMA busy_timeout = 10000', () =>
+        conn.run('PRAGMA secure_delete = ON', () => conn.run('PRAGMA synchronous = NORMAL', () => resolve(conn))),
+      );
     });
   });
 }
@@ -137,14 +143,24 @@ export async function createRateLimits(db: Db, config: Config, opts: { memory?: 
     const client = sqliteConn;
     make = (name) =>
       new RateLimiterSQLite({
-        storeClient: client, storeType: 'sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: name,
-        clearExpiredByTimeout: false, ...specs[name],
+        storeClient: client,
+        storeType: 'sqlite3',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        keyPrefix: name,
+        clearExpiredByTimeout: false,
+        ...specs[name],
       } as ConstructorParameters<typeof RateLimiterSQLite>[0]);
   } else {
     make = (name) =>
       new RateLimiterPostgres({
-        storeClient: db.sequelize, storeType: 'sequelize', tableName: 'rate_limits', tableCreated: true, keyPrefix: name,
-        clearExpiredByTimeout: false, ...specs[name],
+        storeClient: db.sequelize,
+        storeType: 'sequelize',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        keyPrefix: name,
+        clearExpiredByTimeout: false,
+        ...specs[name],
         ...(PROCESS_MEMORY.has(name) ? { inMemoryBlockOnConsumed: specs[name].points } : {}),
       } as ConstructorParameters<typeof RateLimiterPostgres>[0]);
   }

@@ -25,10 +25,9 @@ export function addMonthsClamped(date: Date, months: number): Date {
   const year = Math.floor(total / 12);
   const month0 = total - year * 12;
   const day = Math.min(date.getUTCDate(), daysInMonth(year, month0));
-  return new Date(Date.UTC(
-    year, month0, day,
-    date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds(),
-  ));
+  return new Date(
+    Date.UTC(year, month0, day, date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds()),
+  );
 }
 
 /** The instant after which an account that last signed in at `lastLoginAt` is passive. */

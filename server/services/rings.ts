@@ -31,7 +31,10 @@ import { loadActiveFacts } from './match-graph';
 // from its last change (or the last rebuild).
 
 export const RING_LIMITS = Object.freeze({ edges: 50, keep: 50 });
-export interface RingLimits { edges: number; keep: number }
+export interface RingLimits {
+  edges: number;
+  keep: number;
+}
 
 /** A ring as seen from one of its listings: [mine, the home I move into, the one who moves into mine]. */
 export interface Ring {
@@ -90,13 +93,18 @@ const RING_SCORE = `(((${EDGE('listing_a', 'listing_b')}) + (${EDGE('listing_b',
  * match graph changes. See the top of this file for the bound on its work.
  */
 export async function refreshListingRings(
-  listingId: number, transaction: Transaction, opts: { now?: Date; limits?: RingLimits } = {},
+  listingId: number,
+  transaction: Transaction,
+  opts: { now?: Date; limits?: RingLimits } = {},
 ): Promise<void> {
   const sequelize = sequelizeOf();
   const limits = opts.limits ?? RING_LIMITS;
   const replacements = { id: listingId, k: limits.edges, keep: limits.keep, now: opts.now ?? new Date() };
   for (const column of ['listing_a', 'listing_b', 'listing_c']) {
-    await sequelize.query(`DELETE FROM match_rings WHERE ${column} = :id AND NOT (${HAS_ALL_EDGES})`, { replacements, transaction });
+    await sequelize.query(`DELETE FROM match_rings WHERE ${column} = :id AND NOT (${HAS_ALL_EDGES})`, {
+      replacements,
+      transaction,
+    });
   }
   const mine = 'listing_a = :id OR listing_b = :id OR listing_c = :id';
   await sequelize.query(`UPDATE match_rings SET score = ${RING_SCORE} WHERE ${mine}`, { replacements, transaction });
@@ -126,7 +134,10 @@ export async function deleteListingRings(listingIds: number[], transaction: Tran
   if (listingIds.length === 0) return;
   const sequelize = sequelizeOf();
   for (const column of ['listing_a', 'listing_b', 'listing_c']) {
-    await sequelize.query(`DELETE FROM match_rings WHERE ${column} IN (:listingIds)`, { replacements: { listingIds }, transaction });
+    await sequelize.query(`DELETE FROM match_rings WHERE ${column} IN (:listingIds)`, {
+      replacements: { listingIds },
+      transaction,
+    });
   }
 }
 
@@ -145,10 +156,14 @@ function ringsSql(extraWhere = ''): string {
  * interested" (server/services/swaps.ts).
  */
 export async function ringsForListing(
-  listingId: number, opts: { limit?: number; excludeHiddenBy?: number; transaction?: Transaction } = {},
+  listingId: number,
+  opts: { limit?: number; excludeHiddenBy?: number; transaction?: Transaction } = {},
 ): Promise<Ring[]> {
   const limit = opts.limit ?? 50;
-  const hidden = opts.excludeHiddenBy === undefined ? '' : ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
+  const hidden =
+    opts.excludeHiddenBy === undefined
+      ? ''
+      : ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
       WHERE m.user_id = :userId AND m.interested = :no AND m.listing_a = match_rings.listing_a
         AND m.listing_b = match_rings.listing_b AND m.listing_c = match_rings.listing_c)`;
   const rows = await sequelizeOf().query<RingRow>(ringsSql(hidden), {
@@ -161,7 +176,10 @@ export async function ringsForListing(
 
 /** How many rings go through a listing (the count beside the list). */
 export async function countRingsForListing(listingId: number, opts: { excludeHiddenBy?: number } = {}): Promise<number> {
-  const hidden = opts.excludeHiddenBy === undefined ? '' : ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
+  const hidden =
+    opts.excludeHiddenBy === undefined
+      ? ''
+      : ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
       WHERE m.user_id = :userId AND m.interested = :no AND m.listing_a = match_rings.listing_a
         AND m.listing_b = match_rings.listing_b AND m.listing_c = match_rings.listing_c)`;
   // One statement: the three positions' counts, each from its own index.
@@ -189,7 +207,10 @@ export async function findRing(a: number, b: number, c: number, transaction?: Tr
  * `keep` rings among X's best `edges` homes × best `edges` wanters. Returned rotated,
  * as "a,b,c" → score.
  */
-export function computeRings(listings: MatchFacts[], limits: RingLimits = RING_LIMITS): Map<string, { ids: [number, number, number]; score: number }> {
+export function computeRings(
+  listings: MatchFacts[],
+  limits: RingLimits = RING_LIMITS,
+): Map<string, { ids: [number, number, number]; score: number }> {
   // An edge in a top list is one number: fit × 2^32 + (2^32 − 1 − other id), so a plain
   // descending sort orders by fit, then by smaller id — the order the SQL search uses.
   const SHIFT = 2 ** 32;
@@ -293,7 +314,9 @@ export async function rebuildRings(sequelize: Sequelize, opts: { now?: Date; lim
     }
     await flush();
     const same = 't.a = match_rings.listing_a AND t.b = match_rings.listing_b AND t.c = match_rings.listing_c';
-    await sequelize.query(`DELETE FROM match_rings WHERE NOT EXISTS (SELECT 1 FROM rings_rebuild t WHERE ${same})`, { transaction });
+    await sequelize.query(`DELETE FROM match_rings WHERE NOT EXISTS (SELECT 1 FROM rings_rebuild t WHERE ${same})`, {
+      transaction,
+    });
     await sequelize.query(`UPDATE match_rings SET score = (SELECT t.score FROM rings_rebuild t WHERE ${same})`, { transaction });
     await sequelize.query(
       `INSERT INTO match_rings (listing_a, listing_b, listing_c, score, created_at)

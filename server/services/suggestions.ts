@@ -29,17 +29,25 @@ export interface Suggestion {
 
 type Row = { listing_id: number | string; a: number | string; b: number | string; c: number | string; hidden: unknown };
 
-const toSuggestion = (kind: SuggestionKind) => (r: Row): Suggestion => ({
-  listingId: Number(r.listing_id), kind, a: Number(r.a), b: Number(r.b), c: Number(r.c),
-  hidden: r.hidden === true || Number(r.hidden) === 1,
-});
+const toSuggestion =
+  (kind: SuggestionKind) =>
+  (r: Row): Suggestion => ({
+    listingId: Number(r.listing_id),
+    kind,
+    a: Number(r.a),
+    b: Number(r.b),
+    c: Number(r.c),
+    hidden: r.hidden === true || Number(r.hidden) === 1,
+  });
 
 /**
  * The current suggestions of the given listings. With `unseen`, only those their owner
  * has not been told about yet (no row in alert_items), answered inside the database.
  */
 export async function suggestionsFor(
-  sequelize: Sequelize, listingIds: readonly number[], opts: { unseen?: boolean; transaction?: Transaction } = {},
+  sequelize: Sequelize,
+  listingIds: readonly number[],
+  opts: { unseen?: boolean; transaction?: Transaction } = {},
 ): Promise<Suggestion[]> {
   if (listingIds.length === 0) return [];
   const unseenPair = opts.unseen

@@ -24,8 +24,7 @@ export const TOO_MANY_MARKS = 'swaps:errors.too_many_marks';
 export const NOT_AGREED = 'swaps:errors.not_agreed';
 
 export type Suggestion =
-  | { kind: 'pair'; key: string; ids: [number, number] }
-  | { kind: 'ring'; key: string; ids: [number, number, number] };
+  { kind: 'pair'; key: string; ids: [number, number] } | { kind: 'ring'; key: string; ids: [number, number, number] };
 
 const ID = /^[1-9][0-9]{0,9}$/;
 
@@ -116,7 +115,13 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
       { transaction },
     );
     await ConversationParticipant.bulkCreate(
-      owners.map((o) => ({ conversationId: conversation.id, userId: o.userId, lastMessageAt: now, lastReadAt: null, noticeSentAt: null })),
+      owners.map((o) => ({
+        conversationId: conversation.id,
+        userId: o.userId,
+        lastMessageAt: now,
+        lastReadAt: null,
+        noticeSentAt: null,
+      })),
       { transaction },
     );
     logger.info({ conversationId: conversation.id }, 'three-way swap conversation opened');
@@ -137,29 +142,34 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
       const mine = await activeListingOf(user.id);
       if (!mine || !(await existing(s, mine.id))) throw NotFound();
       const now = clock();
-      const attempt = () => sequelize.transaction(async (transaction) => {
-        const [row] = await sequelize.query<{ id: number }>(
-          'SELECT id FROM swap_marks WHERE user_id = :userId AND suggestion = :key',
-          { type: QueryTypes.SELECT, replacements: { userId: user.id, key: s.key }, transaction },
-        );
-        if (row) {
-          await sequelize.query('UPDATE swap_marks SET interested = :interested, updated_at = :now WHERE id = :id',
-            { replacements: { interested, now, id: row.id }, transaction });
-        } else {
-          const [count] = await sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM swap_marks WHERE user_id = :userId',
-            { type: QueryTypes.SELECT, replacements: { userId: user.id }, transaction });
-          if (Number(count?.n ?? 0) >= MARKS_MAX) throw new AppError(422, TOO_MANY_MARKS);
-          const [a, b, c] = [s.ids[0], s.ids[1], s.kind === 'ring' ? s.ids[2] : null];
-          await sequelize.query(
-            `INSERT INTO swap_marks (user_id, suggestion, listing_a, listing_b, listing_c, interested, created_at, updated_at)
-             VALUES (:userId, :key, :a, :b, :c, :interested, :now, :now)`,
-            { replacements: { userId: user.id, key: s.key, a, b, c, interested, now }, transaction },
+      const attempt = () =>
+        sequelize.transaction(async (transaction) => {
+          const [row] = await sequelize.query<{ id: number }>(
+            'SELECT id FROM swap_marks WHERE user_id = :userId AND suggestion = :key',
+            { type: QueryTypes.SELECT, replacements: { userId: user.id, key: s.key }, transaction },
           );
-        }
-        if (s.kind !== 'ring' || !interested) return { conversationId: null };
-        if ((await yesCount(s.key, transaction)) < 3) return { conversationId: null };
-        return { conversationId: await openRingConversation(s, transaction) };
-      });
+          if (row) {
+            await sequelize.query('UPDATE swap_marks SET interested = :interested, updated_at = :now WHERE id = :id', {
+              replacements: { interested, now, id: row.id },
+              transaction,
+            });
+          } else {
+            const [count] = await sequelize.query<{ n: number | string }>(
+              'SELECT COUNT(*) AS n FROM swap_marks WHERE user_id = :userId',
+              { type: QueryTypes.SELECT, replacements: { userId: user.id }, transaction },
+            );
+            if (Number(count?.n ?? 0) >= MARKS_MAX) throw new AppError(422, TOO_MANY_MARKS);
+            const [a, b, c] = [s.ids[0], s.ids[1], s.kind === 'ring' ? s.ids[2] : null];
+            await sequelize.query(
+              `INSERT INTO swap_marks (user_id, suggestion, listing_a, listing_b, listing_c, interested, created_at, updated_at)
+             VALUES (:userId, :key, :a, :b, :c, :interested, :now, :now)`,
+              { replacements: { userId: user.id, key: s.key, a, b, c, interested, now }, transaction },
+            );
+          }
+          if (s.kind !== 'ring' || !interested) return { conversationId: null };
+          if ((await yesCount(s.key, transaction)) < 3) return { conversationId: null };
+          return { conversationId: await openRingConversation(s, transaction) };
+        });
       let result: { conversationId: number | null };
       try {
         result = await attempt();
@@ -175,8 +185,10 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
     /** Takes back the tenant's mark (undo on "Hidden suggestions"); not found when there is none. */
     async unmark(user: User, s: Suggestion): Promise<void> {
       const replacements = { userId: user.id, key: s.key };
-      const found = await sequelize.query('SELECT id FROM swap_marks WHERE user_id = :userId AND suggestion = :key',
-        { type: QueryTypes.SELECT, replacements });
+      const found = await sequelize.query('SELECT id FROM swap_marks WHERE user_id = :userId AND suggestion = :key', {
+        type: QueryTypes.SELECT,
+        replacements,
+      });
       if (found.length === 0) throw NotFound();
       await sequelize.query('DELETE FROM swap_marks WHERE user_id = :userId AND suggestion = :key', { replacements });
       logger.info({ userId: user.id }, 'suggestion mark taken back');
@@ -191,7 +203,9 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
            FROM swap_marks WHERE suggestion IN (:keys) GROUP BY suggestion`,
         { type: QueryTypes.SELECT, replacements: { keys, yes: true, userId } },
       );
-      return new Map(rows.map((r) => [r.suggestion, { yes: Number(r.yes), mine: r.mine === null ? null : Number(r.mine) === 1 }]));
+      return new Map(
+        rows.map((r) => [r.suggestion, { yes: Number(r.yes), mine: r.mine === null ? null : Number(r.mine) === 1 }]),
+      );
     },
 
     /** How many parties said yes, per suggestion. */
@@ -219,7 +233,9 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
         `SELECT suggestion FROM swap_marks WHERE user_id = :userId AND interested = :no ORDER BY updated_at DESC, id DESC LIMIT :max`,
         { type: QueryTypes.SELECT, replacements: { userId, no: false, max: MARKS_MAX } },
       );
-      return rows.map((r) => parseSuggestion(r.suggestion)).filter((s): s is Suggestion => s !== null)
+      return rows
+        .map((r) => parseSuggestion(r.suggestion))
+        .filter((s): s is Suggestion => s !== null)
         .map((s) => ({ key: s.key, kind: s.kind, listingIds: [...s.ids] }));
     },
 
@@ -227,8 +243,13 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
     async state(userId: number, conversationId: number): Promise<SwapState | null> {
       // One query: the participants with their steps and names, and the conversation's.
       const rows = await sequelize.query<{
-        user_id: number; agreed_at: unknown; swapped_at: unknown; username: string | null;
-        swap_key: string | null; swap_agreed_at: Date | string | null; swap_completed_at: Date | string | null;
+        user_id: number;
+        agreed_at: unknown;
+        swapped_at: unknown;
+        username: string | null;
+        swap_key: string | null;
+        swap_agreed_at: Date | string | null;
+        swap_completed_at: Date | string | null;
       }>(
         `SELECT p.user_id, p.agreed_at, p.swapped_at, u.username, c.swap_key, c.swap_agreed_at, c.swap_completed_at
            FROM conversation_participants p
@@ -240,7 +261,10 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
       if (!rows.some((r) => Number(r.user_id) === userId)) return null;
       const participants = rows
         .map((r) => ({
-          id: Number(r.user_id), username: r.username ?? '', agreed: r.agreed_at !== null, swapped: r.swapped_at !== null,
+          id: Number(r.user_id),
+          username: r.username ?? '',
+          agreed: r.agreed_at !== null,
+          swapped: r.swapped_at !== null,
           me: Number(r.user_id) === userId,
         }))
         .sort((p, q) => (p.me === q.me ? p.username.localeCompare(q.username) : p.me ? -1 : 1));
@@ -265,13 +289,21 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
     async agree(user: User, conversationId: number): Promise<void> {
       await sequelize.transaction(async (transaction) => {
         const now = clock();
-        await ConversationParticipant.update({ agreedAt: now }, { where: { conversationId, userId: user.id, agreedAt: null }, transaction });
+        await ConversationParticipant.update(
+          { agreedAt: now },
+          { where: { conversationId, userId: user.id, agreedAt: null }, transaction },
+        );
         const rows = await participantRows(conversationId, transaction);
         if (rows.length < 2 || rows.some((r) => !r.agreedAt)) return;
-        const [changed] = await Conversation.update({ swapAgreedAt: now }, { where: { id: conversationId, swapAgreedAt: null }, transaction });
+        const [changed] = await Conversation.update(
+          { swapAgreedAt: now },
+          { where: { id: conversationId, swapAgreedAt: null }, transaction },
+        );
         if (changed > 0) {
-          await sequelize.query('INSERT INTO swap_events (kind, parties, created_at) VALUES (:kind, :n, :now)',
-            { replacements: { kind: 'agreed', n: rows.length, now }, transaction });
+          await sequelize.query('INSERT INTO swap_events (kind, parties, created_at) VALUES (:kind, :n, :now)', {
+            replacements: { kind: 'agreed', n: rows.length, now },
+            transaction,
+          });
         }
       });
       logger.info({ userId: user.id, conversationId }, 'swap agreed');
@@ -302,8 +334,14 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
         agreedAt: conversation.swapAgreedAt,
         homes: homes
           .map((l) => ({
-            username: nameOf.get(l.userId) ?? '', district: l.district, postalCode: l.postalCode, rooms: l.rooms,
-            sizeM2: l.sizeM2, rentEur: l.rentEur, floor: l.floor, me: l.userId === userId,
+            username: nameOf.get(l.userId) ?? '',
+            district: l.district,
+            postalCode: l.postalCode,
+            rooms: l.rooms,
+            sizeM2: l.sizeM2,
+            rentEur: l.rentEur,
+            floor: l.floor,
+            me: l.userId === userId,
           }))
           .sort((p, q) => (p.me === q.me ? p.username.localeCompare(q.username) : p.me ? -1 : 1)),
       };
@@ -321,12 +359,20 @@ export function createSwapService(deps: AppDeps, listings: ListingService) {
       if (mine && mine.status === LISTING_STATUS.ACTIVE) await listings.pause(mine);
       await sequelize.transaction(async (transaction) => {
         const now = clock();
-        await ConversationParticipant.update({ swappedAt: now }, { where: { conversationId, userId: user.id, swappedAt: null }, transaction });
-        const [changed] = await Conversation.update({ swapCompletedAt: now }, { where: { id: conversationId, swapCompletedAt: null }, transaction });
+        await ConversationParticipant.update(
+          { swappedAt: now },
+          { where: { conversationId, userId: user.id, swappedAt: null }, transaction },
+        );
+        const [changed] = await Conversation.update(
+          { swapCompletedAt: now },
+          { where: { id: conversationId, swapCompletedAt: null }, transaction },
+        );
         if (changed > 0) {
           const parties = await ConversationParticipant.count({ where: { conversationId }, transaction });
-          await sequelize.query('INSERT INTO swap_events (kind, parties, created_at) VALUES (:kind, :n, :now)',
-            { replacements: { kind: 'completed', n: parties, now }, transaction });
+          await sequelize.query('INSERT INTO swap_events (kind, parties, created_at) VALUES (:kind, :n, :now)', {
+            replacements: { kind: 'completed', n: parties, now },
+            transaction,
+          });
         }
       });
       logger.info({ userId: user.id, conversationId }, 'swap completed');

@@ -8,7 +8,12 @@ export function hashToken(raw: string): string {
 
 /** Creates a single-use token and returns the raw value for the link; only its hash is kept. */
 export async function issueToken(
-  userId: number, purpose: TokenPurpose, ttlMs: number, now: Date, transaction?: Transaction, payload: string | null = null,
+  userId: number,
+  purpose: TokenPurpose,
+  ttlMs: number,
+  now: Date,
+  transaction?: Transaction,
+  payload: string | null = null,
 ): Promise<string> {
   const raw = crypto.randomBytes(32).toString('base64url');
   // A new link replaces the old ones of the same kind.

@@ -41,7 +41,11 @@ export async function checkTotp(secret: string, input: string, now: Date, lastSt
   const code = normaliseCode(input);
   if (!TOTP_CODE_RE.test(code)) return { ok: false, problem: 'format' };
   const result = await verify({
-    secret, token: code, epoch: Math.floor(now.getTime() / 1000), period: TOTP_PERIOD_SECONDS, epochTolerance: TOLERANCE_SECONDS,
+    secret,
+    token: code,
+    epoch: Math.floor(now.getTime() / 1000),
+    period: TOTP_PERIOD_SECONDS,
+    epochTolerance: TOLERANCE_SECONDS,
   });
   // The functional API types its answer as TOTP-or-HOTP; a TOTP match carries timeStep.
   if (!result.valid || !('timeStep' in result)) return { ok: false, problem: 'wrong' };

@@ -24,8 +24,7 @@ export interface SessionEnder {
 // The per-key attempt counters (server/services/rate-limits.ts builds them; the app's
 // deps carry them to every layer that counts).
 export type LimitName =
-  | 'loginAccount' | 'loginIp' | 'register' | 'mail' | 'forgotIp' | 'search' | 'newConversation' | 'message' | 'totp'
-  | 'report';
+  'loginAccount' | 'loginIp' | 'register' | 'mail' | 'forgotIp' | 'search' | 'newConversation' | 'message' | 'totp' | 'report';
 
 export interface Limit {
   /**

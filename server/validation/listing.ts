@@ -28,7 +28,12 @@ const length = (s: string) => [...s].length;
  * A number field: read by the shared reader (spaces, "€", "m²", a decimal comma), so
  * "1 200 €" is 1200. `required` is the message naming the field when it is left empty.
  */
-function integer(min: number, max: number, message: string, opts: { required?: string; decimals?: 'nearest' | 'up' | 'down' } = {}) {
+function integer(
+  min: number,
+  max: number,
+  message: string,
+  opts: { required?: string; decimals?: 'nearest' | 'up' | 'down' } = {},
+) {
   return z.unknown().transform((v, ctx): number | null => {
     const r = readWholeNumber(v, min, max, { decimals: opts.decimals });
     if (r.state === 'empty') {
@@ -67,8 +72,14 @@ const listingSchema = z.object({
     return s;
   }),
   rooms: integer(LIMITS.rooms.min, LIMITS.rooms.max, 'listings:errors.rooms', { required: 'listings:errors.rooms_required' }),
-  size_m2: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.size_m2', { required: 'listings:errors.size_m2_required', decimals: 'nearest' }),
-  rent_eur: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.rent_eur', { required: 'listings:errors.rent_eur_required', decimals: 'nearest' }),
+  size_m2: integer(LIMITS.size.min, LIMITS.size.max, 'listings:errors.size_m2', {
+    required: 'listings:errors.size_m2_required',
+    decimals: 'nearest',
+  }),
+  rent_eur: integer(LIMITS.rent.min, LIMITS.rent.max, 'listings:errors.rent_eur', {
+    required: 'listings:errors.rent_eur_required',
+    decimals: 'nearest',
+  }),
   floor: integer(LIMITS.floor.min, LIMITS.floor.max, 'listings:errors.floor'),
   has_lift: tick,
   has_balcony: tick,
@@ -119,23 +130,27 @@ export function readDate(s: string): string | null {
   if (!y || !m || !d) return null;
   const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
   const out = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== out || Number(y) < 2000 || Number(y) > 2100) return null;
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== out || Number(y) < 2000 || Number(y) > 2100)
+    return null;
   return out;
 }
 
 // The postal code must be one of the district's own (a Tampere code or a neighbour's
 // code is a typo or the wrong district), and the message names both.
-const listingFormSchema = (locale: Locale) => listingSchema.superRefine((d, ctx) => {
-  const district = isDistrictCode(d.district) ? findDistrict(d.district) : undefined;
-  if (!district || !/^\d{5}$/.test(d.postal_code) || district.postalCodes.includes(d.postal_code)) return;
-  ctx.addIssue({
-    code: z.ZodIssueCode.custom,
-    path: ['postal_code'],
-    message: fieldError('listings:errors.postal_code_district', {
-      code: d.postal_code, district: districtName(district.code, locale), codes: district.postalCodes.join(', '),
-    }),
+const listingFormSchema = (locale: Locale) =>
+  listingSchema.superRefine((d, ctx) => {
+    const district = isDistrictCode(d.district) ? findDistrict(d.district) : undefined;
+    if (!district || !/^\d{5}$/.test(d.postal_code) || district.postalCodes.includes(d.postal_code)) return;
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['postal_code'],
+      message: fieldError('listings:errors.postal_code_district', {
+        code: d.postal_code,
+        district: districtName(district.code, locale),
+        codes: district.postalCodes.join(', '),
+      }),
+    });
   });
-});
 
 /** Reads the listing form (SPEC §13 field names) into what the service stores. */
 export function parseListingForm(body: unknown, locale: Locale = 'sv'): ParseResult<ListingInput> {
@@ -169,10 +184,28 @@ export function parseListingForm(body: unknown, locale: Locale = 'sv'): ParseRes
   };
 }
 
-export const LISTING_CHECKBOXES = ['has_lift', 'has_balcony', 'has_sauna', 'wanted_lift', 'wanted_balcony', 'wanted_sauna'] as const;
+export const LISTING_CHECKBOXES = [
+  'has_lift',
+  'has_balcony',
+  'has_sauna',
+  'wanted_lift',
+  'wanted_balcony',
+  'wanted_sauna',
+] as const;
 const LISTING_TEXT_FIELDS = [
-  'district', 'postal_code', 'rooms', 'size_m2', 'rent_eur', 'floor', 'building_type', 'available_from', 'description',
-  'wanted_rooms_min', 'wanted_size_min', 'wanted_rent_max', 'wanted_description',
+  'district',
+  'postal_code',
+  'rooms',
+  'size_m2',
+  'rent_eur',
+  'floor',
+  'building_type',
+  'available_from',
+  'description',
+  'wanted_rooms_min',
+  'wanted_size_min',
+  'wanted_rent_max',
+  'wanted_description',
 ] as const;
 
 export interface ListingFormValues {

@@ -11,7 +11,11 @@ export const MESSAGE_LIMITS = { body: MESSAGE_MAX_LENGTH, details: REPORT_DETAIL
 /** Message text: browsers send line breaks as CRLF; counted as one character each, like the textarea's maxlength. */
 const messageBody = z.preprocess(
   (v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim() : v),
-  z.string().min(1).max(MESSAGE_MAX_LENGTH).refine((s) => !hasBadCharacters(s), { message: 'errors:field.control_chars' }),
+  z
+    .string()
+    .min(1)
+    .max(MESSAGE_MAX_LENGTH)
+    .refine((s) => !hasBadCharacters(s), { message: 'errors:field.control_chars' }),
 );
 export const messageSchema = z.object({ body: messageBody });
 

@@ -8,10 +8,7 @@ const SPACES = /[\s\u00a0\u2007\u202f\u2009]/g;
 /** Units a tenant may type after the number (euros, square metres). */
 const UNITS = /(€|e|eur|euro|euroa|euros|m²|m2|m\^2|neliötä|neliö|kvm|kvadratmeter)$/i;
 
-export type NumberReading =
-  | { state: 'empty' }
-  | { state: 'ok'; value: number }
-  | { state: 'invalid' };
+export type NumberReading = { state: 'empty' } | { state: 'ok'; value: number } | { state: 'invalid' };
 
 /**
  * Reads a typed number. A comma or point followed by exactly three digits groups
@@ -39,7 +36,10 @@ export function readNumber(raw: unknown, opts: { decimals?: boolean } = {}): Num
  * 'up' for a minimum, so a filter never lets through what the tenant excluded).
  */
 export function readWholeNumber(
-  raw: unknown, min: number, max: number, opts: { decimals?: 'nearest' | 'down' | 'up' } = {},
+  raw: unknown,
+  min: number,
+  max: number,
+  opts: { decimals?: 'nearest' | 'down' | 'up' } = {},
 ): NumberReading {
   const r = readNumber(raw, { decimals: !!opts.decimals });
   if (r.state !== 'ok') return r;

@@ -25,7 +25,8 @@ export function browserTestsWanted(ctx: Mocha.Context): boolean {
     ctx.skip();
   }
   if (!fs.existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it with apt-get install -y chromium`);
+    if (process.env.CI)
+      throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it with apt-get install -y chromium`);
     console.log(`    Browser tests skipped: no Chromium at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium`);
     ctx.skip();
   }
@@ -69,14 +70,24 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
 }
 
 /** Seeds (when asked) and starts the server; resolves when it answers /healthz. */
-async function startServerProcess(env: NodeJS.ProcessEnv, seedArgs?: string[]): Promise<{ seedOutput: string; child: ChildProcess }> {
+async function startServerProcess(
+  env: NodeJS.ProcessEnv,
+  seedArgs?: string[],
+): Promise<{ seedOutput: string; child: ChildProcess }> {
   // Demo data from the project's own seeder, before the server opens the file.
   const seedOutput = seedArgs
-    ? (await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'seed-cli.ts'), ...seedArgs], { cwd: ROOT, env })).stdout
+    ? (
+        await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'seed-cli.ts'), ...seedArgs], {
+          cwd: ROOT,
+          env,
+        })
+      ).stdout
     : '';
   let output = '';
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', 'index.ts')], {
-    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   if (process.env.BROWSER_SERVER_LOG) child.stdout!.pipe(fs.createWriteStream(process.env.BROWSER_SERVER_LOG));
@@ -127,23 +138,42 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
     ],
   });
   const started = startServerProcess(env, opts.seedArgs);
   const [browser, { seedOutput, child }] = await Promise.all([launching, started]).catch(async (err: unknown) => {
     // Whichever failed, the other is not left running.
-    await launching.then((b) => b.close(), () => undefined);
-    await started.then((s) => s.child.kill('SIGKILL'), () => undefined);
+    await launching.then(
+      (b) => b.close(),
+      () => undefined,
+    );
+    await started.then(
+      (s) => s.child.kill('SIGKILL'),
+      () => undefined,
+    );
     throw err;
   });
   const requests: string[] = [];
   // The README's pictures are taken on the way; they replace docs/screenshots only when
   // asked (UPDATE_SCREENSHOTS=1), so an ordinary test run leaves the tree as it was.
-  const screenshotsDir = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'bostadsbyte-screenshots');
+  const screenshotsDir = process.env.UPDATE_SCREENSHOTS
+    ? path.join(ROOT, 'docs', 'screenshots')
+    : path.join(os.tmpdir(), 'bostadsbyte-screenshots');
   return {
-    baseUrl, outboxDir, screenshotsDir, browser, requests, seedOutput,
+    baseUrl,
+    outboxDir,
+    screenshotsDir,
+    browser,
+    requests,
+    seedOutput,
     async newContext(opts = {}) {
       const context = await browser.newContext({
         baseURL: baseUrl,
@@ -155,9 +185,14 @@ export async function startBrowserServer(opts: { seedArgs?: string[] } = {}): Pr
       return context;
     },
     async createModerator(username, email) {
-      const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'admin-cli.ts'), 'create', '--username', username, '--email', email], {
-        cwd: ROOT, env: { ...env, ADMIN_PASSWORD: MODERATOR_PASSWORD },
-      });
+      const { stdout } = await run(
+        process.execPath,
+        ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'admin-cli.ts'), 'create', '--username', username, '--email', email],
+        {
+          cwd: ROOT,
+          env: { ...env, ADMIN_PASSWORD: MODERATOR_PASSWORD },
+        },
+      );
       const secret = /secret=([A-Z2-7]+)/.exec(stdout)?.[1];
       if (!secret) throw new Error(`no TOTP secret in the CLI output:\n${stdout}`);
       return { username, password: MODERATOR_PASSWORD, secret };
@@ -190,7 +225,12 @@ export async function submitForm(page: Page, buttonSelector = SUBMIT): Promise<v
 }
 
 /** Opens a form, types into its fields (by name) and sends it. */
-export async function fillAndSubmit(page: Page, url: string, fields: Record<string, string>, buttonSelector = SUBMIT): Promise<void> {
+export async function fillAndSubmit(
+  page: Page,
+  url: string,
+  fields: Record<string, string>,
+  buttonSelector = SUBMIT,
+): Promise<void> {
   await page.goto(url);
   for (const [name, value] of Object.entries(fields)) await page.fill(`[name=${name}]`, value);
   await submitForm(page, buttonSelector);
@@ -200,7 +240,12 @@ export async function fillAndSubmit(page: Page, url: string, fields: Record<stri
  * Signs in through the form, as a person would; with a TOTP secret, also through the
  * moderator's second step. Returns the page the board lands on.
  */
-export async function signInWithForm(context: BrowserContext, username: string, password: string, totpSecret?: string): Promise<Page> {
+export async function signInWithForm(
+  context: BrowserContext,
+  username: string,
+  password: string,
+  totpSecret?: string,
+): Promise<Page> {
   const page = await context.newPage();
   await fillAndSubmit(page, '/login', { username, password });
   if (totpSecret) {
@@ -233,11 +278,18 @@ export function lastMailTo(outboxDir: string, to: string): string {
 }
 
 function findMailTo(outboxDir: string, to: string): string | undefined {
-  const files = fs.existsSync(outboxDir) ? fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort() : [];
+  const files = fs.existsSync(outboxDir)
+    ? fs
+        .readdirSync(outboxDir)
+        .filter((f) => f.endsWith('.eml'))
+        .sort()
+    : [];
   for (const file of files.reverse()) {
     const raw = fs.readFileSync(path.join(outboxDir, file), 'utf8');
     if (!new RegExp(`^To: .*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(raw)) continue;
-    const [, body = ''] = raw.split(/\r?\n\r?\n/, 2).length ? [raw.slice(0, raw.search(/\r?\n\r?\n/)), raw.slice(raw.search(/\r?\n\r?\n/))] : [];
+    const [, body = ''] = raw.split(/\r?\n\r?\n/, 2).length
+      ? [raw.slice(0, raw.search(/\r?\n\r?\n/)), raw.slice(raw.search(/\r?\n\r?\n/))]
+      : [];
     if (/Content-Transfer-Encoding: quoted-printable/i.test(raw)) {
       return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
     }
@@ -274,5 +326,7 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 }
 
 export function describeViolations(url: string, violations: AxeViolation[]): string {
-  return violations.map((v) => `${url}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n');
+  return violations
+    .map((v) => `${url}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+    .join('\n');
 }

@@ -2,8 +2,16 @@ import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { translator, type Locale } from '../../server/i18n';
 import {
-  browserTestsWanted, fillAndSubmit, foreignRequests, lastMailTo, linkFrom, mainText, signInWithForm, startBrowserServer,
-  submitForm, type BrowserServer,
+  browserTestsWanted,
+  fillAndSubmit,
+  foreignRequests,
+  lastMailTo,
+  linkFrom,
+  mainText,
+  signInWithForm,
+  startBrowserServer,
+  submitForm,
+  type BrowserServer,
 } from './harness';
 
 const PASSWORD = 'a tenant passphrase that is long';
@@ -36,7 +44,12 @@ describe('in a real browser: the main journey', function () {
   async function register(context: BrowserContext, name: string, lang: Locale): Promise<Page> {
     const t = translator(lang);
     const page = await context.newPage();
-    await fillAndSubmit(page, '/register', { username: name, email: `${name}@example.fi`, password: PASSWORD, password_confirm: PASSWORD });
+    await fillAndSubmit(page, '/register', {
+      username: name,
+      email: `${name}@example.fi`,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
     expect(await page.getAttribute('html', 'lang')).to.equal(lang);
     // The same answer whether or not the address was free: check your inbox, then sign in.
     expect(new URL(page.url()).pathname).to.equal('/login');

@@ -5,8 +5,15 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { LOCALES, type Locale } from '../../server/i18n';
 import { alertUnsubscribeQuery } from '../../server/services/alerts';
 import {
-  axeViolations, browserTestsWanted, describeViolations, fillAndSubmit, foreignRequests, signInWithForm, startBrowserServer,
-  submitForm, type BrowserServer,
+  axeViolations,
+  browserTestsWanted,
+  describeViolations,
+  fillAndSubmit,
+  foreignRequests,
+  signInWithForm,
+  startBrowserServer,
+  submitForm,
+  type BrowserServer,
 } from './harness';
 
 // Every page type, as a visitor, a tenant and a moderator, in all three languages:
@@ -87,9 +94,11 @@ describe('in a real browser: every page in every language', function () {
     const extra = await Promise.all(Array.from({ length: TABS - 1 }, () => page.context().newPage()));
     const problems: string[] = [];
     let next = 0;
-    await Promise.all([page, ...extra].map(async (tab) => {
-      for (let i = next++; i < visits.length; i = next++) problems.push(...(await checkOne(tab, lang, visits[i], role)));
-    }));
+    await Promise.all(
+      [page, ...extra].map(async (tab) => {
+        for (let i = next++; i < visits.length; i = next++) problems.push(...(await checkOne(tab, lang, visits[i], role)));
+      }),
+    );
     await Promise.all(extra.map((tab) => tab.close()));
     return problems;
   }
@@ -108,11 +117,17 @@ describe('in a real browser: every page in every language', function () {
     if (v.screenshot && lang === 'en') {
       fs.mkdirSync(server.screenshotsDir, { recursive: true });
       // The top of the page, down to where the content starts to repeat.
-      const height = Math.min(1400, await page.evaluate('document.documentElement.scrollHeight') as number);
-      await page.screenshot({ path: path.join(server.screenshotsDir, `${v.screenshot}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
+      const height = Math.min(1400, (await page.evaluate('document.documentElement.scrollHeight')) as number);
+      await page.screenshot({
+        path: path.join(server.screenshotsDir, `${v.screenshot}.png`),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height },
+      });
     }
     await page.setViewportSize({ width: 360, height: 740 });
-    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
     if (overflow > 0) problems.push(`${where}: ${overflow} px wider than a 360 px phone`);
     if (v.screenshot === 'search' && lang === 'en') {
       await page.screenshot({ path: path.join(server.screenshotsDir, 'search-phone.png') });
@@ -126,11 +141,20 @@ describe('in a real browser: every page in every language', function () {
     visit('search with filters and sort', '/listings?district=kallio&district=vallila&rooms_min=1&sort=rent&page=1'),
     visit('a listing', listingPath),
     visit('sign-in', '/login'),
-    { name: 'sign-in refused', open: (p) => fillAndSubmit(p, '/login', { username: 'nobody_here', password: 'not the right password' }) },
+    {
+      name: 'sign-in refused',
+      open: (p) => fillAndSubmit(p, '/login', { username: 'nobody_here', password: 'not the right password' }),
+    },
     visit('registration', '/register'),
     {
       name: 'registration with errors',
-      open: (p) => fillAndSubmit(p, '/register', { username: 'x', email: 'not-an-address', password: 'short', password_confirm: 'different' }),
+      open: (p) =>
+        fillAndSubmit(p, '/register', {
+          username: 'x',
+          email: 'not-an-address',
+          password: 'short',
+          password_confirm: 'different',
+        }),
     },
     visit('forgot password', '/forgot-password'),
     visit('reset link that is not valid', '/reset-password?token=not-a-real-token'),
@@ -139,9 +163,14 @@ describe('in a real browser: every page in every language', function () {
     visit('accessibility statement', '/accessibility'),
     visit('page not found', '/no-such-page'),
     visit('alert unsubscribe link that is not valid', '/alerts/unsubscribe?u=1&e=1&sig=x'),
-    visit('alert unsubscribe link, asking first', `/alerts/unsubscribe?${alertUnsubscribeQuery(
-      fs.readFileSync(path.join(path.dirname(server.outboxDir), 'session-secret'), 'utf8').trim(), 1, new Date(),
-    )}`),
+    visit(
+      'alert unsubscribe link, asking first',
+      `/alerts/unsubscribe?${alertUnsubscribeQuery(
+        fs.readFileSync(path.join(path.dirname(server.outboxDir), 'session-secret'), 'utf8').trim(),
+        1,
+        new Date(),
+      )}`,
+    ),
   ];
 
   for (const lang of LOCALES) {
@@ -168,27 +197,33 @@ describe('in a real browser: every page in every language', function () {
       const ownPath = ownEdit.replace(/\/edit$/, '');
       const otherPath = await firstLink(page, '/listings', /^\/listings\/\d+$/, ownPath);
       const conversationPath = await firstLink(page, '/messages', /^\/messages\/\d+$/);
-      const problems = await check(page, lang, [
-        visit('home', '/'),
-        visit('search', '/listings?rooms_min=1&sort=size', 'search'),
-        visit('my listing', ownPath),
-        visit('another tenant’s listing, with the contact form', otherPath, 'listing'),
-        visit('editing my listing', ownEdit),
-        {
-          name: 'my listing with errors',
-          open: (p) => fillAndSubmit(p, ownEdit, { rent_eur: 'a lot', postal_code: '123' }, 'main form.listing-form button[type=submit]'),
-        },
-        visit('matches', '/matches', 'matches'),
-        visit('favourites', '/favourites'),
-        visit('inbox', '/messages', 'inbox'),
-        visit('a conversation', conversationPath, 'conversation'),
-        visit('account', '/account', 'account'),
-        visit('saving a search', '/listings/save-search?district=kallio&rooms_min=2&balcony=1'),
-        visit('saving a search whose filter cannot be read', '/listings/save-search?district=kallio&rent_max=plenty'),
-        visit('my data', '/account/data'),
-        visit('privacy notice', '/privacy'),
-        visit('page not found', '/listings/999999999'),
-      ], 'tenant');
+      const problems = await check(
+        page,
+        lang,
+        [
+          visit('home', '/'),
+          visit('search', '/listings?rooms_min=1&sort=size', 'search'),
+          visit('my listing', ownPath),
+          visit('another tenant’s listing, with the contact form', otherPath, 'listing'),
+          visit('editing my listing', ownEdit),
+          {
+            name: 'my listing with errors',
+            open: (p) =>
+              fillAndSubmit(p, ownEdit, { rent_eur: 'a lot', postal_code: '123' }, 'main form.listing-form button[type=submit]'),
+          },
+          visit('matches', '/matches', 'matches'),
+          visit('favourites', '/favourites'),
+          visit('inbox', '/messages', 'inbox'),
+          visit('a conversation', conversationPath, 'conversation'),
+          visit('account', '/account', 'account'),
+          visit('saving a search', '/listings/save-search?district=kallio&rooms_min=2&balcony=1'),
+          visit('saving a search whose filter cannot be read', '/listings/save-search?district=kallio&rent_max=plenty'),
+          visit('my data', '/account/data'),
+          visit('privacy notice', '/privacy'),
+          visit('page not found', '/listings/999999999'),
+        ],
+        'tenant',
+      );
       await context.close();
       expect(problems).to.deep.equal([]);
       expect(foreignRequests(server)).to.deep.equal([]);
@@ -226,17 +261,22 @@ describe('in a real browser: every page in every language', function () {
         const reportPath = await firstLink(page, '/admin/reports', /^\/admin\/reports\/\d+$/);
         const listingPath = await firstLink(page, '/admin/listings', /^\/admin\/listings\/\d+$/);
         const userPath = await firstLink(page, '/admin/users', /^\/admin\/users\/\d+$/);
-        const problems = await check(page, lang, [
-          visit('dashboard', '/admin'),
-          visit('report queue', '/admin/reports', 'moderation'),
-          visit('a report', reportPath),
-          visit('listings', '/admin/listings'),
-          visit('a listing', listingPath),
-          visit('users', '/admin/users'),
-          visit('a user', userPath),
-          visit('audit log', '/admin/audit'),
-          visit('account', '/account'),
-        ], 'moderator');
+        const problems = await check(
+          page,
+          lang,
+          [
+            visit('dashboard', '/admin'),
+            visit('report queue', '/admin/reports', 'moderation'),
+            visit('a report', reportPath),
+            visit('listings', '/admin/listings'),
+            visit('a listing', listingPath),
+            visit('users', '/admin/users'),
+            visit('a user', userPath),
+            visit('audit log', '/admin/audit'),
+            visit('account', '/account'),
+          ],
+          'moderator',
+        );
         expect(problems).to.deep.equal([]);
         expect(foreignRequests(server)).to.deep.equal([]);
       });

@@ -4,8 +4,18 @@ import type { BrowserContext, Page } from 'playwright-core';
 import sqlite3 from 'sqlite3';
 import { translator } from '../../server/i18n';
 import {
-  axeViolations, browserTestsWanted, describeViolations, fillAndSubmit, foreignRequests, lastMailTo, linkFrom, mainText,
-  signInWithForm, startBrowserServer, submitForm, type BrowserServer,
+  axeViolations,
+  browserTestsWanted,
+  describeViolations,
+  fillAndSubmit,
+  foreignRequests,
+  lastMailTo,
+  linkFrom,
+  mainText,
+  signInWithForm,
+  startBrowserServer,
+  submitForm,
+  type BrowserServer,
 } from './harness';
 
 const PASSWORD = 'a tenant passphrase that is long';
@@ -62,7 +72,12 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
   }
 
   async function registerAndVerify(page: Page, name: string): Promise<void> {
-    await fillAndSubmit(page, '/register', { username: name, email: `${name}@example.fi`, password: PASSWORD, password_confirm: PASSWORD });
+    await fillAndSubmit(page, '/register', {
+      username: name,
+      email: `${name}@example.fi`,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
     // The same answer whether or not the address was free: check your inbox, then sign in.
     expect(new URL(page.url()).pathname, await mainText(page)).to.equal('/login');
     await page.goto(linkFrom(lastMailTo(server.outboxDir, `${name}@example.fi`), '/verify-email'));
@@ -77,7 +92,12 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
     const page = await (await phone()).newPage();
 
     // Everything wrong at once: one submit lists every field, each message naming it.
-    await fillAndSubmit(page, '/register', { username: 'maija k', email: 'maija.example.fi', password: 'lyhyt', password_confirm: '' });
+    await fillAndSubmit(page, '/register', {
+      username: 'maija k',
+      email: 'maija.example.fi',
+      password: 'lyhyt',
+      password_confirm: '',
+    });
     const summary = page.locator('.error-summary li');
     expect(await summary.count()).to.equal(3);
     const text = await mainText(page);
@@ -104,7 +124,9 @@ describe('in a real browser: a Finnish tenant on a phone, and the moderator', fu
     // The header stays compact on a phone.
     const header = await page.locator('header.site-header').boundingBox();
     expect(header!.height, 'header height').to.be.below(110);
-    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
     expect(overflow, 'no sideways scrolling').to.equal(0);
 
     // The listing: "1 200 €", "48,5 m²", a Finnish date and a whole major district.

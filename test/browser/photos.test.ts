@@ -5,8 +5,15 @@ import type { Page } from 'playwright-core';
 import { demoAltText, demoJpeg } from '../../jobs/seed-photos';
 import type { Locale } from '../../models/user';
 import {
-  axeViolations, browserTestsWanted, describeViolations, foreignRequests, mainText, signInWithForm, startBrowserServer,
-  submitForm, type BrowserServer,
+  axeViolations,
+  browserTestsWanted,
+  describeViolations,
+  foreignRequests,
+  mainText,
+  signInWithForm,
+  startBrowserServer,
+  submitForm,
+  type BrowserServer,
 } from './harness';
 import { pdfBytes } from '../helpers/photo-fixtures';
 
@@ -92,7 +99,10 @@ describe('in a real browser: photos of the home', function () {
     await page.setInputFiles('[name=photo_2]', { name: 'balcony.jpg', mimeType: 'image/jpeg', buffer: await demoJpeg(3) });
     await page.fill('[name=photo_2_alt]', demoAltText(3));
     await page.locator('main form[data-photo-form] button[type=submit]').click();
-    await page.locator('ol.photo-manage > li').nth(before + 1).waitFor();
+    await page
+      .locator('ol.photo-manage > li')
+      .nth(before + 1)
+      .waitFor();
     expect(new URL(page.url()).pathname).to.equal(`${listingPath}/photos`);
     expect(await page.locator('ol.photo-manage > li').count()).to.equal(before + 2);
     // Everyone sees them on the listing page, and the cover in search.
@@ -119,12 +129,15 @@ describe('in a real browser: photos of the home', function () {
         ['the listing with photos', () => page.goto(listingPath)],
         ['the photos page', () => page.goto(`${listingPath}/photos`)],
         ['the listing form with photo fields', () => page.goto(`${listingPath}/edit`)],
-        ['a refused photo', async () => {
-          await page.goto(`${listingPath}/photos`);
-          await page.setInputFiles('[name=photo_1]', { name: 'x.jpg', mimeType: 'image/jpeg', buffer: pdfBytes() });
-          await page.locator('main form[data-photo-form] button[type=submit]').click();
-          await page.locator('#field-photo_1-error').waitFor();
-        }],
+        [
+          'a refused photo',
+          async () => {
+            await page.goto(`${listingPath}/photos`);
+            await page.setInputFiles('[name=photo_1]', { name: 'x.jpg', mimeType: 'image/jpeg', buffer: pdfBytes() });
+            await page.locator('main form[data-photo-form] button[type=submit]').click();
+            await page.locator('#field-photo_1-error').waitFor();
+          },
+        ],
         ['search with covers', () => page.goto('/listings')],
       ];
       for (const [name, open] of visits) {
@@ -135,16 +148,22 @@ describe('in a real browser: photos of the home', function () {
         const violations = await axeViolations(page);
         if (violations.length > 0) problems.push(describeViolations(where, violations));
         await page.setViewportSize({ width: 360, height: 740 });
-        const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
+        const overflow = (await page.evaluate(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        )) as number;
         if (overflow > 0) problems.push(`${where}: ${overflow} px wider than a 360 px phone`);
         if (lang === 'en' && name === 'the listing with photos') {
           await page.setViewportSize({ width: 1280, height: 900 });
           fs.mkdirSync(server.screenshotsDir, { recursive: true });
-          const height = Math.min(1500, await page.evaluate('document.documentElement.scrollHeight') as number);
+          const height = Math.min(1500, (await page.evaluate('document.documentElement.scrollHeight')) as number);
           for (const img of await page.locator('main img').all()) await img.scrollIntoViewIfNeeded();
           await page.evaluate('window.scrollTo(0, 0)');
           await page.waitForLoadState('networkidle');
-          await page.screenshot({ path: path.join(server.screenshotsDir, 'listing-photos.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
+          await page.screenshot({
+            path: path.join(server.screenshotsDir, 'listing-photos.png'),
+            fullPage: true,
+            clip: { x: 0, y: 0, width: 1280, height },
+          });
         }
       }
       expect(problems, problems.join('\n')).to.deep.equal([]);

@@ -3,8 +3,17 @@ import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { LOCALES, translator } from '../../server/i18n';
 import {
-  axeViolations, browserTestsWanted, describeViolations, fillAndSubmit, foreignRequests, lastMailTo, linkFrom, mainText,
-  startBrowserServer, submitForm, type BrowserServer,
+  axeViolations,
+  browserTestsWanted,
+  describeViolations,
+  fillAndSubmit,
+  foreignRequests,
+  lastMailTo,
+  linkFrom,
+  mainText,
+  startBrowserServer,
+  submitForm,
+  type BrowserServer,
 } from './harness';
 
 const PASSWORD = 'a tenant passphrase that is long';
@@ -31,11 +40,19 @@ describe('in a real browser: a three-way swap, from suggestion to "we have swapp
     await server?.close();
   });
 
-  async function tenant(name: string, home: { district: string; postalCode: string; wants: string; rooms: string; size: string; rent: string }): Promise<Page> {
+  async function tenant(
+    name: string,
+    home: { district: string; postalCode: string; wants: string; rooms: string; size: string; rent: string },
+  ): Promise<Page> {
     const context = await server.newContext({ locale: 'fi-FI' });
     contexts.push(context);
     const page = await context.newPage();
-    await fillAndSubmit(page, '/register', { username: name, email: `${name}@example.fi`, password: PASSWORD, password_confirm: PASSWORD });
+    await fillAndSubmit(page, '/register', {
+      username: name,
+      email: `${name}@example.fi`,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
     await page.goto(linkFrom(lastMailTo(server.outboxDir, `${name}@example.fi`), '/verify-email'));
     await fillAndSubmit(page, '/login', { username: name, password: PASSWORD });
     await page.goto('/listings/new');
@@ -59,9 +76,30 @@ describe('in a real browser: a three-way swap, from suggestion to "we have swapp
 
   it('works end to end in Finnish, and its pages pass axe in all three languages', async () => {
     const t = translator('fi');
-    const a = await tenant('kolmikko_aino', { district: 'kallio', postalCode: '00530', wants: 'vallila', rooms: '2', size: '48', rent: '780' });
-    const b = await tenant('kolmikko_bertta', { district: 'vallila', postalCode: '00510', wants: 'sornainen', rooms: '3', size: '66', rent: '950' });
-    const c = await tenant('kolmikko_cecilia', { district: 'sornainen', postalCode: '00580', wants: 'kallio', rooms: '1', size: '35', rent: '620' });
+    const a = await tenant('kolmikko_aino', {
+      district: 'kallio',
+      postalCode: '00530',
+      wants: 'vallila',
+      rooms: '2',
+      size: '48',
+      rent: '780',
+    });
+    const b = await tenant('kolmikko_bertta', {
+      district: 'vallila',
+      postalCode: '00510',
+      wants: 'sornainen',
+      rooms: '3',
+      size: '66',
+      rent: '950',
+    });
+    const c = await tenant('kolmikko_cecilia', {
+      district: 'sornainen',
+      postalCode: '00580',
+      wants: 'kallio',
+      rooms: '1',
+      size: '35',
+      rent: '620',
+    });
 
     // Each sees the ring on /matches, with all three homes.
     for (const page of [a, b, c]) {
@@ -143,8 +181,22 @@ describe('in a real browser: a three-way swap, from suggestion to "we have swapp
 
   it('shows a ring with its marks in Swedish and English with no axe violations, and photographs it', async () => {
     await tenant('ring_dora', { district: 'kallio', postalCode: '00530', wants: 'vallila', rooms: '2', size: '52', rent: '820' });
-    await tenant('ring_emil', { district: 'vallila', postalCode: '00550', wants: 'sornainen', rooms: '2', size: '60', rent: '900' });
-    const f = await tenant('ring_frida', { district: 'sornainen', postalCode: '00540', wants: 'kallio', rooms: '1', size: '38', rent: '640' });
+    await tenant('ring_emil', {
+      district: 'vallila',
+      postalCode: '00550',
+      wants: 'sornainen',
+      rooms: '2',
+      size: '60',
+      rent: '900',
+    });
+    const f = await tenant('ring_frida', {
+      district: 'sornainen',
+      postalCode: '00540',
+      wants: 'kallio',
+      rooms: '1',
+      size: '38',
+      rent: '640',
+    });
     await f.goto('/matches');
     await submitForm(f, 'li.ring button[name=interest][value=yes]');
     for (const lang of ['sv', 'en'] as const) {

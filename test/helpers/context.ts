@@ -135,7 +135,9 @@ function deliverBeforeEachResponse(board: BoardApp): void {
     if (!ctx?.deliverBeforeResponse) return handle(req, res, next);
     res.end = (...args: unknown[]) => {
       // The response ends once the mail is delivered, whatever happens to the delivery.
-      void deliverQueuedMail().catch(() => undefined).finally(() => end(...args));
+      void deliverQueuedMail()
+        .catch(() => undefined)
+        .finally(() => end(...args));
       return res;
     };
     return handle(req, res, next);
@@ -148,8 +150,30 @@ export function context(): TestContext {
 }
 
 const TABLES = [
-  'alert_items', 'saved_searches', 'alert_settings', 'swap_events', 'swap_marks', 'match_rings', 'mail_queue', 'rate_limits', 'job_locks', 'purge_runs', 'audit_logs', 'reports', 'blocks', 'messages', 'conversation_participants',
-  'conversations', 'favourites', 'match_edges', 'listing_photos', 'listing_wanted_districts', 'listings', 'tokens', 'sessions', 'users',
+  'alert_items',
+  'saved_searches',
+  'alert_settings',
+  'swap_events',
+  'swap_marks',
+  'match_rings',
+  'mail_queue',
+  'rate_limits',
+  'job_locks',
+  'purge_runs',
+  'audit_logs',
+  'reports',
+  'blocks',
+  'messages',
+  'conversation_participants',
+  'conversations',
+  'favourites',
+  'match_edges',
+  'listing_photos',
+  'listing_wanted_districts',
+  'listings',
+  'tokens',
+  'sessions',
+  'users',
 ];
 
 /** Empties every table so each test starts from nothing and builds its own rows. */

@@ -141,14 +141,19 @@ export async function createListing(owner?: User, opts: ListingOptions = {}): Pr
 
 /** A moderator with a TOTP secret (already confirmed unless `confirmed: false`). */
 export async function createModerator(opts: UserOptions & { confirmed?: boolean } = {}): Promise<User> {
-  const user = await createUser({ ...opts, role: 'admin', totpSecret: opts.totpSecret === undefined ? newTotpSecret() : opts.totpSecret });
+  const user = await createUser({
+    ...opts,
+    role: 'admin',
+    totpSecret: opts.totpSecret === undefined ? newTotpSecret() : opts.totpSecret,
+  });
   if (opts.confirmed !== false && user.totpSecret) await user.update({ totpConfirmedAt: context().clock.now() });
   return user;
 }
 
 /** A tenant with a listing. */
 export async function tenantWithListing(
-  userOpts: UserOptions = {}, listingOpts: ListingOptions = {},
+  userOpts: UserOptions = {},
+  listingOpts: ListingOptions = {},
 ): Promise<{ user: User; listing: Listing }> {
   const user = await createUser(userOpts);
   const listing = await createListing(user, listingOpts);
@@ -233,17 +238,30 @@ export async function createConversation(
   });
   const messages: Message[] = [];
   for (const item of items) {
-    messages.push(await Message.create({ conversationId: conversation.id, senderId: item.fromId, body: item.body, createdAt: item.at }));
+    messages.push(
+      await Message.create({ conversationId: conversation.id, senderId: item.fromId, body: item.body, createdAt: item.at }),
+    );
   }
-  await ConversationParticipant.bulkCreate([starter.id, ownerId].map((userId) => ({
-    conversationId: conversation.id, userId, unreadCount: items.filter((m) => m.fromId !== userId).length,
-    lastReadAt: null, lastMessageAt: lastAt, noticeSentAt: null,
-  })));
+  await ConversationParticipant.bulkCreate(
+    [starter.id, ownerId].map((userId) => ({
+      conversationId: conversation.id,
+      userId,
+      unreadCount: items.filter((m) => m.fromId !== userId).length,
+      lastReadAt: null,
+      lastMessageAt: lastAt,
+      noticeSentAt: null,
+    })),
+  );
   return { conversation, messages };
 }
 
 /** One more message from `sender`: the other participants' unread counts go up, as sending does. */
-export async function createMessage(conversation: Conversation, sender: User, body: string, at: Date = context().clock.now()): Promise<Message> {
+export async function createMessage(
+  conversation: Conversation,
+  sender: User,
+  body: string,
+  at: Date = context().clock.now(),
+): Promise<Message> {
   const message = await Message.create({ conversationId: conversation.id, senderId: sender.id, body, createdAt: at });
   await conversation.update({ lastMessageAt: at, lastSenderId: sender.id });
   for (const p of await ConversationParticipant.findAll({ where: { conversationId: conversation.id } })) {
@@ -254,7 +272,10 @@ export async function createMessage(conversation: Conversation, sender: User, bo
 
 /** Marks the conversation read for `user` at `at` (unread count 0), as opening the thread does. */
 export async function markRead(conversation: Conversation, user: User, at: Date = context().clock.now()): Promise<void> {
-  await ConversationParticipant.update({ unreadCount: 0, lastReadAt: at }, { where: { conversationId: conversation.id, userId: user.id } });
+  await ConversationParticipant.update(
+    { unreadCount: 0, lastReadAt: at },
+    { where: { conversationId: conversation.id, userId: user.id } },
+  );
 }
 
 export interface ReportOptions {
@@ -266,8 +287,16 @@ export interface ReportOptions {
 /** `reporter`'s open report of a listing (a null reporter is a deleted account's). */
 export async function reportListing(reporter: User | null, listing: Listing, opts: ReportOptions = {}): Promise<Report> {
   return Report.create({
-    kind: 'listing', reporterId: reporter?.id ?? null, listingId: listing.id, conversationId: null, messageId: null,
-    reason: opts.reason ?? 'money', details: opts.details ?? '', handledById: null, handledAt: null, resolutionNote: null,
+    kind: 'listing',
+    reporterId: reporter?.id ?? null,
+    listingId: listing.id,
+    conversationId: null,
+    messageId: null,
+    reason: opts.reason ?? 'money',
+    details: opts.details ?? '',
+    handledById: null,
+    handledAt: null,
+    resolutionNote: null,
     ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
   });
 }
@@ -275,8 +304,16 @@ export async function reportListing(reporter: User | null, listing: Listing, opt
 /** `reporter`'s open report of one message (a null reporter is a deleted account's). */
 export async function reportMessage(reporter: User | null, message: Message, opts: ReportOptions = {}): Promise<Report> {
   return Report.create({
-    kind: 'message', reporterId: reporter?.id ?? null, listingId: null, conversationId: message.conversationId, messageId: message.id,
-    reason: opts.reason ?? 'offensive', details: opts.details ?? '', handledById: null, handledAt: null, resolutionNote: null,
+    kind: 'message',
+    reporterId: reporter?.id ?? null,
+    listingId: null,
+    conversationId: message.conversationId,
+    messageId: message.id,
+    reason: opts.reason ?? 'offensive',
+    details: opts.details ?? '',
+    handledById: null,
+    handledAt: null,
+    resolutionNote: null,
     ...(opts.createdAt ? { createdAt: opts.createdAt } : {}),
   });
 }
@@ -285,8 +322,11 @@ export async function reportMessage(reporter: User | null, message: Message, opt
 export async function createToken(user: User, purpose: TokenPurpose, ttlMs = 3600_000): Promise<{ token: Token; raw: string }> {
   const raw = crypto.randomBytes(32).toString('base64url');
   const token = await Token.create({
-    userId: user.id, purpose, tokenHash: crypto.createHash('sha256').update(raw).digest('hex'),
-    expiresAt: new Date(context().clock.now().getTime() + ttlMs), usedAt: null,
+    userId: user.id,
+    purpose,
+    tokenHash: crypto.createHash('sha256').update(raw).digest('hex'),
+    expiresAt: new Date(context().clock.now().getTime() + ttlMs),
+    usedAt: null,
   });
   return { token, raw };
 }

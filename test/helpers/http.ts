@@ -29,13 +29,19 @@ export async function csrfToken(a: Agent, path = '/login'): Promise<string> {
 /** Submits a form the way a browser does: urlencoded, with the page's CSRF token. */
 export async function submit(a: Agent, path: string, fields: Record<string, string | string[]>, tokenFrom = '/login') {
   const token = await csrfToken(a, tokenFrom);
-  return a.post(path).type('form').send({ ...fields, _csrf: token });
+  return a
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf: token });
 }
 
 /** Posts a form with a CSRF token taken once from a signed-in page (for loops of many posts). */
 export async function postForm(a: Agent, path: string, fields: Record<string, string>, token?: string) {
   const csrf = token ?? (await csrfToken(a, '/messages'));
-  return a.post(path).type('form').send({ ...fields, _csrf: csrf });
+  return a
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf: csrf });
 }
 
 /** Signs a tenant in through the real form; returns the agent. */
@@ -74,7 +80,10 @@ export async function passwordStep(user: User, a: Agent = agent(), next?: string
 export async function sendCode(a: Agent, code: string, next = '/') {
   let page = await a.get('/login');
   if (page.status !== 200) page = await a.get('/login/totp');
-  return a.post('/login/totp').type('form').send({ totp: code, next, _csrf: csrfFrom(page.text) });
+  return a
+    .post('/login/totp')
+    .type('form')
+    .send({ totp: code, next, _csrf: csrfFrom(page.text) });
 }
 
 /**

@@ -16,7 +16,11 @@ const encodeChunks = require('png-chunks-encode') as (chunks: { name: string; da
 const extractChunks = require('png-chunks-extract') as (png: Uint8Array) => { name: string; data: Uint8Array }[];
 const textChunk = require('png-chunk-text') as { encode(keyword: string, text: string): { name: string; data: Uint8Array } };
 const { GIFEncoder, quantize, applyPalette } = require('gifenc') as {
-  GIFEncoder(): { writeFrame(index: Uint8Array, w: number, h: number, o: { palette: number[][]; delay?: number }): void; finish(): void; bytes(): Uint8Array };
+  GIFEncoder(): {
+    writeFrame(index: Uint8Array, w: number, h: number, o: { palette: number[][]; delay?: number }): void;
+    finish(): void;
+    bytes(): Uint8Array;
+  };
   quantize(rgba: Uint8Array, n: number): number[][];
   applyPalette(rgba: Uint8Array, palette: number[][]): Uint8Array;
 };
@@ -36,7 +40,9 @@ export async function plainJpeg(width = 800, height = 600, seed = 1): Promise<Bu
     raw[i + 1] = (Math.floor(p / width) * 255) / height;
     raw[i + 2] = (x >>> 8) & 127;
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /**
@@ -45,7 +51,9 @@ export async function plainJpeg(width = 800, height = 600, seed = 1): Promise<Bu
  */
 export async function phoneJpeg(): Promise<Buffer> {
   const main = await plainJpeg(640, 480, 7);
-  const thumb = await sharp(await plainJpeg(160, 120, 9)).jpeg({ quality: 50 }).toBuffer();
+  const thumb = await sharp(await plainJpeg(160, 120, 9))
+    .jpeg({ quality: 50 })
+    .toBuffer();
   const exif = piexif.dump({
     '0th': {
       [piexif.ImageIFD.Make!]: 'Quokka Inc.',
@@ -56,9 +64,17 @@ export async function phoneJpeg(): Promise<Buffer> {
     Exif: { [piexif.ExifIFD.DateTimeOriginal!]: '2026:11:30 08:15:00' },
     GPS: {
       [piexif.GPSIFD.GPSLatitudeRef!]: 'N',
-      [piexif.GPSIFD.GPSLatitude!]: [[60, 1], [10, 1], [3512, 100]],
+      [piexif.GPSIFD.GPSLatitude!]: [
+        [60, 1],
+        [10, 1],
+        [3512, 100],
+      ],
       [piexif.GPSIFD.GPSLongitudeRef!]: 'E',
-      [piexif.GPSIFD.GPSLongitude!]: [[24, 1], [56, 1], [1234, 100]],
+      [piexif.GPSIFD.GPSLongitude!]: [
+        [24, 1],
+        [56, 1],
+        [1234, 100],
+      ],
     },
     '1st': { [piexif.ImageIFD.Compression!]: 6 },
     thumbnail: thumb.toString('latin1'),
@@ -68,7 +84,9 @@ export async function phoneJpeg(): Promise<Buffer> {
 
 /** A PNG with a tEXt chunk holding an address. */
 export async function pngWithText(): Promise<Buffer> {
-  const png = await sharp(await plainJpeg(320, 240, 3)).png().toBuffer();
+  const png = await sharp(await plainJpeg(320, 240, 3))
+    .png()
+    .toBuffer();
   const chunks = extractChunks(png);
   chunks.splice(-1, 0, textChunk.encode('Comment', PNG_TEXT));
   return Buffer.from(encodeChunks(chunks));
@@ -107,7 +125,10 @@ export function animatedGif(): Buffer {
   const w = 32;
   const h = 32;
   const gif = GIFEncoder();
-  for (const colour of [[255, 0, 0], [0, 0, 255]]) {
+  for (const colour of [
+    [255, 0, 0],
+    [0, 0, 255],
+  ]) {
     const rgba = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) rgba.set([...colour, 255], i * 4);
     const palette = quantize(rgba, 4);
@@ -119,5 +140,7 @@ export function animatedGif(): Buffer {
 
 /** A PDF named like a photo. */
 export function pdfBytes(): Buffer {
-  return Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+  return Buffer.from(
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  );
 }

@@ -15,7 +15,11 @@ export async function countQueries<T>(fn: () => Promise<T>): Promise<{ result: T
   const queries: QueryLog = { count: 0, sql: [] };
   const hook = (_options: unknown, query: { sql?: string }) => {
     queries.count += 1;
-    queries.sql.push(String(query.sql ?? '').replace(/\s+/g, ' ').slice(0, 160));
+    queries.sql.push(
+      String(query.sql ?? '')
+        .replace(/\s+/g, ' ')
+        .slice(0, 160),
+    );
   };
   sequelize.addHook('afterQuery', 'countQueries', hook as never);
   try {

@@ -26,11 +26,14 @@ async function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; answers?: (s
   return { code, stdout, stderr, asked };
 }
 
-const OTPAUTH_LINE = /^otpauth:\/\/totp\/Heka%20Bostadsbytesb%C3%B6rsen:([^?]+)\?secret=([A-Z2-7]+)&issuer=Heka%20Bostadsbytesb%C3%B6rsen.*$/m;
+const OTPAUTH_LINE =
+  /^otpauth:\/\/totp\/Heka%20Bostadsbytesb%C3%B6rsen:([^?]+)\?secret=([A-Z2-7]+)&issuer=Heka%20Bostadsbytesb%C3%B6rsen.*$/m;
 
 describe('npm run admin -- create', () => {
   it('creates a verified moderator from ADMIN_PASSWORD and prints the otpauth URI on its own line', async () => {
-    const { code, stdout } = await run(['create', '--username', 'mod_anna', '--email', 'Anna@Example.fi'], { env: { ADMIN_PASSWORD: PASSWORD } });
+    const { code, stdout } = await run(['create', '--username', 'mod_anna', '--email', 'Anna@Example.fi'], {
+      env: { ADMIN_PASSWORD: PASSWORD },
+    });
     expect(code).to.equal(0);
     const match = OTPAUTH_LINE.exec(stdout);
     expect(match, stdout).to.not.equal(null);
@@ -56,14 +59,18 @@ describe('npm run admin -- create', () => {
   });
 
   it('asks for the password twice at the prompt when ADMIN_PASSWORD is not set', async () => {
-    const { code, asked } = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], { answers: [PASSWORD, PASSWORD] });
+    const { code, asked } = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], {
+      answers: [PASSWORD, PASSWORD],
+    });
     expect(code).to.equal(0);
     expect(asked).to.have.length(2);
     expect(asked[0]).to.contain('at least 15 characters');
   });
 
   it('refuses two different passwords from the prompt', async () => {
-    const { code, stderr } = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], { answers: [PASSWORD, PASSWORD + 'x'] });
+    const { code, stderr } = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], {
+      answers: [PASSWORD, PASSWORD + 'x'],
+    });
     expect(code).to.equal(1);
     expect(stderr).to.contain('The two passwords differ.');
     expect(await User.count()).to.equal(0);
@@ -77,10 +84,14 @@ describe('npm run admin -- create', () => {
   });
 
   it('refuses a password shorter than 15 characters, and a common one', async () => {
-    const short = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], { env: { ADMIN_PASSWORD: 'fourteen chars' } });
+    const short = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], {
+      env: { ADMIN_PASSWORD: 'fourteen chars' },
+    });
     expect(short.code).to.equal(1);
     expect(short.stderr).to.contain('at least 15 characters');
-    const common = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], { env: { ADMIN_PASSWORD: 'passwordpassword' } });
+    const common = await run(['create', '--username', 'mod_anna', '--email', 'anna@example.fi'], {
+      env: { ADMIN_PASSWORD: 'passwordpassword' },
+    });
     expect(common.code).to.equal(1);
     expect(common.stderr).to.contain('too common');
     expect(await User.count()).to.equal(0);
@@ -88,7 +99,9 @@ describe('npm run admin -- create', () => {
 
   it('applies the registration rules to the username and address', async () => {
     await createUser({ username: 'taken' });
-    const taken = await run(['create', '--username', 'Taken', '--email', 'new@example.fi'], { env: { ADMIN_PASSWORD: PASSWORD } });
+    const taken = await run(['create', '--username', 'Taken', '--email', 'new@example.fi'], {
+      env: { ADMIN_PASSWORD: PASSWORD },
+    });
     expect(taken.code).to.equal(1);
     expect(taken.stderr).to.contain('That username is taken');
     const bad = await run(['create', '--username', 'x', '--email', 'not-an-address'], { env: { ADMIN_PASSWORD: PASSWORD } });

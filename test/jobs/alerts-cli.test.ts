@@ -16,9 +16,16 @@ async function cli(args: string[]) {
   const c = context();
   const out: string[] = [];
   const err: string[] = [];
-  const code = await alertsCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, {
-    config: c.config, db: c.db, mailer: c.mailer, logger: c.deps.logger,
-  });
+  const code = await alertsCli(
+    args,
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    {
+      config: c.config,
+      db: c.db,
+      mailer: c.mailer,
+      logger: c.deps.logger,
+    },
+  );
   return { code, out, err, last: out[out.length - 1] };
 }
 
@@ -75,14 +82,24 @@ describe('npm run alerts (jobs/alerts-cli.ts)', () => {
     function run(args: string[], outbox: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
       const c = context();
       return new Promise((resolve) => {
-        const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'jobs/alerts-cli.ts'), ...args], {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH, TZ: 'UTC', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: c.tmpDir,
-            MAIL_OUTBOX_DIR: outbox, DATABASE_URL: c.config.database.url, BASE_URL: 'http://board.test',
-            SESSION_SECRET: 'cli-test-secret-cli-test-secret-12345',
+        const child = spawn(
+          process.execPath,
+          [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'jobs/alerts-cli.ts'), ...args],
+          {
+            cwd: root,
+            env: {
+              PATH: process.env.PATH,
+              TZ: 'UTC',
+              NODE_ENV: 'test',
+              LOG_LEVEL: 'silent',
+              DATA_DIR: c.tmpDir,
+              MAIL_OUTBOX_DIR: outbox,
+              DATABASE_URL: c.config.database.url,
+              BASE_URL: 'http://board.test',
+              SESSION_SECRET: 'cli-test-secret-cli-test-secret-12345',
+            },
           },
-        });
+        );
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -94,7 +111,10 @@ describe('npm run alerts (jobs/alerts-cli.ts)', () => {
     it('send each alert once between them (the lease, then the daily claim)', async () => {
       const users = await tenantsWithNews(5);
       const outbox = path.join(context().tmpDir, `alerts-outbox-${Date.now()}`);
-      const [a, b] = await Promise.all([run(['--now', '2027-01-10T05:00:00Z'], outbox), run(['--now', '2027-01-10T05:00:00Z'], outbox)]);
+      const [a, b] = await Promise.all([
+        run(['--now', '2027-01-10T05:00:00Z'], outbox),
+        run(['--now', '2027-01-10T05:00:00Z'], outbox),
+      ]);
       expect(a.code, a.stderr).to.equal(0);
       expect(b.code, b.stderr).to.equal(0);
       const counts = [a, b].map((r) => Number(/Sent (\d+) alert e-mails\.$/.exec(r.stdout.trim())![1]));

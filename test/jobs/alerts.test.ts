@@ -37,7 +37,10 @@ async function kallioTenant(opts: Parameters<typeof createUser>[0] = {}) {
 async function vallilaSwap(opts: Parameters<typeof createUser>[0] = {}, description?: string) {
   const user = await createUser(opts);
   const listing = await createListing(user, {
-    district: 'vallila', postalCode: '00510', wantedDistricts: ['kallio'], ...(description ? { description } : {}),
+    district: 'vallila',
+    postalCode: '00510',
+    wantedDistricts: ['kallio'],
+    ...(description ? { description } : {}),
   });
   return { user, listing };
 }
@@ -67,7 +70,9 @@ describe('jobs/alerts: the daily alert e-mails', () => {
       expect(mail[0].subject).to.equal('Uutta Asunnonvaihtopörssissä');
       expect(mail[0].text).to.contain('1 uusi molemmille sopiva vaihto');
       expect(mail[0].text).to.contain('http://board.test/matches');
-      expect(mail[0].headers!['List-Unsubscribe']).to.match(/^<http:\/\/board\.test\/alerts\/unsubscribe\?u=\d+&e=\d+&sig=[\w-]+>$/);
+      expect(mail[0].headers!['List-Unsubscribe']).to.match(
+        /^<http:\/\/board\.test\/alerts\/unsubscribe\?u=\d+&e=\d+&sig=[\w-]+>$/,
+      );
       expect(mail[0].headers!['List-Unsubscribe-Post']).to.equal('List-Unsubscribe=One-Click');
     });
 
@@ -285,7 +290,15 @@ describe('jobs/alerts: the daily alert e-mails', () => {
       const bothReady = new Promise<void>((resolve) => (secondReady = resolve));
       let firstReady!: () => void;
       const firstIsReady = new Promise<void>((resolve) => (firstReady = resolve));
-      const first = runAlerts({ ...base, hooks: { beforeSend: async () => { firstReady(); await bothReady; } } });
+      const first = runAlerts({
+        ...base,
+        hooks: {
+          beforeSend: async () => {
+            firstReady();
+            await bothReady;
+          },
+        },
+      });
       await firstIsReady;
       const later = () => new Date(Date.now() + 3600_000);
       const second = runAlerts({ ...base, clock: later, hooks: { beforeSend: () => secondReady() } });
@@ -323,7 +336,9 @@ describe('jobs/alerts: the daily alert e-mails', () => {
       expect(dry.listings).to.equal(1);
       expect(context().mailer.sent).to.have.length(0);
       expect((await AlertSetting.findByPk(user.id))!.lastSentDay).to.equal(null);
-      const [{ n }] = await context().db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM alert_items', { type: QueryTypes.SELECT });
+      const [{ n }] = await context().db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM alert_items', {
+        type: QueryTypes.SELECT,
+      });
       expect(Number(n)).to.equal(0);
       // The real run afterwards still has everything to tell.
       expect((await alerts(DAY1)).sent).to.equal(1);
@@ -334,27 +349,43 @@ describe('jobs/alerts: the daily alert e-mails', () => {
     it('never names another tenant or carries their e-mail, phone or description', async () => {
       const others = [];
       for (let i = 0; i < 3; i += 1) {
-        others.push(await vallilaSwap(
-          { username: `neighbour_${i}`, email: `neighbour.${i}@example.fi`, phone: `+35840555010${i}`, showPhone: true },
-          `Secret description ${i}: door code 12${i}4, ask for Mirja`,
-        ));
+        others.push(
+          await vallilaSwap(
+            { username: `neighbour_${i}`, email: `neighbour.${i}@example.fi`, phone: `+35840555010${i}`, showPhone: true },
+            `Secret description ${i}: door code 12${i}4, ask for Mirja`,
+          ),
+        );
       }
       const recipients: User[] = [];
       for (const locale of ['sv', 'fi', 'en'] as const) {
-        const { user } = await kallioTenant({ locale, username: `reader_${locale}`, email: `reader.${locale}@example.fi`, phone: '+358401112233' });
+        const { user } = await kallioTenant({
+          locale,
+          username: `reader_${locale}`,
+          email: `reader.${locale}@example.fi`,
+          phone: '+358401112233',
+        });
         await optIn(user, true);
         await saveSearch(user, { districts: ['vallila'] }, true);
         recipients.push(user);
       }
       // New since the opt-ins: one more swap and one more listing for the searches.
-      others.push(await vallilaSwap(
-        { username: 'late_neighbour', email: 'late.neighbour@example.fi', phone: '+358405550999', showPhone: true },
-        'Secret description late: balcony faces the yard of Mirja',
-      ));
+      others.push(
+        await vallilaSwap(
+          { username: 'late_neighbour', email: 'late.neighbour@example.fi', phone: '+358405550999', showPhone: true },
+          'Secret description late: balcony faces the yard of Mirja',
+        ),
+      );
       expect((await alerts(DAY1)).sent).to.equal(3);
       const mails = context().mailer.sent;
       expect(mails).to.have.length(3);
-      const theirs = others.flatMap((o) => [o.user.username, o.user.email, o.user.phone!, o.listing.description, 'Mirja', 'door code']);
+      const theirs = others.flatMap((o) => [
+        o.user.username,
+        o.user.email,
+        o.user.phone!,
+        o.listing.description,
+        'Mirja',
+        'door code',
+      ]);
       for (const recipient of recipients) {
         // The other readers are other tenants too.
         const forbidden = [...theirs, ...recipients.filter((r) => r.id !== recipient.id).flatMap((r) => [r.username, r.email])];

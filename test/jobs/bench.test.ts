@@ -24,9 +24,15 @@ function withoutDatabase(): NodeJS.ProcessEnv {
 
 async function bench(args: string[]): Promise<{ output: string; result: unknown }> {
   const env = withoutDatabase();
-  const { stdout } = await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'index.ts'), ...args, '--from-source', '--json'], {
-    env, cwd: ROOT, maxBuffer: 10 << 20,
-  }).catch((err: { stdout?: string; stderr?: string }) => {
+  const { stdout } = await run(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'index.ts'), ...args, '--from-source', '--json'],
+    {
+      env,
+      cwd: ROOT,
+      maxBuffer: 10 << 20,
+    },
+  ).catch((err: { stdout?: string; stderr?: string }) => {
     // A failed target exits 1 but still prints its table: that is not a harness failure.
     if (err.stdout?.includes('"runs"') || err.stdout?.includes('"checks"')) return { stdout: err.stdout };
     throw new Error(`bench failed: ${err.stderr ?? ''}${err.stdout ?? ''}`);
@@ -43,16 +49,41 @@ describe('the benchmark harness', function () {
 
   it('sends each row a crowd of different URLs and tenants, with the page cache on and off, against the ceiling', async () => {
     const { output, result } = await bench([
-      '--tenants', '40', '--listings', '25', '--messages', '60', '--conversations', '24', '--seconds', '1', '--connections', '4',
-      '--searches', '30', '--listing-pages', '15', '--signed-in', '4', '--threads', '4',
+      '--tenants',
+      '40',
+      '--listings',
+      '25',
+      '--messages',
+      '60',
+      '--conversations',
+      '24',
+      '--seconds',
+      '1',
+      '--connections',
+      '4',
+      '--searches',
+      '30',
+      '--listing-pages',
+      '15',
+      '--signed-in',
+      '4',
+      '--threads',
+      '4',
     ]);
     const web = result as WebBenchResult;
     expect(web.runs.map((r) => r.processes)).to.deep.equal([1]);
     const [run] = web.runs;
     const row = (name: string) => run.rows.find((r) => r.name === name)!;
     expect(run.rows.map((r) => r.name)).to.deep.equal([
-      'bare route (ceiling)', 'anonymous searches', 'anonymous listing pages', 'photos, cards and large views (target ≥ 50 %)', '/matches with three-way swaps, signed-in tenants',
-      'inbox of demo_bench, every page', 'inboxes of the signed-in tenants', 'conversation pages', 'sending a message',
+      'bare route (ceiling)',
+      'anonymous searches',
+      'anonymous listing pages',
+      'photos, cards and large views (target ≥ 50 %)',
+      '/matches with three-way swaps, signed-in tenants',
+      'inbox of demo_bench, every page',
+      'inboxes of the signed-in tenants',
+      'conversation pages',
+      'sending a message',
       'bare route (ceiling), again after the rows',
     ]);
     // The crowd the rows were given, at this size.
@@ -80,7 +111,9 @@ describe('the benchmark harness', function () {
         expect(cell.errors, `${r.name}, cache ${mode}: ${JSON.stringify(cell.statuses)}`).to.equal(0);
       }
       // The rows are compared with the mean of the ceiling measured before and after them.
-      const ceilings = [row('bare route (ceiling)'), row('bare route (ceiling), again after the rows')].map((r) => r.cells[mode]!);
+      const ceilings = [row('bare route (ceiling)'), row('bare route (ceiling), again after the rows')].map(
+        (r) => r.cells[mode]!,
+      );
       expect(ceilings[0].share + ceilings[1].share).to.be.closeTo(2, 1e-9);
       const searches = row('anonymous searches').cells[mode]!;
       expect(searches.share).to.be.closeTo((2 * searches.reqPerSec) / (ceilings[0].reqPerSec + ceilings[1].reqPerSec), 1e-9);
@@ -95,15 +128,25 @@ describe('the benchmark harness', function () {
     }
     expect(output).to.match(/^Machine: .+ GiB, Node v\d+/m);
     expect(output).to.match(/^Load average at start: [\d.]+ [\d.]+ [\d.]+$/m);
-    expect(output).to.contain('| page | different URLs / tenants | cache on: req/s | share | p50 / p99 ms | errors | result | cache off: req/s |');
+    expect(output).to.contain(
+      '| page | different URLs / tenants | cache on: req/s | share | p50 / p99 ms | errors | result | cache off: req/s |',
+    );
     expect(output).to.match(/^\| anonymous searches \| 30( \(\d+ reached\))? \| \d+ \| \d+(\.\d)? % \|/m);
     expect(output).to.match(/\| server RSS after the run \(peak\) \| \| \d+ MB \(\d+\)/);
   });
 
   it('refuses several app processes on SQLite before seeding anything', async () => {
-    const failed = await run(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'index.ts'), '--processes', '2', '--tenants', '10'], {
-      env: withoutDatabase(), cwd: ROOT,
-    }).then(() => null, (err: { code?: number; stderr?: string }) => err);
+    const failed = await run(
+      process.execPath,
+      ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'index.ts'), '--processes', '2', '--tenants', '10'],
+      {
+        env: withoutDatabase(),
+        cwd: ROOT,
+      },
+    ).then(
+      () => null,
+      (err: { code?: number; stderr?: string }) => err,
+    );
     expect(failed?.code).to.equal(2);
     expect(failed?.stderr).to.contain('several app processes need PostgreSQL');
   });

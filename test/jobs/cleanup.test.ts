@@ -13,7 +13,9 @@ import { createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { signIn, submit } from '../helpers/http';
 
 const keys = async (): Promise<string[]> =>
-  (await context().db.sequelize.query<{ key: string }>('SELECT key FROM rate_limits', { type: QueryTypes.SELECT })).map((r) => r.key);
+  (await context().db.sequelize.query<{ key: string }>('SELECT key FROM rate_limits', { type: QueryTypes.SELECT })).map(
+    (r) => r.key,
+  );
 
 describe('rate-limit counters and the outbox do not outlive their use', () => {
   it('stores keys as HMACs with a server secret, not plain SHA-256 of the IP or account', async () => {
@@ -63,7 +65,13 @@ describe('rate-limit counters and the outbox do not outlive their use', () => {
     await context().rateLimits.get('mail').consume(`user:${user.id}`);
     const theirs = accountLimitKeys(config, user.id);
     expect((await keys()).some((k) => theirs.includes(k))).to.equal(true);
-    await runPurge({ now: new Date('2026-11-28T12:00:00Z'), db, config, logger: createLogger('silent', logs), clock: () => new Date() });
+    await runPurge({
+      now: new Date('2026-11-28T12:00:00Z'),
+      db,
+      config,
+      logger: createLogger('silent', logs),
+      clock: () => new Date(),
+    });
     expect((await keys()).some((k) => theirs.includes(k))).to.equal(false);
   });
 

@@ -21,7 +21,11 @@ class FlakyMailer implements Mailer {
   down = true;
   sent: OutgoingMail[] = [];
   tries = 0;
-  constructor(private readonly error: Error & { responseCode?: number } = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) {}
+  constructor(
+    private readonly error: Error & { responseCode?: number } = Object.assign(new Error('connect ECONNREFUSED'), {
+      code: 'ECONNREFUSED',
+    }),
+  ) {}
   async send(m: OutgoingMail) {
     this.tries += 1;
     if (this.down) throw this.error;
@@ -43,9 +47,15 @@ describe('the mail queue (server/mail/queue.ts)', () => {
     const started = Date.now();
     try {
       res = await Promise.race([
-        deliverBypass(() => submit(agent(), '/register', {
-          username: 'kaisa_k', email: 'kaisa@example.fi', phone: '', password: 'a long and unusual passphrase 7', password_confirm: 'a long and unusual passphrase 7',
-        })),
+        deliverBypass(() =>
+          submit(agent(), '/register', {
+            username: 'kaisa_k',
+            email: 'kaisa@example.fi',
+            phone: '',
+            password: 'a long and unusual passphrase 7',
+            password_confirm: 'a long and unusual passphrase 7',
+          }),
+        ),
         new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('the request hung')), 8000)),
       ]);
     } finally {
@@ -60,7 +70,7 @@ describe('the mail queue (server/mail/queue.ts)', () => {
     expect(c.mailer.to('kaisa@example.fi')).to.have.length(1);
   });
 
-  it('deletes a sent mail\'s row: no copy is kept', async () => {
+  it("deletes a sent mail's row: no copy is kept", async () => {
     const user = await createUser({ email: 'gone@example.fi' });
     await enqueueMail(mail('gone@example.fi'), { userId: user.id, purpose: 'test', now: new Date() });
     expect(await QueuedMail.count()).to.equal(1);
@@ -115,7 +125,9 @@ describe('the mail queue (server/mail/queue.ts)', () => {
   it('gives up at once when the mail server refuses the mail for good (5xx)', async () => {
     const user = await createUser();
     await enqueueMail(mail('nobody@example.fi'), { userId: user.id, purpose: 'test', now: new Date() });
-    const refused = new FlakyMailer(Object.assign(new Error('550 no such user nobody@example.fi'), { code: 'EENVELOPE', responseCode: 550 }));
+    const refused = new FlakyMailer(
+      Object.assign(new Error('550 no such user nobody@example.fi'), { code: 'EENVELOPE', responseCode: 550 }),
+    );
     expect((await deliver(new Date(), refused)).failed).to.equal(1);
     expect((await QueuedMail.findOne())!.lastError).to.equal('EENVELOPE 550');
   });
@@ -125,7 +137,12 @@ describe('the mail queue (server/mail/queue.ts)', () => {
     const now = new Date();
     for (let i = 0; i < 60; i += 1) await enqueueMail(mail(`m${i}@example.fi`), { userId: user.id, purpose: 'test', now });
     const sent: string[] = [];
-    const slow: Mailer = { send: async (m) => { await new Promise((r) => setTimeout(r, 2)); sent.push(m.to); } };
+    const slow: Mailer = {
+      send: async (m) => {
+        await new Promise((r) => setTimeout(r, 2));
+        sent.push(m.to);
+      },
+    };
     const results = await Promise.all(Array.from({ length: 4 }, () => deliver(now, slow, { limit: 20 })));
     // Whatever the first passes left, later passes finish.
     while ((await deliver(now, slow)).claimed > 0);
@@ -139,7 +156,10 @@ describe('the mail queue (server/mail/queue.ts)', () => {
     const user = await createUser();
     const t0 = new Date('2027-01-01T00:00:00Z');
     await enqueueMail(mail('orphan@example.fi'), { userId: user.id, purpose: 'test', now: t0 });
-    await QueuedMail.update({ state: 'sending', claimedBy: 'dead-worker', claimedUntil: new Date(t0.getTime() + 5 * MIN) }, { where: {} });
+    await QueuedMail.update(
+      { state: 'sending', claimedBy: 'dead-worker', claimedUntil: new Date(t0.getTime() + 5 * MIN) },
+      { where: {} },
+    );
     const ok = new FlakyMailer();
     ok.down = false;
     expect((await deliver(new Date(t0.getTime() + MIN), ok)).claimed, 'still claimed').to.equal(0);
@@ -157,10 +177,12 @@ describe('the mail queue (server/mail/queue.ts)', () => {
 
   it('queues nothing when the action rolls back', async () => {
     const user = await createUser();
-    await context().db.sequelize.transaction(async (transaction) => {
-      await enqueueMail(mail('never@example.fi'), { userId: user.id, purpose: 'test', now: new Date(), transaction });
-      throw new Error('the action failed');
-    }).catch(() => undefined);
+    await context()
+      .db.sequelize.transaction(async (transaction) => {
+        await enqueueMail(mail('never@example.fi'), { userId: user.id, purpose: 'test', now: new Date(), transaction });
+        throw new Error('the action failed');
+      })
+      .catch(() => undefined);
     expect(await QueuedMail.count()).to.equal(0);
   });
 });
@@ -185,11 +207,25 @@ describe('npm run mail -- --status (jobs/mail-cli.ts)', () => {
     const t0 = new Date('2027-01-01T00:00:00Z');
     for (const to of ['a@example.fi', 'b@example.fi']) await enqueueMail(mail(to), { userId: user.id, purpose: 'test', now: t0 });
     await enqueueMail(mail('c@example.fi'), { userId: user.id, purpose: 'test', now: t0 });
-    await QueuedMail.update({ state: 'failed', recipient: '', subject: '', textBody: '', failedAt: t0 }, { where: { recipient: 'c@example.fi' } });
+    await QueuedMail.update(
+      { state: 'failed', recipient: '', subject: '', textBody: '', failedAt: t0 },
+      { where: { recipient: 'c@example.fi' } },
+    );
     const lines: string[] = [];
-    const code = await mailCli(['--status'], (l) => lines.push(l), (l) => lines.push(l), { db: context().db, now: new Date('2027-01-01T00:42:00Z') });
+    const code = await mailCli(
+      ['--status'],
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+      { db: context().db, now: new Date('2027-01-01T00:42:00Z') },
+    );
     expect(code).to.equal(0);
     expect(lines).to.deep.equal(['queued: 2', 'sending: 0', 'failed: 1', 'oldest waiting: 42 min']);
-    expect(await mailCli([], () => undefined, () => undefined)).to.equal(2);
+    expect(
+      await mailCli(
+        [],
+        () => undefined,
+        () => undefined,
+      ),
+    ).to.equal(2);
   });
 });

@@ -10,9 +10,14 @@ async function cli(args: string[]) {
   return { code, out, last: out[out.length - 1] ?? '' };
 }
 
-const edgeCount = async () => Number((await context().db.sequelize.query<{ n: number | string }>(
-  'SELECT COUNT(*) AS n FROM match_edges', { type: QueryTypes.SELECT },
-))[0]!.n);
+const edgeCount = async () =>
+  Number(
+    (
+      await context().db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM match_edges', {
+        type: QueryTypes.SELECT,
+      })
+    )[0]!.n,
+  );
 
 describe('npm run matches (jobs/matches-cli.ts)', () => {
   it('--rebuild recomputes a lost graph and gives the edge count on its last line', async () => {

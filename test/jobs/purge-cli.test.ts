@@ -14,9 +14,17 @@ async function cli(args: string[], deps: Partial<CliDeps> = {}) {
   const c = context();
   const out: string[] = [];
   const err: string[] = [];
-  const code = await purgeCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, {
-    config: c.config, db: c.db, mailer: c.mailer, logger: c.deps.logger, ...deps,
-  });
+  const code = await purgeCli(
+    args,
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    {
+      config: c.config,
+      db: c.db,
+      mailer: c.mailer,
+      logger: c.deps.logger,
+      ...deps,
+    },
+  );
   return { code, out, err, last: out[out.length - 1] };
 }
 
@@ -66,13 +74,14 @@ describe('npm run purge (jobs/purge-cli.ts)', () => {
     const broken = {
       ...db,
       sequelize: new Proxy(db.sequelize, {
-        get: (target, prop, receiver) => (prop === 'transaction' ? () => Promise.reject(new Error('database went away')) : Reflect.get(target, prop, receiver)),
+        get: (target, prop, receiver) =>
+          prop === 'transaction' ? () => Promise.reject(new Error('database went away')) : Reflect.get(target, prop, receiver),
       }),
     };
     const { code, last } = await cli(['--now', '2026-06-01T00:00:00Z'], { db: broken });
     expect(code).to.equal(1);
     expect(last).to.match(/^Failed: Error: database went away\. Deleted 0 accounts before the failure/);
-    expect((await PurgeRun.findOne({ where: { outcome: 'failed' } }))).to.not.equal(null);
+    expect(await PurgeRun.findOne({ where: { outcome: 'failed' } })).to.not.equal(null);
   });
 
   it('exits 2 with the usage on bad arguments', async () => {
@@ -97,7 +106,8 @@ describe('npm run purge (jobs/purge-cli.ts)', () => {
     expect(parseInstant('2027-02-28T12:30:15.5Z')!.toISOString()).to.equal('2027-02-28T12:30:15.500Z');
     expect(parseInstant('2027-02-28T14:30:00+02:00')!.toISOString()).to.equal('2027-02-28T12:30:00.000Z');
     expect(parseInstant('2027-02-28T14:30:00+0200')!.toISOString()).to.equal('2027-02-28T12:30:00.000Z');
-    for (const bad of ['28.2.2027', 'now', '2027-13-01', '2027-02-28T25:00', '']) expect(parseInstant(bad), bad).to.equal(undefined);
+    for (const bad of ['28.2.2027', 'now', '2027-13-01', '2027-02-28T25:00', ''])
+      expect(parseInstant(bad), bad).to.equal(undefined);
   });
 
   describe('as a separate process', function () {
@@ -105,15 +115,24 @@ describe('npm run purge (jobs/purge-cli.ts)', () => {
     const root = path.resolve(__dirname, '../..');
     function run(args: string[]) {
       const c = context();
-      return spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'jobs/purge-cli.ts'), ...args], {
-        cwd: root,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH, TZ: 'UTC', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: c.tmpDir,
-          MAIL_OUTBOX_DIR: path.join(c.tmpDir, 'outbox'), DATABASE_URL: c.config.database.url,
-          SESSION_SECRET: 'cli-test-secret-cli-test-secret-12345',
+      return spawnSync(
+        process.execPath,
+        [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'jobs/purge-cli.ts'), ...args],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            TZ: 'UTC',
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'silent',
+            DATA_DIR: c.tmpDir,
+            MAIL_OUTBOX_DIR: path.join(c.tmpDir, 'outbox'),
+            DATABASE_URL: c.config.database.url,
+            SESSION_SECRET: 'cli-test-secret-cli-test-secret-12345',
+          },
         },
-      });
+      );
     }
 
     it('deletes, prints the count on its last line and exits 0 (another process, same database)', async () => {

@@ -49,13 +49,13 @@ describe('no trace on disk after deletion (SQLite)', function () {
     return tenant;
   }
 
-  it('finds the tenant\'s data in the files before, and none of it after the purge', async () => {
+  it("finds the tenant's data in the files before, and none of it after the purge", async () => {
     await seedTenant(new Date('2026-01-01T00:00:00Z'));
     expect(occurrences(Object.values(TRACES)), 'the test can see the data while it exists').to.have.length.above(0);
     const result = await purge('2026-06-01T00:00:00Z');
     expect(result.deleted).to.equal(1);
     expect(occurrences(Object.values(TRACES))).to.deep.equal([]);
-    expect(occurrences(['a reply that stays']), 'the other tenant\'s message is still there').to.have.length.above(0);
+    expect(occurrences(['a reply that stays']), "the other tenant's message is still there").to.have.length.above(0);
   });
 
   it('leaves no trace either when the tenant deletes the account with POST /account/delete', async () => {

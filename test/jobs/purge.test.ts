@@ -19,7 +19,21 @@ import { PURGE_LOCK_NAME } from '../../jobs/purge';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import { createAccountService } from '../../server/services/accounts';
 import { context, deliverQueuedMail } from '../helpers/context';
-import { createBlock, createConversation, createFavourite, createListing, createMessage, createSession, createToken, createUser, markRead, purge, reportListing, reportMessage, userExists } from '../helpers/factories';
+import {
+  createBlock,
+  createConversation,
+  createFavourite,
+  createListing,
+  createMessage,
+  createSession,
+  createToken,
+  createUser,
+  markRead,
+  purge,
+  reportListing,
+  reportMessage,
+  userExists,
+} from '../helpers/factories';
 
 function withBatchSize(batchSize: number) {
   const { config } = context();
@@ -131,9 +145,19 @@ describe('jobs/purge', () => {
       const filedByGone = await reportListing(gone, beaListing, { reason: 'fake', details: 'looks wrong' });
       const aboutGoneMessage = await reportMessage(bea, lastFromGone, { reason: 'offensive', details: 'rude' });
       const aboutGoneListing = await reportListing(bea, goneListing, { reason: 'money' });
-      await AuditLog.create({ actorId: bea.id, action: 'listing.hide', targetType: 'listing', targetId: goneListing.id, targetLabel: `listing #${goneListing.id}`, reason: 'test', reportId: null });
+      await AuditLog.create({
+        actorId: bea.id,
+        action: 'listing.hide',
+        targetType: 'listing',
+        targetId: goneListing.id,
+        targetLabel: `listing #${goneListing.id}`,
+        reason: 'test',
+        reportId: null,
+      });
 
-      expect((await ConversationParticipant.findOne({ where: { conversationId: aboutBeas.id, userId: bea.id } }))!.unreadCount).to.equal(1);
+      expect(
+        (await ConversationParticipant.findOne({ where: { conversationId: aboutBeas.id, userId: bea.id } }))!.unreadCount,
+      ).to.equal(1);
 
       const result = await purge(NOW);
       expect(result.deleted).to.equal(1);
@@ -163,13 +187,19 @@ describe('jobs/purge', () => {
       expect(stays).to.not.equal(null);
       expect(stays!.startedById).to.equal(null);
       expect(stays!.lastSenderId).to.equal(null);
-      expect((await Message.findAll({ where: { conversationId: aboutBeas.id } })).map((m) => m.body)).to.deep.equal(['reply from bea']);
+      expect((await Message.findAll({ where: { conversationId: aboutBeas.id } })).map((m) => m.body)).to.deep.equal([
+        'reply from bea',
+      ]);
       const beaView = await ConversationParticipant.findOne({ where: { conversationId: aboutBeas.id, userId: bea.id } });
       expect(beaView!.unreadCount, 'the unread message from the removed tenant no longer counts').to.equal(0);
       const caiConversation = await Conversation.findByPk(aboutGones.id);
       expect(caiConversation!.listingId, 'the listing it was about is gone').to.equal(null);
-      expect((await Message.findAll({ where: { conversationId: aboutGones.id } })).map((m) => m.body)).to.deep.equal(['question from cai']);
-      expect((await ConversationParticipant.findOne({ where: { conversationId: aboutGones.id, userId: cai.id } }))!.unreadCount).to.equal(0);
+      expect((await Message.findAll({ where: { conversationId: aboutGones.id } })).map((m) => m.body)).to.deep.equal([
+        'question from cai',
+      ]);
+      expect(
+        (await ConversationParticipant.findOne({ where: { conversationId: aboutGones.id, userId: cai.id } }))!.unreadCount,
+      ).to.equal(0);
 
       // With nobody left, the conversation and its messages are deleted.
       expect(await Conversation.count({ where: { id: lonely.id } })).to.equal(0);
@@ -247,7 +277,14 @@ describe('jobs/purge', () => {
     });
 
     it('marks a run left "running" by a process that died as interrupted once its lease has run out', async () => {
-      await PurgeRun.create({ startedAt: at('2026-05-31T00:00:00Z'), finishedAt: null, asOf: at('2026-05-31T00:00:00Z'), dryRun: false, outcome: 'running', error: null });
+      await PurgeRun.create({
+        startedAt: at('2026-05-31T00:00:00Z'),
+        finishedAt: null,
+        asOf: at('2026-05-31T00:00:00Z'),
+        dryRun: false,
+        outcome: 'running',
+        error: null,
+      });
       await JobLock.create({ name: PURGE_LOCK_NAME, holder: 'dead-host:1:abc', lockedUntil: new Date(Date.now() - 1000) });
       await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') });
       const result = await purge('2026-06-01T00:00:00Z');
@@ -268,7 +305,14 @@ describe('jobs/purge', () => {
       const firstIsInMiddle = new Promise<void>((resolve) => (inMiddle = resolve));
       let secondDone!: () => void;
       const secondHasFinished = new Promise<void>((resolve) => (secondDone = resolve));
-      const first = purge('2026-06-01T00:00:00Z', { hooks: { afterBatch: async () => { inMiddle(); await secondHasFinished; } } });
+      const first = purge('2026-06-01T00:00:00Z', {
+        hooks: {
+          afterBatch: async () => {
+            inMiddle();
+            await secondHasFinished;
+          },
+        },
+      });
       await firstIsInMiddle;
       const second = await purge('2026-06-01T00:00:00Z');
       secondDone();
@@ -284,12 +328,17 @@ describe('jobs/purge', () => {
 
     it('never lets two runs started together overlap', async () => {
       for (let i = 0; i < 4; i += 1) await createUser({ lastLoginAt: at('2026-01-01T00:00:00Z') });
-      const results = await Promise.all([purge('2026-06-01T00:00:00Z'), purge('2026-06-01T00:00:00Z'), purge('2026-06-01T00:00:00Z')]);
+      const results = await Promise.all([
+        purge('2026-06-01T00:00:00Z'),
+        purge('2026-06-01T00:00:00Z'),
+        purge('2026-06-01T00:00:00Z'),
+      ]);
       expect(results.reduce((n, r) => n + r.deleted, 0)).to.equal(4);
-      const worked = (await PurgeRun.findAll({ where: { outcome: 'ok' }, order: [['startedAt', 'ASC']] }));
+      const worked = await PurgeRun.findAll({ where: { outcome: 'ok' }, order: [['startedAt', 'ASC']] });
       for (let i = 1; i < worked.length; i += 1) {
-        expect(worked[i].startedAt.getTime(), 'a run starts only after the previous one has finished')
-          .to.be.at.least(worked[i - 1].finishedAt!.getTime());
+        expect(worked[i].startedAt.getTime(), 'a run starts only after the previous one has finished').to.be.at.least(
+          worked[i - 1].finishedAt!.getTime(),
+        );
       }
       expect(await User.count()).to.equal(0);
     });
@@ -331,7 +380,7 @@ describe('jobs/purge', () => {
     // Signed in last 30 Nov 2026 12:00 UTC: deadline 28 Feb 2027 12:00 UTC, warning due 14 Feb 12:00.
     const LAST = at('2026-11-30T12:00:00Z');
 
-    it('is sent once, in the tenant\'s language, with the deletion date and a sign-in link', async () => {
+    it("is sent once, in the tenant's language, with the deletion date and a sign-in link", async () => {
       const tenant = await createUser({ email: 'sanna@example.fi', locale: 'fi', lastLoginAt: LAST });
       expect((await purge('2027-02-14T11:59:59Z')).warned).to.equal(0);
       const due = await purge('2027-02-14T12:00:00Z');

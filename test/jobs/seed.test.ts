@@ -13,7 +13,10 @@ import { submit, agent } from '../helpers/http';
 describe('the demo seeder', () => {
   const seed = (over: Partial<Parameters<typeof runSeed>[0]> = {}) => {
     const { db, config } = context();
-    return runSeed({ tenants: 60, listings: 30, messages: 200, seed: 7, benchConversations: 10, ...over }, { db, config, now: new Date('2026-11-28T12:00:00Z') });
+    return runSeed(
+      { tenants: 60, listings: 30, messages: 200, seed: 7, benchConversations: 10, ...over },
+      { db, config, now: new Date('2026-11-28T12:00:00Z') },
+    );
   };
 
   it('loads tenants, listings, conversations and messages with a moderator', async () => {

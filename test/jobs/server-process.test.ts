@@ -17,8 +17,11 @@ function tmp(): string {
 
 function sqliteEnv(dir: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PORT: String(port), DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'board.sqlite')}`,
-    MAIL_OUTBOX_DIR: path.join(dir, 'outbox'), ...extra,
+    PORT: String(port),
+    DATA_DIR: dir,
+    DATABASE_URL: `sqlite:${path.join(dir, 'board.sqlite')}`,
+    MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+    ...extra,
   };
 }
 
@@ -43,7 +46,10 @@ describe('the server process', function () {
   describe('start-up errors: one line naming the problem and the setting, exit code 1', function () {
     // The first test waits for its case while all six processes load at once.
     this.timeout(180_000);
-    interface Failure { code: number | string | null; lines: string[] }
+    interface Failure {
+      code: number | string | null;
+      lines: string[];
+    }
     const fails = async (env: Record<string, string>): Promise<Failure> => {
       const server = spawnServer(env);
       const code = await server.exited;
@@ -91,7 +97,10 @@ describe('the server process', function () {
       })();
       postgresAway = (async () => {
         const port = refusing;
-        return { ...(await fails({ ...sqliteEnv(tmp(), d), DATABASE_URL: `postgres://board:s3cret@127.0.0.1:${port}/board` })), port };
+        return {
+          ...(await fails({ ...sqliteEnv(tmp(), d), DATABASE_URL: `postgres://board:s3cret@127.0.0.1:${port}/board` })),
+          port,
+        };
       })();
       badSetting = fails({ ...sqliteEnv(tmp(), e), SHUTDOWN_TIMEOUT_SECONDS: 'soon' });
       // Each test awaits its own; these keep an early failure from going unhandled meanwhile.
@@ -108,25 +117,33 @@ describe('the server process', function () {
       const { code, lines } = await notAFolder;
       expect(code).to.equal(1);
       expect(lines).to.have.length(1);
-      expect(lines[0]).to.match(/^Cannot write to the data folder .*a-file\/data: a part of the path is not a folder \(DATA_DIR\)\.$/);
+      expect(lines[0]).to.match(
+        /^Cannot write to the data folder .*a-file\/data: a part of the path is not a folder \(DATA_DIR\)\.$/,
+      );
     });
 
     it('a database file that is not a database', async () => {
       const { code, lines, dir } = await notADatabase;
       expect(code).to.equal(1);
-      expect(lines).to.deep.equal([`Cannot open the database ${path.join(dir, 'board.sqlite')}: the file is not an SQLite database (DATABASE_URL).`]);
+      expect(lines).to.deep.equal([
+        `Cannot open the database ${path.join(dir, 'board.sqlite')}: the file is not an SQLite database (DATABASE_URL).`,
+      ]);
     });
 
     it('a database whose folder cannot be made', async () => {
       const { code, lines, dir } = await folderIsAFile;
       expect(code).to.equal(1);
-      expect(lines).to.deep.equal([`Cannot open the database ${dir}/a-file/board.sqlite: a file stands where its folder should be (DATABASE_URL).`]);
+      expect(lines).to.deep.equal([
+        `Cannot open the database ${dir}/a-file/board.sqlite: a file stands where its folder should be (DATABASE_URL).`,
+      ]);
     });
 
     it('a PostgreSQL server that does not answer, without printing the password', async () => {
       const { code, lines, port } = await postgresAway;
       expect(code).to.equal(1);
-      expect(lines).to.deep.equal([`Cannot open the database postgres://127.0.0.1:${port}/board: connection refused (DATABASE_URL).`]);
+      expect(lines).to.deep.equal([
+        `Cannot open the database postgres://127.0.0.1:${port}/board: connection refused (DATABASE_URL).`,
+      ]);
     });
 
     it('a bad setting', async () => {
@@ -144,8 +161,12 @@ describe('the server process', function () {
       expect(fs.readFileSync(pidFile, 'utf8').trim()).to.equal(String(server.proc.pid));
       const { cookie, token } = await registrationForm(server.url);
       const body = new URLSearchParams({
-        username: 'late_lotta', email: 'lotta@example.fi', phone: '', password: 'a long and unusual passphrase 7',
-        password_confirm: 'a long and unusual passphrase 7', _csrf: token,
+        username: 'late_lotta',
+        email: 'lotta@example.fi',
+        phone: '',
+        password: 'a long and unusual passphrase 7',
+        password_confirm: 'a long and unusual passphrase 7',
+        _csrf: token,
       }).toString();
       // A registration whose body is still on its way when SIGTERM arrives.
       const socket = net.connect(server.port, '127.0.0.1');
@@ -155,13 +176,16 @@ describe('the server process', function () {
       const answered = new Promise((r) => socket.once('end', r));
       socket.write(
         `POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 20)}`,
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 20)}`,
       );
       await new Promise((r) => setTimeout(r, 300));
       server.proc.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       // New connections are refused at once.
-      const refused = await fetch(`${server.url}/healthz`).then(() => false, () => true);
+      const refused = await fetch(`${server.url}/healthz`).then(
+        () => false,
+        () => true,
+      );
       expect(refused, 'no new connections after SIGTERM').to.equal(true);
       socket.write(body.slice(20));
       await answered;
@@ -180,7 +204,9 @@ describe('the server process', function () {
       await new Promise((r) => socket.once('connect', r));
       socket.on('error', () => undefined);
       const closed = new Promise((r) => socket.once('close', r));
-      socket.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser');
+      socket.write(
+        'POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser',
+      );
       await new Promise((r) => setTimeout(r, 200));
       const started = Date.now();
       server.proc.kill('SIGTERM');
@@ -199,7 +225,9 @@ describe('the server process', function () {
       held.add(socket);
       socket.on('error', () => undefined);
     });
-    const smtpPort = await new Promise<number>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve((hanging.address() as net.AddressInfo).port)));
+    const smtpPort = await new Promise<number>((resolve) =>
+      hanging.listen(0, '127.0.0.1', () => resolve((hanging.address() as net.AddressInfo).port)),
+    );
     const server = await startServer(sqliteEnv(dir, await freePort(), { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }));
     try {
       const timings: number[] = [];
@@ -207,11 +235,16 @@ describe('the server process', function () {
         const { cookie, token } = await registrationForm(server.url);
         const started = Date.now();
         const res = await fetch(`${server.url}/register`, {
-          method: 'POST', redirect: 'manual',
+          method: 'POST',
+          redirect: 'manual',
           headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({
-            username: name, email: `${name}@example.fi`, phone: '', password: 'a long and unusual passphrase 7',
-            password_confirm: 'a long and unusual passphrase 7', _csrf: token,
+            username: name,
+            email: `${name}@example.fi`,
+            phone: '',
+            password: 'a long and unusual passphrase 7',
+            password_confirm: 'a long and unusual passphrase 7',
+            _csrf: token,
           }).toString(),
         });
         timings.push(Date.now() - started);
@@ -220,7 +253,9 @@ describe('the server process', function () {
       expect(Math.max(...timings), 'no request waits for the mail server').to.be.below(3000);
       await new Promise((r) => setTimeout(r, 500));
       expect(held.size, 'the worker is trying to deliver').to.be.at.least(1);
-      expect(await count(path.join(dir, 'board.sqlite'), "SELECT count(*) AS n FROM mail_queue WHERE purpose = 'verify-email'")).to.equal(2);
+      expect(
+        await count(path.join(dir, 'board.sqlite'), "SELECT count(*) AS n FROM mail_queue WHERE purpose = 'verify-email'"),
+      ).to.equal(2);
     } finally {
       server.proc.kill('SIGTERM');
       expect(await server.exited, 'shuts down cleanly with a hanging mail server').to.equal(0);
@@ -235,17 +270,23 @@ describe('the server process', function () {
     try {
       const { cookie, token } = await registrationForm(server.url);
       const res = await fetch(`${server.url}/register`, {
-        method: 'POST', redirect: 'manual',
+        method: 'POST',
+        redirect: 'manual',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
-          username: 'mail_maija', email: 'maija@example.fi', phone: '', password: 'a long and unusual passphrase 7',
-          password_confirm: 'a long and unusual passphrase 7', _csrf: token,
+          username: 'mail_maija',
+          email: 'maija@example.fi',
+          phone: '',
+          password: 'a long and unusual passphrase 7',
+          password_confirm: 'a long and unusual passphrase 7',
+          _csrf: token,
         }).toString(),
       });
       expect(res.status).to.equal(303);
       const outbox = path.join(dir, 'outbox');
       const until = Date.now() + 10_000;
-      while (Date.now() < until && !(fs.existsSync(outbox) && fs.readdirSync(outbox).length > 0)) await new Promise((r) => setTimeout(r, 100));
+      while (Date.now() < until && !(fs.existsSync(outbox) && fs.readdirSync(outbox).length > 0))
+        await new Promise((r) => setTimeout(r, 100));
       const files = fs.readdirSync(outbox);
       expect(files).to.have.length(1);
       expect(fs.readFileSync(path.join(outbox, files[0]), 'utf8')).to.contain('To: maija@example.fi');

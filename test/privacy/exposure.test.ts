@@ -14,11 +14,30 @@ import { agent, signIn, type Agent } from '../helpers/http';
 // are followed too (same origin, GET, up to MAX_PAGES per viewer).
 
 const PATHS = [
-  '/', '/privacy', '/accessibility', '/login', '/register', '/forgot-password', '/healthz',
-  '/listings', '/listings?district=kallio&sort=rent', '/listings/:listingA', '/listings/:listingB',
-  '/matches', '/favourites', '/messages', '/messages/:conversation',
-  '/account', '/account/data', '/account/deleted',
-  '/admin', '/admin/users', '/admin/users/:userA', '/admin/listings', '/admin/reports', '/admin/audit',
+  '/',
+  '/privacy',
+  '/accessibility',
+  '/login',
+  '/register',
+  '/forgot-password',
+  '/healthz',
+  '/listings',
+  '/listings?district=kallio&sort=rent',
+  '/listings/:listingA',
+  '/listings/:listingB',
+  '/matches',
+  '/favourites',
+  '/messages',
+  '/messages/:conversation',
+  '/account',
+  '/account/data',
+  '/account/deleted',
+  '/admin',
+  '/admin/users',
+  '/admin/users/:userA',
+  '/admin/listings',
+  '/admin/reports',
+  '/admin/audit',
 ];
 /** Never followed by the crawler: they change state or leave the session. */
 const SKIP = [/^\/logout/, /^\/language/, /^\/notifications\/unsubscribe/, /^\/verify-email/, /^\/reset-password/];
@@ -32,17 +51,36 @@ interface World {
 }
 
 async function buildWorld(): Promise<World> {
-  const a = await createUser({ username: 'alma_owner', email: 'alma.private@example.fi', phone: '+358401000001', showPhone: false });
-  const b = await createUser({ username: 'bert_owner', email: 'bert.private@example.fi', phone: '+358401000002', showPhone: true });
+  const a = await createUser({
+    username: 'alma_owner',
+    email: 'alma.private@example.fi',
+    phone: '+358401000001',
+    showPhone: false,
+  });
+  const b = await createUser({
+    username: 'bert_owner',
+    email: 'bert.private@example.fi',
+    phone: '+358401000002',
+    showPhone: true,
+  });
   const c = await createUser({ username: 'cecilia', email: 'cecilia.private@example.fi', phone: '+358401000003' });
-  const listingA = await createListing(a, { description: 'Alma\'s flat by the sea', district: 'kallio' });
-  const listingB = await createListing(b, { description: 'Bert\'s flat by the park', district: 'kallio', wantedDistricts: ['kallio'] });
+  const listingA = await createListing(a, { description: "Alma's flat by the sea", district: 'kallio' });
+  const listingB = await createListing(b, {
+    description: "Bert's flat by the park",
+    district: 'kallio',
+    wantedDistricts: ['kallio'],
+  });
   const { conversation } = await createConversation(listingA, b, ['Hi Alma, shall we swap?', 'Maybe, tell me more']);
   return {
-    a, b, c,
+    a,
+    b,
+    c,
     values: {
-      listingA: String(listingA.id), listingB: String(listingB.id), conversation: String(conversation.id),
-      userA: String(a.id), userB: String(b.id),
+      listingA: String(listingA.id),
+      listingB: String(listingB.id),
+      conversation: String(conversation.id),
+      userA: String(a.id),
+      userB: String(b.id),
     },
   };
 }
@@ -114,7 +152,7 @@ async function crawl(viewer: Viewer, world: World) {
   return { problems, pages };
 }
 
-describe('no page exposes a tenant\'s contact data or loads anything from elsewhere', function () {
+describe("no page exposes a tenant's contact data or loads anything from elsewhere", function () {
   this.timeout(120_000);
 
   it('as an anonymous visitor', async () => {
@@ -138,10 +176,12 @@ describe('no page exposes a tenant\'s contact data or loads anything from elsewh
 
   it('the crawler itself notices a page that points to another origin', () => {
     expect(foreignReferences('<a href="https://example.com/x">x</a><img src="//cdn.example.com/a.png">')).to.have.length(2);
-    expect(foreignReferences('<a href="mailto:tietosuoja@hekaoy.fi">m</a><a href="/privacy">p</a><link href="/css/app.css">')).to.deep.equal([]);
+    expect(
+      foreignReferences('<a href="mailto:tietosuoja@hekaoy.fi">m</a><a href="/privacy">p</a><link href="/css/app.css">'),
+    ).to.deep.equal([]);
   });
 
-  it('serves pages with the privacy headers; the notice\'s only way out is a mailto: link to the contact', async () => {
+  it("serves pages with the privacy headers; the notice's only way out is a mailto: link to the contact", async () => {
     for (const path of ['/privacy', '/', '/listings']) {
       const res = await agent().get(path);
       expect(res.headers['referrer-policy'], path).to.equal('no-referrer');

@@ -42,15 +42,30 @@ describe('e-mails and logs keep personal data out', function () {
     const secrets: string[] = [EMAIL, PHONE_TYPED, PHONE_STORED, PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, MESSAGE, REPLY];
 
     // The other tenant, who wants e-mail notices of new messages.
-    const bert = await createUser({ username: 'bert_journey', email: 'bert.journey@example.fi', phone: '+358409990000', notifyMessages: true, showPhone: true });
+    const bert = await createUser({
+      username: 'bert_journey',
+      email: 'bert.journey@example.fi',
+      phone: '+358409990000',
+      notifyMessages: true,
+      showPhone: true,
+    });
     secrets.push(bert.email, bert.phone!);
     const bertListing = await createListing(bert, { description: 'Bert lives here' });
 
     // Register, and follow the verification link.
     const anna = agent();
-    let res = await post(anna, '/register', {
-      username: 'anna_journey', email: EMAIL, phone: PHONE_TYPED, password: PASSWORD, password_confirm: PASSWORD,
-    }, '/register');
+    let res = await post(
+      anna,
+      '/register',
+      {
+        username: 'anna_journey',
+        email: EMAIL,
+        phone: PHONE_TYPED,
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+      },
+      '/register',
+    );
     expect(res.status).to.equal(303);
     const verifyLink = linkIn(mailer.last(EMAIL)!.text, '/verify-email');
     secrets.push(new URL(verifyLink, 'http://x').searchParams.get('token')!);
@@ -90,7 +105,11 @@ describe('e-mails and logs keep personal data out', function () {
     expect(res.status).to.equal(422);
 
     // A purge warning for someone else, sent by the job.
-    const cleo = await createUser({ email: 'cleo.journey@example.fi', phone: '+358401231231', lastLoginAt: new Date(Date.now() - 80 * 24 * 3600 * 1000) });
+    const cleo = await createUser({
+      email: 'cleo.journey@example.fi',
+      phone: '+358401231231',
+      lastLoginAt: new Date(Date.now() - 80 * 24 * 3600 * 1000),
+    });
     secrets.push(cleo.email, cleo.phone!);
     const warned = await purge(new Date());
     expect(warned.warned).to.equal(1);

@@ -16,7 +16,11 @@ describe('GET /privacy', () => {
     for (const text of [
       'Dataskyddsbeskrivning för Bostadsbytesbörsen',
       `${org.legalName} (${org.name}) är personuppgiftsansvarig`,
-      'samtycke', 'användarnamn', 'e-postadress', 'information om din senaste inloggning', 'telefonnummer',
+      'samtycke',
+      'användarnamn',
+      'e-postadress',
+      'information om din senaste inloggning',
+      'telefonnummer',
       'lämnar inte ut personuppgifter du gett på Bostadsbytesbörsen till utomstående',
       'utanför Europeiska unionen eller Europeiska ekonomiska samarbetsområdet',
       'Passiva användarnamn raderas automatiskt 3 månader efter den senaste inloggningen',
@@ -42,13 +46,24 @@ describe('GET /privacy', () => {
     }
     const emailRow = /<th scope="row">E-mail address<\/th>\s*((?:<td>[^<]*<\/td>)+)/.exec(res.text);
     expect(emailRow, 'the e-mail row').to.not.equal(null);
-    expect([...emailRow![1].matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1])).to.deep.equal(['yes', 'never', 'never', 'yes', 'never']);
+    expect([...emailRow![1].matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1])).to.deep.equal([
+      'yes',
+      'never',
+      'never',
+      'yes',
+      'never',
+    ]);
     expect(res.text).to.contain('only if you tick “show my phone number on my listing”');
   });
 
   it('links each right to the page that exercises it', async () => {
     const res = await lang('en');
-    for (const link of ['href="/account/data"', 'href="/account"', 'href="/account/export"', 'href="/account/data#data-delete"']) {
+    for (const link of [
+      'href="/account/data"',
+      'href="/account"',
+      'href="/account/export"',
+      'href="/account/data#data-delete"',
+    ]) {
       expect(res.text).to.contain(link);
     }
   });

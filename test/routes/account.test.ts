@@ -37,7 +37,12 @@ describe('POST /account', () => {
   it('saves phone, language and notification settings', async () => {
     const user = await createUser({ email: 'me@example.fi' });
     const a = await signIn(user);
-    const res = await submit(a, '/account', settings({ phone: '+358 40 765 4321', show_phone: 'on', locale: 'fi', notify_messages: 'on' }), '/account');
+    const res = await submit(
+      a,
+      '/account',
+      settings({ phone: '+358 40 765 4321', show_phone: 'on', locale: 'fi', notify_messages: 'on' }),
+      '/account',
+    );
     expect(res.status).to.equal(303);
     await user.reload();
     expect(user.phone).to.equal('+358407654321');
@@ -64,17 +69,32 @@ describe('POST /account', () => {
     expect(user.pendingEmail).to.equal(null);
   });
 
-  it('answers an address of another account exactly as a free one, and mails that account\'s owner', async () => {
+  it("answers an address of another account exactly as a free one, and mails that account's owner", async () => {
     await createUser({ username: 'owner_of_it', email: 'taken@example.fi', locale: 'fi' });
     const mailer = context().mailer;
     const one = await signIn(await createUser({ email: 'one@example.fi' }));
     const two = await signIn(await createUser({ email: 'two@example.fi' }));
     mailer.clear();
-    const taken = await submit(one, '/account', settings({ email: 'taken@example.fi', current_password: DEFAULT_PASSWORD }), '/account');
-    const free = await submit(two, '/account', settings({ email: 'free@example.fi', current_password: DEFAULT_PASSWORD }), '/account');
+    const taken = await submit(
+      one,
+      '/account',
+      settings({ email: 'taken@example.fi', current_password: DEFAULT_PASSWORD }),
+      '/account',
+    );
+    const free = await submit(
+      two,
+      '/account',
+      settings({ email: 'free@example.fi', current_password: DEFAULT_PASSWORD }),
+      '/account',
+    );
     expect(taken.status).to.equal(303);
     expect(free.status).to.equal(303);
-    const strip = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '').replace(/(one|two)@example\.fi/g, 'X').replace(/(taken|free)@example\.fi/g, 'Y').replace(/tenant\d+/g, 'U');
+    const strip = (html: string) =>
+      html
+        .replace(/name="_csrf" value="[^"]+"/g, '')
+        .replace(/(one|two)@example\.fi/g, 'X')
+        .replace(/(taken|free)@example\.fi/g, 'Y')
+        .replace(/tenant\d+/g, 'U');
     expect(strip((await one.get('/account')).text)).to.equal(strip((await two.get('/account')).text));
     expect(mailer.to('taken@example.fi')).to.have.length(1);
     expect(mailer.last('taken@example.fi')!.subject).to.equal('Joku yritti käyttää sähköpostiosoitettasi');
@@ -89,7 +109,12 @@ describe('POST /account', () => {
     expect(missing.status).to.equal(422);
     expect(missing.text).to.match(/id="field-current_password-error"/);
     expect(missing.text).to.contain('value="+358401234567"');
-    const wrong = await submit(a, '/account', settings({ email: 'thief@example.fi', current_password: 'not my password at all' }), '/account');
+    const wrong = await submit(
+      a,
+      '/account',
+      settings({ email: 'thief@example.fi', current_password: 'not my password at all' }),
+      '/account',
+    );
     expect(wrong.status).to.equal(422);
     await user.reload();
     expect(user.pendingEmail).to.equal(null);
@@ -99,11 +124,16 @@ describe('POST /account', () => {
     expect((await submit(a, '/account', settings({ locale: 'en' }), '/account')).status).to.equal(303);
   });
 
-  it('tells the old address, in the tenant\'s language, with a link that undoes the change and ends every session', async () => {
+  it("tells the old address, in the tenant's language, with a link that undoes the change and ends every session", async () => {
     const user = await createUser({ email: 'old@example.fi', locale: 'en' });
     const thief = await signIn(user);
     const owner = await signIn(user);
-    await submit(thief, '/account', settings({ email: 'thief@example.fi', locale: 'en', current_password: DEFAULT_PASSWORD }), '/account');
+    await submit(
+      thief,
+      '/account',
+      settings({ email: 'thief@example.fi', locale: 'en', current_password: DEFAULT_PASSWORD }),
+      '/account',
+    );
     // The thief verifies the new address at once.
     await thief.get(linkIn(context().mailer.last('thief@example.fi')!.text, '/verify-email'));
     await user.reload();
@@ -143,7 +173,9 @@ describe('POST /account', () => {
     if (db.dialect !== 'sqlite') this.skip();
     const user = await createUser({ phone: '+358405550001' });
     const a = await signIn(user);
-    expect((await submit(a, '/account', settings({ email: user.email, phone: '+358409990002' }), '/account')).status).to.equal(303);
+    expect((await submit(a, '/account', settings({ email: user.email, phone: '+358409990002' }), '/account')).status).to.equal(
+      303,
+    );
     const file = config.database.storage!;
     for (const f of [file, `${file}-wal`]) {
       const bytes = fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0);
@@ -177,9 +209,16 @@ describe('POST /account/password', () => {
     const laptop = await signIn(user);
     const phone = await signIn(user);
     expect(await Session.count({ where: { userId: user.id } })).to.equal(2);
-    const res = await submit(laptop, '/account/password', {
-      current_password: DEFAULT_PASSWORD, password: 'a brand new garden path', password_confirm: 'a brand new garden path',
-    }, '/account');
+    const res = await submit(
+      laptop,
+      '/account/password',
+      {
+        current_password: DEFAULT_PASSWORD,
+        password: 'a brand new garden path',
+        password_confirm: 'a brand new garden path',
+      },
+      '/account',
+    );
     expect(res.status).to.equal(303);
     expect((await laptop.get('/account')).status).to.equal(200);
     expect((await phone.get('/account')).status).to.equal(303);
@@ -190,9 +229,16 @@ describe('POST /account/password', () => {
     const user = await createUser();
     const a = await signIn(user);
     const before = (await a.get('/account')).request.cookies;
-    const res = await submit(a, '/account/password', {
-      current_password: DEFAULT_PASSWORD, password: 'a brand new garden path', password_confirm: 'a brand new garden path',
-    }, '/account');
+    const res = await submit(
+      a,
+      '/account/password',
+      {
+        current_password: DEFAULT_PASSWORD,
+        password: 'a brand new garden path',
+        password_confirm: 'a brand new garden path',
+      },
+      '/account',
+    );
     expect(String(res.headers['set-cookie'])).to.match(/bb\.sid=/);
     expect((await a.get('/account')).status).to.equal(200);
     // Whoever copied the old cookie is signed out.
@@ -203,9 +249,16 @@ describe('POST /account/password', () => {
   it('asks for the current password', async () => {
     const user = await createUser();
     const a = await signIn(user);
-    const res = await submit(a, '/account/password', {
-      current_password: 'not my password at all', password: 'a brand new garden path', password_confirm: 'a brand new garden path',
-    }, '/account');
+    const res = await submit(
+      a,
+      '/account/password',
+      {
+        current_password: 'not my password at all',
+        password: 'a brand new garden path',
+        password_confirm: 'a brand new garden path',
+      },
+      '/account',
+    );
     expect(res.status).to.equal(422);
     expect(res.text).to.contain('Det nuvarande lösenordet stämmer inte.');
     const stored = await User.findByPk(user.id);

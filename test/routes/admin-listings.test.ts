@@ -11,7 +11,10 @@ describe('GET /admin/listings', () => {
     const base = new Date('2026-11-01T00:00:00Z').getTime();
     const states = ['active', 'paused', 'hidden', 'removed'] as const;
     for (const [i, status] of states.entries()) {
-      await createListing(await createUser({ username: `owner_${status}` }), { status, createdAt: new Date(base + i * 3600_000) });
+      await createListing(await createUser({ username: `owner_${status}` }), {
+        status,
+        createdAt: new Date(base + i * 3600_000),
+      });
     }
     const a = await signInModerator(await createModerator());
     const all = await a.get('/admin/listings');
@@ -44,7 +47,9 @@ describe('GET /admin/listings', () => {
   it('pages through many listings 25 at a time, keeping the filter in the links', async () => {
     const base = new Date('2026-11-01T00:00:00Z').getTime();
     for (let i = 1; i <= 27; i++) {
-      await createListing(await createUser({ username: `owner_${String(i).padStart(2, '0')}` }), { createdAt: new Date(base + i * 60_000) });
+      await createListing(await createUser({ username: `owner_${String(i).padStart(2, '0')}` }), {
+        createdAt: new Date(base + i * 60_000),
+      });
     }
     const a = await signInModerator(await createModerator());
     const first = await a.get('/admin/listings?status=active');
@@ -83,7 +88,12 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     const listing = await createListing();
     await listing.update({ reviewRequestedAt: new Date() });
     const a = await signInModerator(mod);
-    const res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Asks for key money' }, `/admin/listings/${listing.id}`);
+    const res = await submit(
+      a,
+      `/admin/listings/${listing.id}/hide`,
+      { reason: 'Asks for key money' },
+      `/admin/listings/${listing.id}`,
+    );
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal(`/admin/listings/${listing.id}`);
     await listing.reload();
@@ -121,7 +131,12 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
   it('restores a hidden listing and clears the reason', async () => {
     const listing = await createListing(undefined, { status: 'hidden', hiddenReason: 'Fake photos' });
     const a = await signInModerator(await createModerator());
-    const res = await submit(a, `/admin/listings/${listing.id}/restore`, { reason: 'Owner sent real photos' }, `/admin/listings/${listing.id}`);
+    const res = await submit(
+      a,
+      `/admin/listings/${listing.id}/restore`,
+      { reason: 'Owner sent real photos' },
+      `/admin/listings/${listing.id}`,
+    );
     expect(res.status).to.equal(303);
     await listing.reload();
     expect(listing.status).to.equal('active');
@@ -167,7 +182,7 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     expect(mail.text).to.not.contain('avainrahaa');
   });
 
-  it('answers 403 to an action the listing\'s state does not allow', async () => {
+  it("answers 403 to an action the listing's state does not allow", async () => {
     const active = await createListing();
     const removed = await createListing(undefined, { status: 'removed' });
     const a = await signInModerator(await createModerator());
@@ -201,7 +216,9 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     const loaded = (await Listing.findByPk(listing.id))!;
     await listing.destroy();
     let failed: unknown;
-    await context().board.services.moderation.hideListing((await User.findByPk(mod.id))!, loaded, 'Fake').catch((e: unknown) => (failed = e));
+    await context()
+      .board.services.moderation.hideListing((await User.findByPk(mod.id))!, loaded, 'Fake')
+      .catch((e: unknown) => (failed = e));
     expect((failed as { status?: number }).status).to.equal(404);
     expect(await AuditLog.count()).to.equal(0);
   });
@@ -227,7 +244,12 @@ describe('POST /admin/listings/:id/hide|restore|remove', () => {
     const owner = await createUser({ username: 'owner_olli' });
     const listing = await createListing(owner, { description: 'Two rooms in Kallio' });
     const mod = await signInModerator(await createModerator());
-    await submit(mod, `/admin/listings/${listing.id}/hide`, { reason: 'Photos from another flat' }, `/admin/listings/${listing.id}`);
+    await submit(
+      mod,
+      `/admin/listings/${listing.id}/hide`,
+      { reason: 'Photos from another flat' },
+      `/admin/listings/${listing.id}`,
+    );
     const asOwner = await signIn(owner);
     const own = await asOwner.get(`/listings/${listing.id}`);
     expect(own.status).to.equal(200);

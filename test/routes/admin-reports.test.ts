@@ -3,7 +3,14 @@ import { AuditLog } from '../../models/audit-log';
 import { Report } from '../../models/report';
 import { User } from '../../models/user';
 import { context } from '../helpers/context';
-import { createConversation, createListing, createModerator, createUser, reportListing, reportMessage } from '../helpers/factories';
+import {
+  createConversation,
+  createListing,
+  createModerator,
+  createUser,
+  reportListing,
+  reportMessage,
+} from '../helpers/factories';
 import { signInModerator, submit } from '../helpers/http';
 
 describe('GET /admin/reports', () => {
@@ -13,9 +20,17 @@ describe('GET /admin/reports', () => {
     const owner = await createUser({ username: 'owner_olli' });
     const listing = await createListing(owner);
     const { messages } = await createConversation(listing, kaisa, ['Hej, är lägenheten kvar?', 'Ja, men det kostar 500 euro.']);
-    await reportMessage(kaisa, messages[1], { reason: 'money', details: 'Asks for money', createdAt: new Date('2026-11-02T10:00:00Z') });
+    await reportMessage(kaisa, messages[1], {
+      reason: 'money',
+      details: 'Asks for money',
+      createdAt: new Date('2026-11-02T10:00:00Z'),
+    });
     const gone = await createUser({ username: 'soon_gone' });
-    await reportListing(gone, listing, { reason: 'fake', details: 'Not a real flat', createdAt: new Date('2026-11-01T10:00:00Z') });
+    await reportListing(gone, listing, {
+      reason: 'fake',
+      details: 'Not a real flat',
+      createdAt: new Date('2026-11-01T10:00:00Z'),
+    });
     await gone.destroy();
     const closed = await reportListing(kaisa, listing, { reason: 'offensive', details: 'Old and handled' });
     await closed.update({ status: 'resolved' });
@@ -99,7 +114,7 @@ describe('GET /admin/reports/:id', () => {
 });
 
 describe('acting on a report from its page', () => {
-  it('links the reported message\'s sender, says which language they read and offers to suspend them', async () => {
+  it("links the reported message's sender, says which language they read and offers to suspend them", async () => {
     const sender = await createUser({ username: 'rude_rolf', locale: 'fi' });
     const owner = await createUser();
     const listing = await createListing(owner);
@@ -110,7 +125,12 @@ describe('acting on a report from its page', () => {
     expect(res.text).to.contain(`<a href="/admin/users/${sender.id}">rude_rolf</a> (Suomi)`);
     expect(res.text).to.contain('läser tjänsten på: Suomi');
     expect(res.text).to.contain(`action="/admin/users/${sender.id}/suspend"`);
-    const suspend = await submit(a, `/admin/users/${sender.id}/suspend`, { reason: 'Epäasiallinen kieli', return: `/admin/reports/${report.id}` }, `/admin/reports/${report.id}`);
+    const suspend = await submit(
+      a,
+      `/admin/users/${sender.id}/suspend`,
+      { reason: 'Epäasiallinen kieli', return: `/admin/reports/${report.id}` },
+      `/admin/reports/${report.id}`,
+    );
     expect(suspend.headers.location).to.equal(`/admin/reports/${report.id}`);
     expect((await User.findByPk(sender.id))!.suspendedAt).to.be.instanceOf(Date);
   });
@@ -122,7 +142,12 @@ describe('acting on a report from its page', () => {
     const page = await a.get(`/admin/reports/${report.id}`);
     expect(page.text).to.contain(`action="/admin/listings/${listing.id}/hide"`);
     expect(page.text).to.contain('Skriv orsaken på det språk hyresgästen läser: Suomi.');
-    const res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'Pyytää rahaa', return: '/admin/reports' }, `/admin/reports/${report.id}`);
+    const res = await submit(
+      a,
+      `/admin/listings/${listing.id}/hide`,
+      { reason: 'Pyytää rahaa', return: '/admin/reports' },
+      `/admin/reports/${report.id}`,
+    );
     expect(res.headers.location).to.equal('/admin/reports');
     expect((await a.get('/admin/reports')).text).to.contain('Inga öppna anmälningar.');
     await report.reload();
@@ -132,7 +157,12 @@ describe('acting on a report from its page', () => {
   it('never sends an action back to a page outside /admin', async () => {
     const listing = await createListing();
     const a = await signInModerator(await createModerator());
-    const res = await submit(a, `/admin/listings/${listing.id}/hide`, { reason: 'x', return: 'https://evil.example/' }, `/admin/listings/${listing.id}`);
+    const res = await submit(
+      a,
+      `/admin/listings/${listing.id}/hide`,
+      { reason: 'x', return: 'https://evil.example/' },
+      `/admin/listings/${listing.id}`,
+    );
     expect(res.headers.location).to.equal(`/admin/listings/${listing.id}`);
   });
 });

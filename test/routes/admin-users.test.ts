@@ -42,7 +42,7 @@ describe('GET /admin/users', () => {
 });
 
 describe('GET /admin/users/:id', () => {
-  it('shows the tenant\'s details with their last login, and writes who looked to the audit log', async () => {
+  it("shows the tenant's details with their last login, and writes who looked to the audit log", async () => {
     const mod = await createModerator();
     const tenant = await createUser({ username: 'kaisa', phone: '+358401234567', lastLoginAt: new Date('2026-11-20T10:00:00Z') });
     const listing = await createListing(tenant);
@@ -62,14 +62,19 @@ describe('GET /admin/users/:id', () => {
 });
 
 describe('POST /admin/users/:id/suspend|unsuspend', () => {
-  it('suspends with a reason and ends the tenant\'s live sessions at once', async () => {
+  it("suspends with a reason and ends the tenant's live sessions at once", async () => {
     const mod = await createModerator();
     const tenant = await createUser({ username: 'kaisa' });
     const phone = await signIn(tenant);
     const laptop = await signIn(tenant);
     expect((await phone.get('/')).text).to.contain('(kaisa)');
     const a = await signInModerator(mod);
-    const res = await submit(a, `/admin/users/${tenant.id}/suspend`, { reason: 'Asked several tenants for money' }, `/admin/users/${tenant.id}`);
+    const res = await submit(
+      a,
+      `/admin/users/${tenant.id}/suspend`,
+      { reason: 'Asked several tenants for money' },
+      `/admin/users/${tenant.id}`,
+    );
     expect(res.status).to.equal(303);
     await tenant.reload();
     expect(tenant.suspendedAt).to.not.equal(null);
@@ -105,7 +110,7 @@ describe('POST /admin/users/:id/suspend|unsuspend', () => {
     expect(await AuditLog.count({ where: { action: 'suspend_user' } })).to.equal(0);
   });
 
-  it('takes a suspended tenant\'s listing out of search, and leaves it for the tenant to resume afterwards', async () => {
+  it("takes a suspended tenant's listing out of search, and leaves it for the tenant to resume afterwards", async () => {
     const tenant = await createUser({ username: 'kaisa' });
     const listing = await createListing(tenant);
     const visitor = agent();
@@ -130,7 +135,9 @@ describe('POST /admin/users/:id/suspend|unsuspend', () => {
     expect(tenant.suspendedAt).to.equal(null);
     expect(tenant.suspendedReason).to.equal(null);
     expect((await AuditLog.findAll({ where: { action: 'unsuspend_user' } }))[0].reason).to.equal('Apologised');
-    expect((await submit(agent(), '/login', { username: 'kaisa', password: 'correct horse battery staple' })).status).to.equal(303);
+    expect((await submit(agent(), '/login', { username: 'kaisa', password: 'correct horse battery staple' })).status).to.equal(
+      303,
+    );
   });
 
   it('does not let a moderator suspend themselves or another moderator', async () => {

@@ -28,7 +28,7 @@ describe('the /admin guard', () => {
     }
   });
 
-  it('answers 403 to a tenant\'s forged POST to every admin action, with their own valid CSRF token, and changes nothing', async () => {
+  it("answers 403 to a tenant's forged POST to every admin action, with their own valid CSRF token, and changes nothing", async () => {
     const tenant = await createUser();
     const victim = await createUser();
     const listing = await createListing(victim);
@@ -36,9 +36,13 @@ describe('the /admin guard', () => {
     const report = await reportListing(tenant, listing);
     const a = await signIn(tenant);
     const routes = [
-      `/admin/listings/${listing.id}/hide`, `/admin/listings/${hidden.id}/restore`, `/admin/listings/${listing.id}/remove`,
-      `/admin/users/${victim.id}/suspend`, `/admin/users/${victim.id}/unsuspend`,
-      `/admin/reports/${report.id}/resolve`, `/admin/reports/${report.id}/dismiss`,
+      `/admin/listings/${listing.id}/hide`,
+      `/admin/listings/${hidden.id}/restore`,
+      `/admin/listings/${listing.id}/remove`,
+      `/admin/users/${victim.id}/suspend`,
+      `/admin/users/${victim.id}/unsuspend`,
+      `/admin/reports/${report.id}/resolve`,
+      `/admin/reports/${report.id}/dismiss`,
     ];
     for (const path of routes) {
       const res = await submit(a, path, { reason: 'Because I say so', note: 'forged' }, '/');
@@ -72,7 +76,13 @@ describe('the /admin guard', () => {
 
   it('answers 404 to ids that are not numbers or do not exist', async () => {
     const a = await signInModerator(await createModerator());
-    for (const path of ['/admin/users/abc', '/admin/users/999999', '/admin/listings/1e3', '/admin/reports/-1', '/admin/reports/424242']) {
+    for (const path of [
+      '/admin/users/abc',
+      '/admin/users/999999',
+      '/admin/listings/1e3',
+      '/admin/reports/-1',
+      '/admin/reports/424242',
+    ]) {
       expect((await a.get(path)).status, path).to.equal(404);
     }
   });
@@ -90,8 +100,14 @@ describe('GET /admin', () => {
     await createUser({ suspended: 'Spam' });
     await reportListing(reporter, listing);
     await PurgeRun.create({
-      startedAt: new Date('2026-11-28T01:30:00Z'), finishedAt: new Date('2026-11-28T01:30:02Z'), asOf: new Date('2026-11-28T01:30:00Z'),
-      dryRun: false, deletedCount: 17, warnedCount: 3, outcome: 'ok', error: null,
+      startedAt: new Date('2026-11-28T01:30:00Z'),
+      finishedAt: new Date('2026-11-28T01:30:02Z'),
+      asOf: new Date('2026-11-28T01:30:00Z'),
+      dryRun: false,
+      deletedCount: 17,
+      warnedCount: 3,
+      outcome: 'ok',
+      error: null,
     });
     const a = await signInModerator(mod);
     const res = await a.get('/admin');
@@ -130,17 +146,35 @@ describe('GET /admin/audit', () => {
     const base = new Date('2026-11-01T00:00:00Z').getTime();
     await AuditLog.bulkCreate(
       Array.from({ length: 55 }, (_, i) => ({
-        actorId: mod.id, action: 'hide_listing', targetType: 'listing', targetId: i + 1, targetLabel: `listing #${i + 1}`,
-        reason: `Reason ${i + 1}`, reportId: null, createdAt: new Date(base + i * 60_000),
+        actorId: mod.id,
+        action: 'hide_listing',
+        targetType: 'listing',
+        targetId: i + 1,
+        targetLabel: `listing #${i + 1}`,
+        reason: `Reason ${i + 1}`,
+        reportId: null,
+        createdAt: new Date(base + i * 60_000),
       })),
     );
     await AuditLog.create({
-      actorId: 4242, action: 'suspend_user', targetType: 'user', targetId: 7, targetLabel: 'user #7', reason: 'Spam', reportId: null,
+      actorId: 4242,
+      action: 'suspend_user',
+      targetType: 'user',
+      targetId: 7,
+      targetLabel: 'user #7',
+      reason: 'Spam',
+      reportId: null,
       createdAt: new Date(base + 100 * 60_000),
     });
     await AuditLog.create({
-      actorId: null, action: 'promote_moderator', targetType: 'user', targetId: mod.id, targetLabel: `user #${mod.id}`, reason: null,
-      reportId: null, createdAt: new Date(base - 60_000),
+      actorId: null,
+      action: 'promote_moderator',
+      targetType: 'user',
+      targetId: mod.id,
+      targetLabel: `user #${mod.id}`,
+      reason: null,
+      reportId: null,
+      createdAt: new Date(base - 60_000),
     });
     const a = await signInModerator(mod);
     const first = await a.get('/admin/audit');

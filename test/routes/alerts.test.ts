@@ -18,7 +18,10 @@ import { agent, csrfFrom, linkIn, signIn, type Agent } from '../helpers/http';
 /** Sends a form found on a page: its own CSRF token, with the given fields. */
 async function post(a: Agent, page: string, path: string, fields: Record<string, string | string[]>) {
   const html = (await a.get(page)).text;
-  return a.post(path).type('form').send({ ...fields, _csrf: csrfFrom(html) });
+  return a
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf: csrfFrom(html) });
 }
 
 const SEARCH = '/listings?district=vallila&rooms_min=2&balcony=1';
@@ -52,7 +55,13 @@ describe('alerts and saved searches', () => {
       const [saved] = await savedSearchesOf(user);
       expect(saved.name).to.equal('Family flat');
       expect(saved.alert).to.equal(true);
-      expect(JSON.parse(saved.filters)).to.deep.equal({ districts: ['vallila'], roomsMin: 2, lift: false, balcony: true, sauna: false });
+      expect(JSON.parse(saved.filters)).to.deep.equal({
+        districts: ['vallila'],
+        roomsMin: 2,
+        lift: false,
+        balcony: true,
+        sauna: false,
+      });
       const account = await a.get('/account');
       expect(account.text).to.contain('Family flat');
       expect(account.text).to.contain('href="/listings?district=vallila&amp;rooms_min=2&amp;balcony=1"');
@@ -74,7 +83,9 @@ describe('alerts and saved searches', () => {
       const long = 'x'.repeat(81);
       const res = await post(a, SEARCH, '/listings/save-search', { ...SEARCH_FIELDS, name: long, alert: 'on' });
       expect(res.status).to.equal(422);
-      expect(res.text).to.match(/<p class="error-message" id="field-name-error">[\s\S]*?<\/p>\s*<input id="field-name" name="name"/);
+      expect(res.text).to.match(
+        /<p class="error-message" id="field-name-error">[\s\S]*?<\/p>\s*<input id="field-name" name="name"/,
+      );
       expect(res.text).to.contain('aria-describedby="field-name-hint field-name-error"');
       expect(res.text).to.contain(`value="${long}"`);
       expect(res.text).to.match(/name="alert" value="on" checked/);
@@ -118,7 +129,9 @@ describe('alerts and saved searches', () => {
       await post(a, SEARCH, '/listings/save-search', SEARCH_FIELDS);
       const res = await a.get('/account');
       expect(res.text).to.contain('action="/account/alerts"');
-      expect(res.text).to.match(/<input type="checkbox" id="field-alert_new_swaps" name="alert_new_swaps" value="on" aria-describedby="field-alert_new_swaps-hint">/);
+      expect(res.text).to.match(
+        /<input type="checkbox" id="field-alert_new_swaps" name="alert_new_swaps" value="on" aria-describedby="field-alert_new_swaps-hint">/,
+      );
       expect(res.text).to.match(/<input type="checkbox" id="field-alert_searches-\d+" name="alert_searches" value="\d+">/);
     });
 
@@ -141,7 +154,12 @@ describe('alerts and saved searches', () => {
 
     it('answer 404 and change nothing for another tenant’s saved search', async () => {
       const owner = await createUser();
-      await context().board.services.alerts.saveSearch(owner, { districts: [], lift: false, balcony: false, sauna: false }, '', false);
+      await context().board.services.alerts.saveSearch(
+        owner,
+        { districts: [], lift: false, balcony: false, sauna: false },
+        '',
+        false,
+      );
       const [theirs] = await savedSearchesOf(owner);
       const a = await signIn(await createUser());
       const res = await post(a, '/account', '/account/alerts', { alert_new_swaps: 'on', alert_searches: String(theirs.id) });
@@ -179,14 +197,23 @@ describe('alerts and saved searches', () => {
     it('asks first (GET changes nothing), then turns every alert off without signing in', async () => {
       const user = await createUser({ locale: 'en' });
       await createListing(user);
-      await context().board.services.alerts.saveSearch(user, { districts: [], lift: false, balcony: false, sauna: false }, '', true);
+      await context().board.services.alerts.saveSearch(
+        user,
+        { districts: [], lift: false, balcony: false, sauna: false },
+        '',
+        true,
+      );
       const link = linkIn(await alertMailFor(user), '/alerts/unsubscribe');
       const a = agent();
       const page = await a.get(link).set('Accept-Language', 'en');
       expect(page.status).to.equal(200);
       expect(page.text).to.contain('Turn off alerts?');
       expect((await AlertSetting.findByPk(user.id))!.newSwaps).to.equal(true);
-      const done = await a.post(link).set('Accept-Language', 'en').type('form').send({ _csrf: csrfFrom(page.text) });
+      const done = await a
+        .post(link)
+        .set('Accept-Language', 'en')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) });
       expect(done.status).to.equal(200);
       expect(done.text).to.contain('You will no longer get alert e-mails.');
       expect((await AlertSetting.findByPk(user.id))!.newSwaps).to.equal(false);
@@ -225,7 +252,12 @@ describe('alerts and saved searches', () => {
     async function tenantWithAlerts() {
       const user = await createUser({ locale: 'en', email: 'alma@example.fi' });
       const { alerts } = context().board.services;
-      await alerts.saveSearch(user, { districts: ['vallila'], roomsMin: 2, lift: false, balcony: true, sauna: false }, 'Family flat', true);
+      await alerts.saveSearch(
+        user,
+        { districts: ['vallila'], roomsMin: 2, lift: false, balcony: true, sauna: false },
+        'Family flat',
+        true,
+      );
       await alerts.updateAlerts(user, { newSwaps: true, searchIds: (await savedSearchesOf(user)).map((s) => s.id) });
       return user;
     }
@@ -238,11 +270,19 @@ describe('alerts and saved searches', () => {
       expect(page.text).to.contain('Family flat');
       expect(page.text).to.contain('at least 2 rooms');
       const res = await a.get('/account/export');
-      const data = JSON.parse(res.text) as { alerts: { newSwaps: boolean; savedSearches: { name: string; alert: boolean; filters: unknown }[] } };
+      const data = JSON.parse(res.text) as {
+        alerts: { newSwaps: boolean; savedSearches: { name: string; alert: boolean; filters: unknown }[] };
+      };
       expect(data.alerts.newSwaps).to.equal(true);
       expect(data.alerts.savedSearches).to.have.length(1);
       expect(data.alerts.savedSearches[0]).to.include({ name: 'Family flat', alert: true });
-      expect(data.alerts.savedSearches[0].filters).to.deep.equal({ districts: ['vallila'], roomsMin: 2, lift: false, balcony: true, sauna: false });
+      expect(data.alerts.savedSearches[0].filters).to.deep.equal({
+        districts: ['vallila'],
+        roomsMin: 2,
+        lift: false,
+        balcony: true,
+        sauna: false,
+      });
     });
 
     it('go with the account when the tenant deletes it, and when the purge does', async () => {
@@ -254,15 +294,20 @@ describe('alerts and saved searches', () => {
       expect(await AlertSetting.count()).to.equal(0);
 
       const passive = await tenantWithAlerts();
-      await context().db.sequelize.query('INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES (:id, \'pair\', 1, 0, 0, :now)', {
-        replacements: { id: passive.id, now: new Date() },
-      });
+      await context().db.sequelize.query(
+        "INSERT INTO alert_items (user_id, kind, a, b, c, created_at) VALUES (:id, 'pair', 1, 0, 0, :now)",
+        {
+          replacements: { id: passive.id, now: new Date() },
+        },
+      );
       await passive.update({ lastLoginAt: new Date('2026-01-01T00:00:00Z') });
       const c = context();
       await runPurge({ now: new Date('2026-06-01T00:00:00Z'), db: c.db, logger: c.deps.logger, config: c.config });
       expect(await SavedSearch.count()).to.equal(0);
       expect(await AlertSetting.count()).to.equal(0);
-      const [{ n }] = await c.db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM alert_items', { type: QueryTypes.SELECT });
+      const [{ n }] = await c.db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM alert_items', {
+        type: QueryTypes.SELECT,
+      });
       expect(Number(n)).to.equal(0);
     });
   });

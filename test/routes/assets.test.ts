@@ -26,12 +26,14 @@ let base = '';
 /** A GET whose body is left exactly as sent (supertest would decompress it). */
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    http.get(`${base}${url}`, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(`${base}${url}`, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -65,7 +67,9 @@ describe('static files and compression', () => {
     const js = linked(page, /<script src="(\/js\/app\.[0-9a-f]{12}\.js)" defer>/);
     const icon = linked(page, /<link rel="icon" href="(\/img\/favicon\.[0-9a-f]{12}\.svg)"/);
     for (const [url, file, type] of [
-      [css, 'css/app.css', 'text/css'], [js, 'js/app.js', 'text/javascript'], [icon, 'img/favicon.svg', 'image/svg+xml'],
+      [css, 'css/app.css', 'text/css'],
+      [js, 'js/app.js', 'text/javascript'],
+      [icon, 'img/favicon.svg', 'image/svg+xml'],
     ]) {
       const res = await rawGet(url);
       expect(res.status, url).to.equal(200);

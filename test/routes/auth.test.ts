@@ -8,7 +8,13 @@ import { context } from '../helpers/context';
 import { createModerator, createUser, DEFAULT_PASSWORD } from '../helpers/factories';
 import { agent, csrfToken, linkIn, signIn, submit } from '../helpers/http';
 
-const GOOD = { username: 'kallio_kaisa', email: 'kaisa@example.fi', phone: '', password: 'a long walk by the sea', password_confirm: 'a long walk by the sea' };
+const GOOD = {
+  username: 'kallio_kaisa',
+  email: 'kaisa@example.fi',
+  phone: '',
+  password: 'a long walk by the sea',
+  password_confirm: 'a long walk by the sea',
+};
 
 describe('POST /register', () => {
   it('creates the account, says "check your inbox" and e-mails a verification link; the tenant signs in', async () => {
@@ -37,15 +43,22 @@ describe('POST /register', () => {
     const token = await csrfToken(a, '/register');
     const res = await a.post('/register').set('Accept-Language', 'fi').type('form').send({ _csrf: token });
     expect(res.status).to.equal(422);
-    for (const text of ['Anna käyttäjätunnus.', 'Anna sähköpostiosoite.', 'Anna salasana.']) expect(res.text, text).to.contain(text);
+    for (const text of ['Anna käyttäjätunnus.', 'Anna sähköpostiosoite.', 'Anna salasana.'])
+      expect(res.text, text).to.contain(text);
     for (const field of ['username', 'email', 'password']) expect(res.text, field).to.contain(`href="#field-${field}"`);
     expect(res.text).to.not.contain('Täytä kenttä.');
   });
 
   it('reports a bad username, e-mail, phone and a missing confirmation together and says why the passwords were cleared (Swedish)', async () => {
-    const res = await submit(agent(), '/register', { ...GOOD, username: 'a b', email: 'nope', phone: 'x', password_confirm: '' }, '/register');
+    const res = await submit(
+      agent(),
+      '/register',
+      { ...GOOD, username: 'a b', email: 'nope', phone: 'x', password_confirm: '' },
+      '/register',
+    );
     expect(res.status).to.equal(422);
-    for (const field of ['username', 'email', 'phone', 'password_confirm']) expect(res.text, field).to.contain(`id="field-${field}-error"`);
+    for (const field of ['username', 'email', 'phone', 'password_confirm'])
+      expect(res.text, field).to.contain(`id="field-${field}-error"`);
     expect(res.text).to.contain('Skriv lösenordet en gång till.');
     expect(res.text).to.contain('Av säkerhetsskäl sparas inte lösenorden i formuläret.');
   });
@@ -56,7 +69,12 @@ describe('POST /register', () => {
     expect(page.text).to.contain('Ilmoitetaanko sinulle sähköpostilla uusista viesteistä?');
     await submit(agent(), '/register', GOOD, '/register');
     expect((await User.findOne({ where: { usernameLower: 'kallio_kaisa' } }))!.notifyMessages).to.equal(true);
-    await submit(agent(), '/register', { ...GOOD, username: 'no_notices', email: 'no@example.fi', notify_messages: 'off' }, '/register');
+    await submit(
+      agent(),
+      '/register',
+      { ...GOOD, username: 'no_notices', email: 'no@example.fi', notify_messages: 'off' },
+      '/register',
+    );
     expect((await User.findOne({ where: { usernameLower: 'no_notices' } }))!.notifyMessages).to.equal(false);
   });
 
@@ -72,7 +90,12 @@ describe('POST /register', () => {
   });
 
   it('refuses a common password from the shipped list', async () => {
-    const res = await submit(agent(), '/register', { ...GOOD, password: 'qwerty123456', password_confirm: 'qwerty123456' }, '/register');
+    const res = await submit(
+      agent(),
+      '/register',
+      { ...GOOD, password: 'qwerty123456', password_confirm: 'qwerty123456' },
+      '/register',
+    );
     expect(res.status).to.equal(422);
     expect(res.text).to.contain('Lösenordet är för vanligt');
   });
@@ -105,7 +128,7 @@ describe('POST /register', () => {
     expect(res.text).to.contain('Användarnamnet är redan upptaget');
   });
 
-  it('answers a registered address exactly as a new one, and mails the address\'s owner instead', async () => {
+  it("answers a registered address exactly as a new one, and mails the address's owner instead", async () => {
     await createUser({ username: 'someone', email: 'kaisa@example.fi' });
     const mailer = context().mailer;
     mailer.clear();
@@ -116,7 +139,9 @@ describe('POST /register', () => {
     expect(taken.status).to.equal(fresh.status);
     expect(taken.headers.location).to.equal(fresh.headers.location);
     const [takenPage, freshPage] = [await a.get('/login'), await b.get('/login')];
-    expect(takenPage.text.replace(/name="_csrf" value="[^"]+"/, '')).to.equal(freshPage.text.replace(/name="_csrf" value="[^"]+"/, ''));
+    expect(takenPage.text.replace(/name="_csrf" value="[^"]+"/, '')).to.equal(
+      freshPage.text.replace(/name="_csrf" value="[^"]+"/, ''),
+    );
     // No second account; the owner hears of the attempt, in their language, with no link to act on.
     expect(await User.count({ where: { usernameLower: 'kallio_kaisa' } })).to.equal(0);
     const notice = mailer.last('kaisa@example.fi')!;
@@ -139,7 +164,10 @@ describe('POST /register', () => {
     expect(missing.status).to.equal(422);
     const arrays = await a.post('/register').type('form').send(`_csrf=${token}&username=a&username=b&email=x&email=y`);
     expect(arrays.status).to.equal(422);
-    const huge = await a.post('/register').type('form').send({ _csrf: token, ...GOOD, username: 'x'.repeat(100_000) });
+    const huge = await a
+      .post('/register')
+      .type('form')
+      .send({ _csrf: token, ...GOOD, username: 'x'.repeat(100_000) });
     expect(huge.status).to.equal(422);
     expect(huge.text).to.match(/id="field-username-error"/);
   });
@@ -226,12 +254,15 @@ describe('POST /login', () => {
         setTimeout(() => originalSet.call(this, sid, data, cb), 150);
       };
       const res = await fetch(`${base}/login`, {
-        method: 'POST', redirect: 'manual',
+        method: 'POST',
+        redirect: 'manual',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ username: moderator.username, password: DEFAULT_PASSWORD, _csrf: token }).toString(),
       });
       // Read the store the moment the redirect arrives, as the browser's next request would.
-      const sid = decodeURIComponent(/bb\.sid=([^;]+)/.exec(res.headers.get('set-cookie')!)![1]).replace(/^s:/, '').replace(/\.[^.]+$/, '');
+      const sid = decodeURIComponent(/bb\.sid=([^;]+)/.exec(res.headers.get('set-cookie')!)![1])
+        .replace(/^s:/, '')
+        .replace(/\.[^.]+$/, '');
       const stored = await Session.findByPk(sid);
       expect(res.status).to.equal(303);
       expect(res.headers.get('location')).to.match(/^\/login\/totp/);
@@ -317,7 +348,11 @@ describe('POST /login', () => {
     const local = await submit(agent(), '/login', { username: user.username, password: DEFAULT_PASSWORD, next: '/account' });
     expect(local.headers.location).to.equal('/account');
     const user2 = await createUser();
-    const foreign = await submit(agent(), '/login', { username: user2.username, password: DEFAULT_PASSWORD, next: '//evil.example/' });
+    const foreign = await submit(agent(), '/login', {
+      username: user2.username,
+      password: DEFAULT_PASSWORD,
+      next: '//evil.example/',
+    });
     expect(foreign.headers.location).to.equal('/');
   });
 
@@ -329,9 +364,12 @@ describe('POST /login', () => {
 });
 
 describe('POST /logout', () => {
-  it('tells the browser to forget the site\'s cookies and storage', async () => {
+  it("tells the browser to forget the site's cookies and storage", async () => {
     const a = await signIn(await createUser());
-    const res = await a.post('/logout').type('form').send({ _csrf: await csrfToken(a, '/account') });
+    const res = await a
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: await csrfToken(a, '/account') });
     expect(res.status).to.equal(303);
     expect(res.headers['clear-site-data']).to.equal('"cookies", "storage"');
   });
@@ -352,7 +390,8 @@ describe('POST /logout', () => {
 describe('password reset', () => {
   it('does the same work for an unknown address as for a registered one (counts the same limits)', async () => {
     await createUser({ email: 'known@example.fi' });
-    const count = async () => Number((await context().db.sequelize.query('SELECT COUNT(*) AS n FROM rate_limits', { plain: true }) as { n: number }).n);
+    const count = async () =>
+      Number(((await context().db.sequelize.query('SELECT COUNT(*) AS n FROM rate_limits', { plain: true })) as { n: number }).n);
     await submit(agent(), '/forgot-password', { email: 'known@example.fi' }, '/forgot-password');
     const afterKnown = await count();
     await submit(agent(), '/forgot-password', { email: 'unknown@example.fi' }, '/forgot-password');
@@ -382,12 +421,17 @@ describe('password reset', () => {
     const form = await a.get(link);
     expect(form.status).to.equal(200);
     const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-    const res = await a.post(link).type('form').send({ _csrf: token, password: 'brand new river stones', password_confirm: 'brand new river stones' });
+    const res = await a
+      .post(link)
+      .type('form')
+      .send({ _csrf: token, password: 'brand new river stones', password_confirm: 'brand new river stones' });
     expect(res.status).to.equal(303);
     expect((await other.get('/account')).status).to.equal(303);
     const reused = await a.get(link);
     expect(reused.status).to.equal(400);
-    expect((await submit(agent(), '/login', { username: user.username, password: 'brand new river stones' })).status).to.equal(303);
+    expect((await submit(agent(), '/login', { username: user.username, password: 'brand new river stones' })).status).to.equal(
+      303,
+    );
   });
 
   it('does not accept a link older than one hour', async () => {
@@ -406,7 +450,10 @@ describe('password reset', () => {
     const a = agent();
     const form = await a.get(link);
     const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-    const res = await a.post(link).type('form').send({ _csrf: token, password: 'password1234', password_confirm: 'password1234' });
+    const res = await a
+      .post(link)
+      .type('form')
+      .send({ _csrf: token, password: 'password1234', password_confirm: 'password1234' });
     expect(res.status).to.equal(422);
     expect(res.text).to.contain('för vanligt');
   });

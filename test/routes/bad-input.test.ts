@@ -3,7 +3,15 @@ import { Message } from '../../models/message';
 import { issueToken } from '../../server/services/tokens';
 import { LISTING_CHECKBOXES } from '../../server/validation/listing';
 import { context } from '../helpers/context';
-import { createConversation, createListing, createModerator, createUser, DEFAULT_PASSWORD, listingForm, reportListing } from '../helpers/factories';
+import {
+  createConversation,
+  createListing,
+  createModerator,
+  createUser,
+  DEFAULT_PASSWORD,
+  listingForm,
+  reportListing,
+} from '../helpers/factories';
 import { type Agent, agent, csrfFrom, passwordStep, signIn, signInModerator } from '../helpers/http';
 
 // Bytes no person types: a NUL, bytes that are not UTF-8 (%FF), and values far longer
@@ -130,7 +138,12 @@ const FORMS: FormCase[] = [
       const listing = await createListing();
       const { conversation } = await createConversation(listing, me);
       const message = await Message.findOne({ where: { conversationId: conversation.id } });
-      return { a: await signIn(me), action: `/messages/${conversation.id}/report`, page: `/messages/${conversation.id}`, extra: { message_id: String(message!.id) } };
+      return {
+        a: await signIn(me),
+        action: `/messages/${conversation.id}/report`,
+        page: `/messages/${conversation.id}`,
+        extra: { message_id: String(message!.id) },
+      };
     },
     fields: { reason: 'money', details: 'Asks for money first.' },
   },
@@ -138,7 +151,11 @@ const FORMS: FormCase[] = [
     name: 'moderator: hide a listing',
     setUp: async () => {
       const listing = await createListing();
-      return { a: await signInModerator(await createModerator()), action: `/admin/listings/${listing.id}/hide`, page: '/admin/listings' };
+      return {
+        a: await signInModerator(await createModerator()),
+        action: `/admin/listings/${listing.id}/hide`,
+        page: '/admin/listings',
+      };
     },
     fields: { reason: 'Asks for money.' },
   },
@@ -146,7 +163,11 @@ const FORMS: FormCase[] = [
     name: 'moderator: suspend an account',
     setUp: async () => {
       const user = await createUser();
-      return { a: await signInModerator(await createModerator()), action: `/admin/users/${user.id}/suspend`, page: '/admin/users' };
+      return {
+        a: await signInModerator(await createModerator()),
+        action: `/admin/users/${user.id}/suspend`,
+        page: '/admin/users',
+      };
     },
     fields: { reason: 'Spam.' },
   },
@@ -154,7 +175,11 @@ const FORMS: FormCase[] = [
     name: 'moderator: resolve a report',
     setUp: async () => {
       const report = await reportListing(await createUser(), await createListing());
-      return { a: await signInModerator(await createModerator()), action: `/admin/reports/${report.id}/resolve`, page: '/admin/reports' };
+      return {
+        a: await signInModerator(await createModerator()),
+        action: `/admin/reports/${report.id}/resolve`,
+        page: '/admin/reports',
+      };
     },
     fields: { note: 'Handled.' },
   },
@@ -171,7 +196,10 @@ describe('bad bytes and overlong values', function () {
           context().rateLimits.clearMemory();
           const { a, action, page, extra } = await form.setUp();
           const csrf = csrfFrom((await a.get(page)).text);
-          const res = await a.post(action).type('form').send(body({ ...extra, ...form.fields }, field, raw, csrf));
+          const res = await a
+            .post(action)
+            .type('form')
+            .send(body({ ...extra, ...form.fields }, field, raw, csrf));
           expect(res.status, `${field} with ${what}`).to.be.within(400, 499);
           expect(res.text, `${field} with ${what}`).to.contain('<html');
         }
@@ -182,7 +210,9 @@ describe('bad bytes and overlong values', function () {
   it('says next to the field that control characters cannot be used, keeping the rest', async () => {
     const a = agent();
     const csrf = csrfFrom((await a.get('/register')).text);
-    const res = await a.post('/register').type('form')
+    const res = await a
+      .post('/register')
+      .type('form')
       .send(body({ username: 'new_tenant', email: 'new@example.fi', ...PASSWORD_FIELDS }, 'username', 'ab%00cd', csrf));
     expect(res.status).to.equal(422);
     expect(res.text).to.match(/id="field-username-error"[\s\S]{0,200}styrtecken/);
@@ -191,13 +221,25 @@ describe('bad bytes and overlong values', function () {
 
   it('answers a bad query string on any page with 400', async () => {
     const paths = [
-      '/listings?district=', '/listings?rooms_min=', '/listings?sort=', '/listings?page=', '/login?next=', '/verify-email?token=',
-      '/reset-password?token=', '/email-change/undo?token=', '/notifications/unsubscribe?u=', '/language?lang=', '/admin/users?q=',
-      '/listings/1?x=', '/?q=',
+      '/listings?district=',
+      '/listings?rooms_min=',
+      '/listings?sort=',
+      '/listings?page=',
+      '/login?next=',
+      '/verify-email?token=',
+      '/reset-password?token=',
+      '/email-change/undo?token=',
+      '/notifications/unsubscribe?u=',
+      '/language?lang=',
+      '/admin/users?q=',
+      '/listings/1?x=',
+      '/?q=',
     ];
     for (const path of paths) {
       for (const [what, raw] of BAD_VALUES) {
-        const res = await agent().get(path + raw).set('Accept', 'text/html');
+        const res = await agent()
+          .get(path + raw)
+          .set('Accept', 'text/html');
         // (Node itself answers 431 to a request line longer than its header limit.)
         expect(res.status, `${path} with ${what}`).to.be.oneOf([400, 431]);
       }

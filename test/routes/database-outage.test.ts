@@ -21,7 +21,9 @@ describe('when the database goes away', () => {
   it('counts lost connections, refusals, timeouts and locks as "unavailable", and bugs not', () => {
     expect(isDatabaseUnavailable({ name: 'SequelizeConnectionRefusedError' })).to.equal(true);
     expect(isDatabaseUnavailable({ name: 'SequelizeTimeoutError', parent: { code: 'SQLITE_BUSY' } })).to.equal(true);
-    expect(isDatabaseUnavailable({ name: 'SequelizeDatabaseError', parent: { message: 'Connection terminated unexpectedly' } })).to.equal(true);
+    expect(
+      isDatabaseUnavailable({ name: 'SequelizeDatabaseError', parent: { message: 'Connection terminated unexpectedly' } }),
+    ).to.equal(true);
     expect(isDatabaseUnavailable({ name: 'SequelizeDatabaseError', parent: { code: '57P01' } })).to.equal(true);
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).to.equal(false);
     expect(isDatabaseUnavailable({ name: 'SequelizeUniqueConstraintError' })).to.equal(false);
@@ -29,7 +31,7 @@ describe('when the database goes away', () => {
 
   if (!process.env.TEST_DATABASE_URL) {
     describe('SQLite locked by another program', () => {
-      it('answers 503 at once in the visitor\'s language, says so on /healthz/ready, and recovers by itself', async function () {
+      it("answers 503 at once in the visitor's language, says so on /healthz/ready, and recovers by itself", async function () {
         this.timeout(30_000);
         const c = context();
         const listing = await createListing(await createUser());
@@ -88,13 +90,21 @@ describe('when the database goes away', () => {
           }
           client.pipe(upstream).pipe(client);
         });
-        const listen = (port = 0) => new Promise<number>((resolve) => proxy.listen(port, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
+        const listen = (port = 0) =>
+          new Promise<number>((resolve) =>
+            proxy.listen(port, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)),
+          );
         const port = await listen();
         const url = new URL(target.toString());
         url.port = String(port);
         url.hostname = '127.0.0.1';
         const c = context();
-        const server = await startServer({ PORT: String(await freePort()), DATABASE_URL: url.toString(), DATA_DIR: c.tmpDir, MAIL_OUTBOX_DIR: `${c.tmpDir}/outbox-pg` });
+        const server = await startServer({
+          PORT: String(await freePort()),
+          DATABASE_URL: url.toString(),
+          DATA_DIR: c.tmpDir,
+          MAIL_OUTBOX_DIR: `${c.tmpDir}/outbox-pg`,
+        });
         const get = async (path: string, lang = 'en') => {
           const res = await fetch(`${server.url}${path}`, { headers: { 'Accept-Language': lang } });
           return { status: res.status, text: await res.text() };
@@ -119,7 +129,9 @@ describe('when the database goes away', () => {
 
           // The line is back: the board recovers by itself.
           await listen(port);
-          expect(await waitFor(async () => (await get('/healthz/ready')).status === 200, 15_000), 'recovers by itself').to.equal(true);
+          expect(await waitFor(async () => (await get('/healthz/ready')).status === 200, 15_000), 'recovers by itself').to.equal(
+            true,
+          );
           expect((await get(`/listings/${listing.id}`)).status).to.equal(200);
         } finally {
           server.proc.kill('SIGTERM');

@@ -18,9 +18,22 @@ describe('GET /matches', () => {
 
   it('shows mutual matches with their fit, and who wants my home', async () => {
     const user = await createUser();
-    await createListing(user, { district: 'kallio', wantedDistricts: ['vallila'], wantedRoomsMin: 2, wantedSizeMin: 50, wantedRentMax: 1000 });
+    await createListing(user, {
+      district: 'kallio',
+      wantedDistricts: ['vallila'],
+      wantedRoomsMin: 2,
+      wantedSizeMin: 50,
+      wantedRentMax: 1000,
+    });
     const partner = await createUser({ username: 'vallgard_vera' });
-    const match = await createListing(partner, { district: 'vallila', rooms: 3, sizeM2: 60, rentEur: 900, hasLift: true, wantedDistricts: ['kallio'] });
+    const match = await createListing(partner, {
+      district: 'vallila',
+      rooms: 3,
+      sizeM2: 60,
+      rentEur: 900,
+      hasLift: true,
+      wantedDistricts: ['kallio'],
+    });
     const admirer = await createListing(undefined, { district: 'eira', wantedDistricts: ['kallio'] });
     await createListing(undefined, { district: 'vallila', wantedDistricts: ['eira'] });
 

@@ -73,7 +73,9 @@ describe('GET /listings (search)', () => {
       const cheap = await createListing(undefined, { rentEur: 1150 });
       const dear = await createListing(undefined, { rentEur: 1250 });
       for (const typed of ['1 200', '1200 €', '1200,50', '1\u00a0200\u00a0€']) {
-        const res = await agent().get(`/listings?rent_max=${encodeURIComponent(typed)}`).set('Accept-Language', 'fi');
+        const res = await agent()
+          .get(`/listings?rent_max=${encodeURIComponent(typed)}`)
+          .set('Accept-Language', 'fi');
         expect(res.status, typed).to.equal(200);
         expect(idsOn(res.text), typed).to.deep.equal([cheap.id]);
         expect(res.text, typed).to.not.contain(`listing-${dear.id}-title`);

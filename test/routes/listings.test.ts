@@ -25,7 +25,19 @@ describe('GET /listings/new', () => {
     expect(res.text).to.contain('<h1>Lägg in din bostad</h1>');
     expect(res.text).to.contain('<option value="kallio">Berghäll</option>');
     expect(res.text).to.contain('name="wanted_districts" value="vallila"');
-    for (const name of ['postal_code', 'rooms', 'size_m2', 'rent_eur', 'floor', 'available_from', 'description', 'wanted_rooms_min', 'wanted_size_min', 'wanted_rent_max', 'wanted_description']) {
+    for (const name of [
+      'postal_code',
+      'rooms',
+      'size_m2',
+      'rent_eur',
+      'floor',
+      'available_from',
+      'description',
+      'wanted_rooms_min',
+      'wanted_size_min',
+      'wanted_rent_max',
+      'wanted_description',
+    ]) {
       expect(res.text, name).to.match(new RegExp(`<label for="field-${name}"`));
     }
   });
@@ -79,10 +91,22 @@ describe('POST /listings', () => {
   it('accepts a listing whose wishes are all optional except the districts', async () => {
     const user = await createUser();
     const a = await signIn(user);
-    const res = await submit(a, '/listings', listingForm({
-      wanted_rooms_min: '', wanted_size_min: '', wanted_rent_max: '', wanted_description: '', floor: '', building_type: '',
-      available_from: '', description: '', wanted_districts: 'vallila',
-    }), '/listings/new');
+    const res = await submit(
+      a,
+      '/listings',
+      listingForm({
+        wanted_rooms_min: '',
+        wanted_size_min: '',
+        wanted_rent_max: '',
+        wanted_description: '',
+        floor: '',
+        building_type: '',
+        available_from: '',
+        description: '',
+        wanted_districts: 'vallila',
+      }),
+      '/listings/new',
+    );
     expect(res.status).to.equal(303);
     const listing = await Listing.findOne({ where: { userId: user.id } });
     expect(listing!.wantedRoomsMin).to.equal(null);
@@ -152,21 +176,43 @@ describe('POST /listings', () => {
 
   it('reads numbers typed the way the site prints them: spaces, no-break spaces, "€", "m²" and a decimal comma', async () => {
     const user = await createUser({ locale: 'fi' });
-    const res = await submit(await signIn(user), '/listings', listingForm({
-      rent_eur: '1 200 €', size_m2: '48,4 m²', floor: '−1', wanted_rent_max: '1\u00a0350,50', wanted_size_min: '60m2', available_from: '1.3.2027',
-    }), '/listings/new');
+    const res = await submit(
+      await signIn(user),
+      '/listings',
+      listingForm({
+        rent_eur: '1 200 €',
+        size_m2: '48,4 m²',
+        floor: '−1',
+        wanted_rent_max: '1\u00a0350,50',
+        wanted_size_min: '60m2',
+        available_from: '1.3.2027',
+      }),
+      '/listings/new',
+    );
     expect(res.status, res.text.slice(0, 3000)).to.equal(303);
     const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
-    expect([listing.rentEur, listing.sizeM2, listing.floor, listing.wantedRentMax, listing.wantedSizeMin])
-      .to.deep.equal([1200, 48, -1, 1350, 60]);
+    expect([listing.rentEur, listing.sizeM2, listing.floor, listing.wantedRentMax, listing.wantedSizeMin]).to.deep.equal([
+      1200, 48, -1, 1350, 60,
+    ]);
     expect(listing.availableFrom).to.equal('2027-03-01');
   });
 
   it('names every missing field in Finnish in one round instead of "Täytä kenttä."', async () => {
     const a = await signIn(await createUser({ locale: 'fi' }));
-    const res = await submit(a, '/listings', listingForm({ district: '', rooms: '', size_m2: '', rent_eur: '', wanted_districts: [] }), '/listings/new');
+    const res = await submit(
+      a,
+      '/listings',
+      listingForm({ district: '', rooms: '', size_m2: '', rent_eur: '', wanted_districts: [] }),
+      '/listings/new',
+    );
     expect(res.status).to.equal(422);
-    for (const text of ['Valitse kaupunginosa, jossa asut nyt.', 'Anna huoneiden määrä.', 'Anna asunnon koko.', 'Anna vuokra.', 'Valitse luettelosta vähintään yksi kaupunginosa.']) {
+    for (const text of [
+      'Valitse kaupunginosa, jossa asut nyt.',
+      'Anna huoneiden määrä.',
+      'Anna asunnon koko.',
+      'Anna vuokra.',
+      'Valitse luettelosta vähintään yksi kaupunginosa.',
+    ]) {
       expect(res.text, text).to.contain(text);
     }
     expect(res.text).to.not.contain('Täytä kenttä.');
@@ -181,12 +227,20 @@ describe('POST /listings', () => {
   });
 
   it('checks the postal code against the district and names both (Finnish and Swedish)', async () => {
-    const fi = await submit(await signIn(await createUser({ locale: 'fi' })), '/listings',
-      listingForm({ district: 'kontula', postal_code: '00950' }), '/listings/new');
+    const fi = await submit(
+      await signIn(await createUser({ locale: 'fi' })),
+      '/listings',
+      listingForm({ district: 'kontula', postal_code: '00950' }),
+      '/listings/new',
+    );
     expect(fi.status).to.equal(422);
     expect(fi.text).to.contain('Postinumero 00950 ei ole kaupunginosan Kontula postinumero (Kontula: 00940).');
-    const sv = await submit(await signIn(await createUser({ locale: 'sv' })), '/listings',
-      listingForm({ district: 'kapyla', postal_code: '33100' }), '/listings/new');
+    const sv = await submit(
+      await signIn(await createUser({ locale: 'sv' })),
+      '/listings',
+      listingForm({ district: 'kapyla', postal_code: '33100' }),
+      '/listings/new',
+    );
     expect(sv.status).to.equal(422);
     expect(sv.text).to.contain('Postnumret 33100 hör inte till Kottby (Kottby: 00600, 00610).');
     expect(await Listing.count()).to.equal(0);
@@ -221,20 +275,40 @@ describe('POST /listings', () => {
 
   it('answers 422, never 500, to arrays, missing fields and huge values', async () => {
     const a = await signIn(await createUser());
-    const arrays = await submit(a, '/listings', { ...listingForm(), rooms: ['2', '3'], district: ['kallio', 'vallila'] }, '/listings/new');
+    const arrays = await submit(
+      a,
+      '/listings',
+      { ...listingForm(), rooms: ['2', '3'], district: ['kallio', 'vallila'] },
+      '/listings/new',
+    );
     expect(arrays.status).to.equal(422);
     const empty = await submit(a, '/listings', {}, '/listings/new');
     expect(empty.status).to.equal(422);
     expect(empty.text).to.contain('id="field-wanted_districts-error"');
-    const huge = await submit(a, '/listings', listingForm({ rooms: '9'.repeat(5000), description: 'y'.repeat(50_000) }), '/listings/new');
+    const huge = await submit(
+      a,
+      '/listings',
+      listingForm({ rooms: '9'.repeat(5000), description: 'y'.repeat(50_000) }),
+      '/listings/new',
+    );
     expect(huge.status).to.equal(422);
   });
 
   it('escapes script in every free-text field when showing the form again', async () => {
     const a = await signIn(await createUser());
-    const res = await submit(a, '/listings', listingForm({
-      rooms: XSS, postal_code: XSS, description: XSS, wanted_description: XSS, size_m2: XSS, floor: XSS,
-    }), '/listings/new');
+    const res = await submit(
+      a,
+      '/listings',
+      listingForm({
+        rooms: XSS,
+        postal_code: XSS,
+        description: XSS,
+        wanted_description: XSS,
+        size_m2: XSS,
+        floor: XSS,
+      }),
+      '/listings/new',
+    );
     expect(res.status).to.equal(422);
     expect(res.text).to.not.contain('<script>alert');
     expect(res.text).to.not.contain('<img src=x');
@@ -301,13 +375,18 @@ describe('GET /listings/:id (who sees what)', () => {
 
   for (const status of ['paused', 'hidden', 'removed'] as const) {
     it(`answers 404 for a ${status} listing to anonymous visitors and other tenants, but shows it to its owner`, async () => {
-      const { user, listing } = await tenantWithListing({}, { status, hiddenReason: status === 'hidden' ? 'Asks money for the swap' : null });
+      const { user, listing } = await tenantWithListing(
+        {},
+        { status, hiddenReason: status === 'hidden' ? 'Asks money for the swap' : null },
+      );
       expect((await agent().get(`/listings/${listing.id}`)).status).to.equal(404);
       const other = await signIn(await createUser());
       expect((await other.get(`/listings/${listing.id}`)).status).to.equal(404);
       const own = await (await signIn(user)).get(`/listings/${listing.id}`);
       expect(own.status).to.equal(200);
-      expect(own.text).to.contain({ paused: 'Pausad', hidden: 'Dold av moderatorerna', removed: 'Borttagen av moderatorerna' }[status]);
+      expect(own.text).to.contain(
+        { paused: 'Pausad', hidden: 'Dold av moderatorerna', removed: 'Borttagen av moderatorerna' }[status],
+      );
       expect(own.text).to.not.contain(`action="/listings/${listing.id}/messages"`);
     });
   }
@@ -356,7 +435,12 @@ describe('owner-only actions', () => {
     expect(form.status).to.equal(200);
     expect(form.text).to.contain('name="wanted_districts" value="vallila" checked');
     expect(form.text).to.contain('value="780"');
-    const res = await submit(a, `/listings/${listing.id}`, listingForm({ rent_eur: '820', wanted_districts: ['kamppi', 'eira'] }), `/listings/${listing.id}/edit`);
+    const res = await submit(
+      a,
+      `/listings/${listing.id}`,
+      listingForm({ rent_eur: '820', wanted_districts: ['kamppi', 'eira'] }),
+      `/listings/${listing.id}/edit`,
+    );
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal(`/listings/${listing.id}`);
     await listing.reload();
@@ -413,7 +497,18 @@ describe('owner-only actions', () => {
     const { user, listing } = await tenantWithListing();
     const fan = await createUser();
     await Favourite.create({ userId: fan.id, listingId: listing.id });
-    await Report.create({ kind: 'listing', reporterId: fan.id, listingId: listing.id, conversationId: null, messageId: null, reason: 'fake', details: '', handledById: null, handledAt: null, resolutionNote: null });
+    await Report.create({
+      kind: 'listing',
+      reporterId: fan.id,
+      listingId: listing.id,
+      conversationId: null,
+      messageId: null,
+      reason: 'fake',
+      details: '',
+      handledById: null,
+      handledAt: null,
+      resolutionNote: null,
+    });
     const a = await signIn(user);
     const res = await submit(a, `/listings/${listing.id}/delete`, {}, `/listings/${listing.id}`);
     expect(res.status).to.equal(303);
@@ -552,10 +647,15 @@ describe('favourites', () => {
 });
 
 describe('POST /listings/:id/report', () => {
-  it('shows a failed report\'s errors at the top of the page, linked to the field, with the text kept (Finnish)', async () => {
+  it("shows a failed report's errors at the top of the page, linked to the field, with the text kept (Finnish)", async () => {
     const listing = await createListing(await createUser());
     const a = await signIn(await createUser({ locale: 'fi' }));
-    const res = await submit(a, `/listings/${listing.id}/report`, { reason: '', details: 'Pyytää rahaa' }, `/listings/${listing.id}`);
+    const res = await submit(
+      a,
+      `/listings/${listing.id}/report`,
+      { reason: '', details: 'Pyytää rahaa' },
+      `/listings/${listing.id}`,
+    );
     expect(res.status).to.equal(422);
     const summary = res.text.indexOf('class="error-summary"');
     expect(summary).to.be.greaterThan(-1);
@@ -571,7 +671,12 @@ describe('POST /listings/:id/report', () => {
     const a = await signIn(reporter);
     const page = await a.get(`/listings/${listing.id}`);
     expect(page.text).to.contain('<option value="money">');
-    const res = await submit(a, `/listings/${listing.id}/report`, { reason: 'money', details: 'Asks 5000 € under the table' }, `/listings/${listing.id}`);
+    const res = await submit(
+      a,
+      `/listings/${listing.id}/report`,
+      { reason: 'money', details: 'Asks 5000 € under the table' },
+      `/listings/${listing.id}`,
+    );
     expect(res.status).to.equal(303);
     const reports = await Report.findAll();
     expect(reports).to.have.length(1);
@@ -614,7 +719,12 @@ describe('POST /listings/:id/report', () => {
   it('logs the report by ids only', async () => {
     const { listing } = await tenantWithListing();
     const reporter = await createUser({ username: 'snitch_sara' });
-    await submit(await signIn(reporter), `/listings/${listing.id}/report`, { reason: 'other', details: 'secret words' }, `/listings/${listing.id}`);
+    await submit(
+      await signIn(reporter),
+      `/listings/${listing.id}/report`,
+      { reason: 'other', details: 'secret words' },
+      `/listings/${listing.id}`,
+    );
     const logs = context().logs.text();
     expect(logs).to.contain('listing reported');
     expect(logs).to.not.contain('snitch_sara');
@@ -644,7 +754,12 @@ describe('/account listing section', () => {
     const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
     expect((await viewer.get(`/listings/${listing.id}`)).text).to.not.contain('+358401112222');
     const owner = await signIn(user);
-    const res = await submit(owner, '/account', { email: user.email, phone: '+358401112222', show_phone: 'on', locale: 'sv' }, '/account');
+    const res = await submit(
+      owner,
+      '/account',
+      { email: user.email, phone: '+358401112222', show_phone: 'on', locale: 'sv' },
+      '/account',
+    );
     expect(res.status).to.equal(303);
     expect((await viewer.get(`/listings/${listing.id}`)).text).to.contain('+358401112222');
   });
@@ -656,7 +771,10 @@ describe('a listing form sent after the idle limit', () => {
     const a = await signIn(user);
     const token = csrfFrom((await a.get('/listings/new')).text);
     await Session.update({ expires: new Date(Date.now() - 1000) }, { where: { userId: user.id } });
-    const res = await a.post('/listings').type('form').send({ ...listingForm({ description: 'Ljus tvåa vid parken, lång text' }), _csrf: token });
+    const res = await a
+      .post('/listings')
+      .type('form')
+      .send({ ...listingForm({ description: 'Ljus tvåa vid parken, lång text' }), _csrf: token });
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal('/login?kept=1&next=%2Flistings%2Fnew');
     expect((await a.get(res.headers.location)).text).to.contain('Du loggades ut efter 30 minuter utan aktivitet.');
@@ -681,7 +799,16 @@ describe('districts grouped by major district', () => {
     expect(res.status).to.equal(303);
     const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
     const wanted = (await ListingWantedDistrict.findAll({ where: { listingId: listing.id } })).map((w) => w.district).sort();
-    expect(wanted).to.deep.equal(['itakeskus', 'kallio', 'kontula', 'mellunkyla', 'myllypuro', 'puotila', 'vartiokyla', 'vuosaari']);
+    expect(wanted).to.deep.equal([
+      'itakeskus',
+      'kallio',
+      'kontula',
+      'mellunkyla',
+      'myllypuro',
+      'puotila',
+      'vartiokyla',
+      'vuosaari',
+    ]);
   });
 
   it('keeps a ticked area ticked, with its group open, when the form comes back with an error', async () => {

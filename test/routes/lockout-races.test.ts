@@ -31,26 +31,45 @@ describe('lockouts under parallel guesses', function () {
     const user = await createUser();
     const agents = await armed(30);
     const statuses = (
-      await Promise.all(agents.map(({ a, csrf }, i) =>
-        a.post('/login').type('form').send({ username: user.username, password: `wrong guess number ${i}`, _csrf: csrf })))
+      await Promise.all(
+        agents.map(({ a, csrf }, i) =>
+          a
+            .post('/login')
+            .type('form')
+            .send({ username: user.username, password: `wrong guess number ${i}`, _csrf: csrf }),
+        ),
+      )
     ).map((r) => r.status);
     const counts = tally(statuses);
     expect(counts[401] ?? 0, JSON.stringify(counts)).to.be.at.most(context().config.limits.loginFailuresPerAccount);
     expect(counts[429] ?? 0).to.be.at.least(30 - context().config.limits.loginFailuresPerAccount);
     const right = await (await armed(1))[0].a;
-    const res = await right.post('/login').type('form').send({
-      username: user.username, password: DEFAULT_PASSWORD, _csrf: csrfFrom((await right.get('/login')).text),
-    });
+    const res = await right
+      .post('/login')
+      .type('form')
+      .send({
+        username: user.username,
+        password: DEFAULT_PASSWORD,
+        _csrf: csrfFrom((await right.get('/login')).text),
+      });
     expect(res.status).to.equal(429);
   });
 
   it('lets the right password in a burst of 29 wrong ones through only if it was among the first 10 counted', async () => {
     const user = await createUser();
     const agents = await armed(30);
-    const responses = await Promise.all(agents.map(({ a, csrf }, i) =>
-      a.post('/login').type('form').send({
-        username: user.username, password: i === 29 ? DEFAULT_PASSWORD : `wrong guess number ${i}`, _csrf: csrf,
-      })));
+    const responses = await Promise.all(
+      agents.map(({ a, csrf }, i) =>
+        a
+          .post('/login')
+          .type('form')
+          .send({
+            username: user.username,
+            password: i === 29 ? DEFAULT_PASSWORD : `wrong guess number ${i}`,
+            _csrf: csrf,
+          }),
+      ),
+    );
     const counts = tally(responses.map((r) => r.status));
     // Checked = refused as wrong (401) plus signed in (303): never more than the limit.
     expect((counts[401] ?? 0) + (counts[303] ?? 0), JSON.stringify(counts)).to.be.at.most(10);
@@ -60,10 +79,18 @@ describe('lockouts under parallel guesses', function () {
     const user = await createUser({ email: 'one.key@example.fi' });
     const agents = await armed(20);
     const statuses = (
-      await Promise.all(agents.map(({ a, csrf }, i) =>
-        a.post('/login').type('form').send({
-          username: i % 2 ? user.username : 'ONE.KEY@example.fi', password: `wrong guess number ${i}`, _csrf: csrf,
-        })))
+      await Promise.all(
+        agents.map(({ a, csrf }, i) =>
+          a
+            .post('/login')
+            .type('form')
+            .send({
+              username: i % 2 ? user.username : 'ONE.KEY@example.fi',
+              password: `wrong guess number ${i}`,
+              _csrf: csrf,
+            }),
+        ),
+      )
     ).map((r) => r.status);
     expect(tally(statuses)[401] ?? 0).to.be.at.most(10);
   });
@@ -72,8 +99,14 @@ describe('lockouts under parallel guesses', function () {
     const perIp = context().config.limits.loginFailuresPerIp;
     const agents = await armed(perIp + 10);
     const statuses = (
-      await Promise.all(agents.map(({ a, csrf }, i) =>
-        a.post('/login').type('form').send({ username: `nobody_${i}`, password: 'wrong guess for all', _csrf: csrf })))
+      await Promise.all(
+        agents.map(({ a, csrf }, i) =>
+          a
+            .post('/login')
+            .type('form')
+            .send({ username: `nobody_${i}`, password: 'wrong guess for all', _csrf: csrf }),
+        ),
+      )
     ).map((r) => r.status);
     const counts = tally(statuses);
     expect(counts[401] ?? 0, JSON.stringify(counts)).to.be.at.most(perIp);
@@ -91,8 +124,14 @@ describe('lockouts under parallel guesses', function () {
     const right = await currentCode(mod);
     const wrong = (i: number) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0');
     const statuses = (
-      await Promise.all(sessions.map(({ a, csrf }, i) =>
-        a.post('/login/totp').type('form').send({ totp: i === 29 ? right : wrong(i), next: '/', _csrf: csrf })))
+      await Promise.all(
+        sessions.map(({ a, csrf }, i) =>
+          a
+            .post('/login/totp')
+            .type('form')
+            .send({ totp: i === 29 ? right : wrong(i), next: '/', _csrf: csrf }),
+        ),
+      )
     ).map((r) => r.status);
     const counts = tally(statuses);
     expect((counts[422] ?? 0) + (counts[303] ?? 0), JSON.stringify(counts)).to.be.at.most(context().config.limits.totpFailures);
@@ -104,10 +143,19 @@ describe('lockouts under parallel guesses', function () {
     const a = await signIn(user);
     const csrf = csrfFrom((await a.get('/account')).text);
     const statuses = (
-      await Promise.all(Array.from({ length: 30 }, (_, i) =>
-        a.post('/account/password').type('form').send({
-          current_password: `wrong guess number ${i}`, password: 'a brand new long password', password_confirm: 'a brand new long password', _csrf: csrf,
-        })))
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          a
+            .post('/account/password')
+            .type('form')
+            .send({
+              current_password: `wrong guess number ${i}`,
+              password: 'a brand new long password',
+              password_confirm: 'a brand new long password',
+              _csrf: csrf,
+            }),
+        ),
+      )
     ).map((r) => r.status);
     const counts = tally(statuses);
     expect(counts[422] ?? 0, JSON.stringify(counts)).to.be.at.most(10);

@@ -24,7 +24,12 @@ describe('POST /listings/:id/messages', () => {
     const listing = await createListing(owner);
     const writer = await createUser({ username: 'writer_wilma' });
     const a = await signIn(writer);
-    const res = await submit(a, `/listings/${listing.id}/messages`, { body: 'Hej! Vill du byta mot en trea i Vallila?' }, '/messages');
+    const res = await submit(
+      a,
+      `/listings/${listing.id}/messages`,
+      { body: 'Hej! Vill du byta mot en trea i Vallila?' },
+      '/messages',
+    );
     expect(res.status).to.equal(303);
     const conversation = await Conversation.findOne({ where: { listingId: listing.id, startedById: writer.id } });
     expect(conversation).to.not.equal(null);
@@ -233,7 +238,10 @@ describe('GET /messages', () => {
     const owner = await createUser({ username: 'stays_sara' });
     const listing = await createListing(owner);
     const leaver = await createUser({ username: 'leaving_leo' });
-    await createConversation(listing, leaver, [{ from: leaver, body: 'Hej' }, { from: owner, body: 'Hej då' }]);
+    await createConversation(listing, leaver, [
+      { from: leaver, body: 'Hej' },
+      { from: owner, body: 'Hej då' },
+    ]);
     await leaver.destroy();
     const res = await (await signIn(owner)).get('/messages');
     expect(res.text).to.contain('Borttagen användare');
@@ -362,7 +370,7 @@ describe('GET /messages/:id', () => {
 });
 
 describe('POST /messages/:id', () => {
-  it('adds the reply, raises the other tenant\'s unread count and moves the conversation up', async () => {
+  it("adds the reply, raises the other tenant's unread count and moves the conversation up", async () => {
     const owner = await createUser();
     const listing = await createListing(owner);
     const writer = await createUser();
@@ -402,12 +410,16 @@ describe('POST /messages/:id', () => {
     const message = await Message.findOne();
     const stranger = await signIn(await createUser());
     const anonymous = agent();
-    for (const [a, tokenFrom] of [[stranger, '/messages'], [anonymous, '/login']] as const) {
+    for (const [a, tokenFrom] of [
+      [stranger, '/messages'],
+      [anonymous, '/login'],
+    ] as const) {
       const token = await csrfToken(a, tokenFrom);
       expect((await postForm(a, `/messages/${conversation.id}`, { body: 'Inkräktare' }, token)).status).to.equal(404);
       expect((await postForm(a, `/messages/${conversation.id}/block`, {}, token)).status).to.equal(404);
       expect(
-        (await postForm(a, `/messages/${conversation.id}/report`, { message_id: String(message!.id), reason: 'other' }, token)).status,
+        (await postForm(a, `/messages/${conversation.id}/report`, { message_id: String(message!.id), reason: 'other' }, token))
+          .status,
       ).to.equal(404);
     }
     expect(await Message.count()).to.equal(1);
@@ -518,7 +530,12 @@ describe('POST /messages/:id/report', () => {
     const { owner, conversation, theirs } = await setup();
     const o = await signIn(owner);
     const token = await csrfToken(o, '/messages');
-    const res = await postForm(o, `/messages/${conversation.id}/report`, { message_id: String(theirs.id), reason: 'money', details: 'Vill ha pengar' }, token);
+    const res = await postForm(
+      o,
+      `/messages/${conversation.id}/report`,
+      { message_id: String(theirs.id), reason: 'money', details: 'Vill ha pengar' },
+      token,
+    );
     expect(res.status).to.equal(303);
     const Report = context().db.sequelize.models.Report;
     const reports = await Report.findAll();
@@ -530,7 +547,12 @@ describe('POST /messages/:id/report', () => {
     expect(reports[0].get('reason')).to.equal('money');
     expect((await o.get(`/messages/${conversation.id}`)).text).to.contain('Tack. Moderatorerna granskar meddelandet.');
 
-    const second = await postForm(o, `/messages/${conversation.id}/report`, { message_id: String(theirs.id), reason: 'other' }, token);
+    const second = await postForm(
+      o,
+      `/messages/${conversation.id}/report`,
+      { message_id: String(theirs.id), reason: 'other' },
+      token,
+    );
     expect(second.status).to.equal(303);
     const page = await o.get(`/messages/${conversation.id}`);
     expect(page.text).to.contain('Du har redan anmält det här meddelandet.');
@@ -541,20 +563,35 @@ describe('POST /messages/:id/report', () => {
   it('answers 404 for my own message and for a message from another conversation', async () => {
     const { owner, conversation, mine } = await setup();
     const otherListing = await createListing();
-    const { conversation: elsewhere } = await createConversation(otherListing, owner, [{ from: owner, body: 'x' }, { from: await User.findByPk(otherListing.userId) as User, body: 'y' }]);
+    const { conversation: elsewhere } = await createConversation(otherListing, owner, [
+      { from: owner, body: 'x' },
+      { from: (await User.findByPk(otherListing.userId)) as User, body: 'y' },
+    ]);
     const foreign = await Message.findOne({ where: { conversationId: elsewhere.id, body: 'y' } });
     const o = await signIn(owner);
     const token = await csrfToken(o, '/messages');
-    expect((await postForm(o, `/messages/${conversation.id}/report`, { message_id: String(mine.id), reason: 'other' }, token)).status).to.equal(404);
-    expect((await postForm(o, `/messages/${conversation.id}/report`, { message_id: String(foreign!.id), reason: 'other' }, token)).status).to.equal(404);
-    expect((await postForm(o, `/messages/${conversation.id}/report`, { message_id: 'abc', reason: 'other' }, token)).status).to.equal(404);
+    expect(
+      (await postForm(o, `/messages/${conversation.id}/report`, { message_id: String(mine.id), reason: 'other' }, token)).status,
+    ).to.equal(404);
+    expect(
+      (await postForm(o, `/messages/${conversation.id}/report`, { message_id: String(foreign!.id), reason: 'other' }, token))
+        .status,
+    ).to.equal(404);
+    expect(
+      (await postForm(o, `/messages/${conversation.id}/report`, { message_id: 'abc', reason: 'other' }, token)).status,
+    ).to.equal(404);
     expect(await context().db.sequelize.models.Report.count()).to.equal(0);
   });
 
   it('asks for a reason from the list', async () => {
     const { owner, conversation, theirs } = await setup();
     const o = await signIn(owner);
-    const res = await submit(o, `/messages/${conversation.id}/report`, { message_id: String(theirs.id), reason: 'nonsense', details: 'kvar' }, '/messages');
+    const res = await submit(
+      o,
+      `/messages/${conversation.id}/report`,
+      { message_id: String(theirs.id), reason: 'nonsense', details: 'kvar' },
+      '/messages',
+    );
     expect(res.status).to.equal(422);
     expect(res.text).to.contain('Välj ett av alternativen.');
     expect(res.text).to.match(/<details class="message-report" open>/);
@@ -582,7 +619,7 @@ describe('e-mail notices of new messages', () => {
     expect((await sv.get(third.headers.location)).text).to.contain('hiljainen_hanna får inga e-postaviseringar');
   });
 
-  it('sends one notice per conversation until it is read, in the recipient\'s language, without the text or the sender', async () => {
+  it("sends one notice per conversation until it is read, in the recipient's language, without the text or the sender", async () => {
     const owner = await createUser({ username: 'notified_nina', email: 'nina@example.fi', notifyMessages: true, locale: 'fi' });
     const listing = await createListing(owner);
     const writer = await createUser({ username: 'sender_sam', email: 'sam@example.fi', phone: '+358401234567' });
@@ -639,7 +676,9 @@ describe('e-mail notices of new messages', () => {
     const owner = await createUser({ email: 'old.link@example.fi', notifyMessages: true });
     const listing = await createListing(owner);
     await submit(await signIn(await createUser()), `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
-    const link = /http:\/\/board\.test(\/notifications\/unsubscribe\?\S+)/.exec(context().mailer.last('old.link@example.fi')!.text)![1];
+    const link = /http:\/\/board\.test(\/notifications\/unsubscribe\?\S+)/.exec(
+      context().mailer.last('old.link@example.fi')!.text,
+    )![1];
     context().clock.set(new Date(Date.now() + 61 * 24 * 3600 * 1000));
     expect((await agent().post(link).type('form').send('List-Unsubscribe=One-Click')).status).to.equal(400);
     await owner.reload();
@@ -650,7 +689,9 @@ describe('e-mail notices of new messages', () => {
     const owner = await createUser({ email: 'stop@example.fi', notifyMessages: true });
     const listing = await createListing(owner);
     await submit(await signIn(await createUser()), `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
-    const link = /http:\/\/board\.test(\/notifications\/unsubscribe\?\S+)/.exec(context().mailer.last('stop@example.fi')!.text)![1];
+    const link = /http:\/\/board\.test(\/notifications\/unsubscribe\?\S+)/.exec(
+      context().mailer.last('stop@example.fi')!.text,
+    )![1];
 
     const other = await createUser({ notifyMessages: true });
     const forged = link.replace(`u=${owner.id}`, `u=${other.id}`);
@@ -678,7 +719,12 @@ describe('e-mail notices of new messages', () => {
       throw new Error('SMTP down for broken@example.fi');
     };
     try {
-      const res = await submit(await signIn(await createUser()), `/listings/${listing.id}/messages`, { body: 'Hej' }, '/messages');
+      const res = await submit(
+        await signIn(await createUser()),
+        `/listings/${listing.id}/messages`,
+        { body: 'Hej' },
+        '/messages',
+      );
       expect(res.status).to.equal(303);
     } finally {
       mailer.send = original;
@@ -708,7 +754,10 @@ describe('a message sent after the idle limit', () => {
     const w = await signIn(writer);
     const token = await csrfToken(w, `/messages/${conversation.id}`);
     await expireSessionsOf(writer);
-    const res = await w.post(`/messages/${conversation.id}`).set('Accept-Language', 'fi').type('form')
+    const res = await w
+      .post(`/messages/${conversation.id}`)
+      .set('Accept-Language', 'fi')
+      .type('form')
       .send({ _csrf: token, body: 'Pitkä viesti, jota kirjoitin puoli tuntia' });
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal(`/login?kept=1&next=${encodeURIComponent(`/messages/${conversation.id}`)}`);
@@ -716,7 +765,9 @@ describe('a message sent after the idle limit', () => {
     expect(login.text).to.contain('Sinut kirjattiin ulos, koska sivustoa ei ollut käytetty 30 minuuttiin. Tekstisi on tallessa');
     await signIn(writer, undefined, w);
     const thread = await w.get(`/messages/${conversation.id}`);
-    expect(thread.text).to.match(/<textarea id="field-body" name="body"[^>]*>Pitkä viesti, jota kirjoitin puoli tuntia<\/textarea>/);
+    expect(thread.text).to.match(
+      /<textarea id="field-body" name="body"[^>]*>Pitkä viesti, jota kirjoitin puoli tuntia<\/textarea>/,
+    );
     expect(thread.text).to.contain('Tekstisi on tallessa alla olevassa lomakkeessa.');
     expect(await Message.count({ where: { body: 'Pitkä viesti, jota kirjoitin puoli tuntia' } })).to.equal(0);
     // Shown once.
@@ -731,7 +782,10 @@ describe('a message sent after the idle limit', () => {
     const { clock, config } = context();
     clock.advance(config.session.absoluteMs + 60_000);
     try {
-      const res = await w.post(`/messages/${conversation.id}`).type('form').send({ _csrf: token, body: 'Skrivet sent på kvällen' });
+      const res = await w
+        .post(`/messages/${conversation.id}`)
+        .type('form')
+        .send({ _csrf: token, body: 'Skrivet sent på kvällen' });
       expect(res.headers.location).to.equal(`/login?kept=1&next=${encodeURIComponent(`/messages/${conversation.id}`)}`);
       expect(await Session.count({ where: { userId: writer.id } })).to.equal(0);
       await signIn(writer, undefined, w);
@@ -767,7 +821,8 @@ describe('a conversation whose other tenant has deleted their account', () => {
     const leaver = await createUser();
     const stayer = await createUser({ locale: 'fi' });
     const { conversation } = await createConversation(await createListing(stayer), leaver, [
-      { from: leaver, body: 'Hei, vaihdetaanko?' }, { from: stayer, body: 'Mielelläni!' },
+      { from: leaver, body: 'Hei, vaihdetaanko?' },
+      { from: stayer, body: 'Mielelläni!' },
     ]);
     const l = await signIn(leaver);
     expect((await submit(l, '/account/delete', { password: DEFAULT_PASSWORD }, '/account/delete')).status).to.equal(303);

@@ -5,18 +5,35 @@ import { User } from '../../models/user';
 import { ACCOUNT_SECTIONS } from '../../server/routes/account-sections';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import { context } from '../helpers/context';
-import { createBlock, createConversation, createFavourite, createListing, createModerator, createSession, createToken, createUser, DEFAULT_PASSWORD, reportListing, userExists } from '../helpers/factories';
+import {
+  createBlock,
+  createConversation,
+  createFavourite,
+  createListing,
+  createModerator,
+  createSession,
+  createToken,
+  createUser,
+  DEFAULT_PASSWORD,
+  reportListing,
+  userExists,
+} from '../helpers/factories';
 import { agent, signIn, signInModerator, submit } from '../helpers/http';
 
-const parseJson = (res: { text: string }) => JSON.parse(res.text) as Record<string, unknown> & {
-  account: Record<string, unknown>;
-  conversations: { otherParticipant: string; listing: unknown; messages: { fromMe: boolean; body: string; sentAt: string }[] }[];
-  favourites: { listingId: number }[];
-  blocks: { username: string }[];
-  reportsFiled: { kind: string; reason: string; details: string }[];
-  pendingEmails: { purpose: string; expiresAt: string }[];
-  listing: { description: string; wanted: { districts: string[] } } | null;
-};
+const parseJson = (res: { text: string }) =>
+  JSON.parse(res.text) as Record<string, unknown> & {
+    account: Record<string, unknown>;
+    conversations: {
+      otherParticipant: string;
+      listing: unknown;
+      messages: { fromMe: boolean; body: string; sentAt: string }[];
+    }[];
+    favourites: { listingId: number }[];
+    blocks: { username: string }[];
+    reportsFiled: { kind: string; reason: string; details: string }[];
+    pendingEmails: { purpose: string; expiresAt: string }[];
+    listing: { description: string; wanted: { districts: string[] } } | null;
+  };
 
 /** A tenant with something in every part of "My data", and the other tenant they talk to. */
 async function tenantWithData() {
@@ -24,7 +41,7 @@ async function tenantWithData() {
   const me = await createUser({ username: 'maija', email: 'maija@example.fi', phone: '+358401112222', locale: 'en' });
   const other = await createUser({ username: 'otto', email: 'otto.secret@example.fi', phone: '+358409998888', showPhone: true });
   await createListing(me, { description: 'My sunny flat in Kallio', wantedDistricts: ['vallila', 'toolo'] });
-  const othersListing = await createListing(other, { description: 'Otto\'s flat' });
+  const othersListing = await createListing(other, { description: "Otto's flat" });
   await createFavourite(me, othersListing);
   await createBlock(me, other);
   await reportListing(me, othersListing, { reason: 'fake', details: 'not a real flat' });
@@ -66,7 +83,8 @@ describe('My data on /account', () => {
     const ctx = { ...c.deps, services: c.board.services };
     const mod = await createUser({ role: 'admin' });
     const tenant = await createUser();
-    const ours = async (u: User) => (await Promise.all(ACCOUNT_SECTIONS.map((load) => load(u, ctx)))).find((s) => s?.view === '_data');
+    const ours = async (u: User) =>
+      (await Promise.all(ACCOUNT_SECTIONS.map((load) => load(u, ctx)))).find((s) => s?.view === '_data');
     expect((await ours(mod))!.purgeDate).to.equal(null);
     expect((await ours(tenant))!.purgeDate).to.be.instanceOf(Date);
   });
@@ -78,8 +96,18 @@ describe('GET /account/data', () => {
     const res = await (await signIn(me)).get('/account/data');
     expect(res.status).to.equal(200);
     for (const text of [
-      'My data', 'maija@example.fi', '+358401112222', 'My sunny flat in Kallio', 'Töölö (Tölö), Vallila (Vallgård)', 'otto', 'Hello Otto, is it still free?',
-      'Yes it is, call me', 'not a real flat', 'Password reset link', 'Signed-in sessions', 'Download my data (JSON file)',
+      'My data',
+      'maija@example.fi',
+      '+358401112222',
+      'My sunny flat in Kallio',
+      'Töölö (Tölö), Vallila (Vallgård)',
+      'otto',
+      'Hello Otto, is it still free?',
+      'Yes it is, call me',
+      'not a real flat',
+      'Password reset link',
+      'Signed-in sessions',
+      'Download my data (JSON file)',
     ]) {
       expect(res.text, text).to.contain(text);
     }
@@ -116,7 +144,13 @@ describe('GET /account/export', () => {
     expect(res.headers['cache-control']).to.contain('no-store');
     const data = parseJson(res);
     expect(data).to.include({ format: 'bostadsbyte-export', version: 1, exportedAt: '2027-01-10T21:30:00.000Z' });
-    expect(data.account).to.include({ username: 'maija', email: 'maija@example.fi', phone: '+358401112222', locale: 'en', role: 'tenant' });
+    expect(data.account).to.include({
+      username: 'maija',
+      email: 'maija@example.fi',
+      phone: '+358401112222',
+      locale: 'en',
+      role: 'tenant',
+    });
     expect(data.account).to.not.have.any.keys('passwordHash', 'totpSecret');
     expect(data.listing!.description).to.equal('My sunny flat in Kallio');
     expect(data.listing!.wanted.districts).to.deep.equal(['toolo', 'vallila']);
@@ -228,7 +262,7 @@ describe('POST /account/delete', () => {
     expect(await userExists(me.id)).to.equal(true);
   });
 
-  it('deletes the account at once with the purge\'s cascade, signs out everywhere and says goodbye', async () => {
+  it("deletes the account at once with the purge's cascade, signs out everywhere and says goodbye", async () => {
     const { me, other, conversation } = await tenantWithData();
     await createSession(me); // another device
     const a = await signIn(me);

@@ -39,7 +39,7 @@ describe('the page cache for visitors', () => {
     expect((await visit('/listings')).text).to.not.contain(`href="/listings/${second.id}"`);
   });
 
-  it('answers a visitor\'s second look at a page without asking the database', async () => {
+  it("answers a visitor's second look at a page without asking the database", async () => {
     const { db } = context();
     const listing = await createListing();
     await visit('/listings');
@@ -77,14 +77,21 @@ describe('the page cache for visitors', () => {
     expect((await visit('/listings', 'sv')).text).to.match(/<html lang="sv"/);
   });
 
-  it('never serves a signed-in tenant the visitors\' page, nor gives a visitor theirs', async () => {
+  it("never serves a signed-in tenant the visitors' page, nor gives a visitor theirs", async () => {
     const owner = await createUser({ username: 'sirpa_cache' });
     const listing = await createListing(owner);
     await visit('/listings');
     await visit(`/listings/${listing.id}`);
     const tenant = request.agent(board.app);
     const login = await tenant.get('/login');
-    await tenant.post('/login').type('form').send({ username: (await createUser({ username: 'kaisa_cache' })).username, password: DEFAULT_PASSWORD, _csrf: csrfFrom(login.text) });
+    await tenant
+      .post('/login')
+      .type('form')
+      .send({
+        username: (await createUser({ username: 'kaisa_cache' })).username,
+        password: DEFAULT_PASSWORD,
+        _csrf: csrfFrom(login.text),
+      });
     const signedIn = await tenant.get(`/listings/${listing.id}`);
     expect(signedIn.text).to.contain('sirpa_cache'); // signed-in tenants see who posted it
     expect(signedIn.text).to.contain('(kaisa_cache)');

@@ -33,7 +33,10 @@ describe('GET /before-you-swap', () => {
   it("shows the operator's own text and links from SWAP_GUIDE_FILE in the page's language", async () => {
     const { tmpDir, deps } = context();
     const file = path.join(tmpDir, 'swap-guide.json');
-    const lang = (w: string) => ({ paragraphs: [`${w} paragraph`], links: [{ text: `${w} application form`, href: 'https://landlord.example/swap' }] });
+    const lang = (w: string) => ({
+      paragraphs: [`${w} paragraph`],
+      links: [{ text: `${w} application form`, href: 'https://landlord.example/swap' }],
+    });
     fs.writeFileSync(file, JSON.stringify({ sv: lang('Swedish'), fi: lang('Finnish'), en: lang('English') }));
     const board = createApp({ ...deps, config: testConfig(tmpDir, { SWAP_GUIDE_FILE: file }) });
     try {

@@ -11,7 +11,14 @@ import { context } from '../helpers/context';
 import { createListing, createModerator, createUser, DEFAULT_PASSWORD, listingForm, purge } from '../helpers/factories';
 import { agent, csrfFrom, signIn, signInModerator, type Agent } from '../helpers/http';
 import {
-  animatedGif, CAMERA_MODEL, pdfBytes, phoneJpeg, pixelBombPng, plainJpeg, PNG_TEXT, pngWithText,
+  animatedGif,
+  CAMERA_MODEL,
+  pdfBytes,
+  phoneJpeg,
+  pixelBombPng,
+  plainJpeg,
+  PNG_TEXT,
+  pngWithText,
 } from '../helpers/photo-fixtures';
 
 // Photos of the home: what is served carries nothing but pixels (checked by reading the
@@ -21,7 +28,12 @@ import {
 // see its listing.
 
 type Fields = Record<string, string | string[]>;
-interface FileSpec { field: string; data: Buffer; filename: string; contentType?: string }
+interface FileSpec {
+  field: string;
+  data: Buffer;
+  filename: string;
+  contentType?: string;
+}
 
 /** Sends a form the way a browser sends a multipart form, with the page's CSRF token. */
 async function sendMultipart(a: Agent, formPage: string, action: string, fields: Fields, files: FileSpec[]) {
@@ -41,11 +53,27 @@ async function tenantAndListing(opts: { status?: 'active' | 'paused' } = {}) {
   return { user, listing, a: await signIn(user) };
 }
 
-async function addPhotos(a: Agent, listingId: number, files: { data: Buffer; filename?: string; alt?: string; contentType?: string }[]) {
+async function addPhotos(
+  a: Agent,
+  listingId: number,
+  files: { data: Buffer; filename?: string; alt?: string; contentType?: string }[],
+) {
   const fields: Fields = {};
-  files.forEach((f, i) => { fields[`photo_${i + 1}_alt`] = f.alt ?? `Room ${i + 1}`; });
-  return sendMultipart(a, `/listings/${listingId}/photos`, `/listings/${listingId}/photos`, fields,
-    files.map((f, i) => ({ field: `photo_${i + 1}`, data: f.data, filename: f.filename ?? `IMG_${i}.jpg`, contentType: f.contentType })));
+  files.forEach((f, i) => {
+    fields[`photo_${i + 1}_alt`] = f.alt ?? `Room ${i + 1}`;
+  });
+  return sendMultipart(
+    a,
+    `/listings/${listingId}/photos`,
+    `/listings/${listingId}/photos`,
+    fields,
+    files.map((f, i) => ({
+      field: `photo_${i + 1}`,
+      data: f.data,
+      filename: f.filename ?? `IMG_${i}.jpg`,
+      contentType: f.contentType,
+    })),
+  );
 }
 
 function photoUrls(html: string): string[] {
@@ -53,11 +81,14 @@ function photoUrls(html: string): string[] {
 }
 
 async function fetchBytes(a: Agent | ReturnType<typeof agent>, url: string) {
-  return a.get(url).buffer(true).parse((res, cb) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+  return a
+    .get(url)
+    .buffer(true)
+    .parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
 }
 
 /** Every file under a folder, for "the bytes are nowhere on disk". */
@@ -73,7 +104,9 @@ function filesUnder(dir: string): string[] {
 async function whereStored(needle: Buffer): Promise<string[]> {
   const { db, tmpDir } = context();
   await db.checkpoint();
-  const found = filesUnder(tmpDir).filter((f) => fs.readFileSync(f).includes(needle)).map((f) => path.relative(tmpDir, f));
+  const found = filesUnder(tmpDir)
+    .filter((f) => fs.readFileSync(f).includes(needle))
+    .map((f) => path.relative(tmpDir, f));
   if (db.dialect === 'postgres') {
     // Every bytea and text column of every table, searched for the bytes.
     const columns = await db.sequelize.query<{ table_name: string; column_name: string; data_type: string }>(
@@ -96,7 +129,17 @@ async function whereStored(needle: Buffer): Promise<string[]> {
 /** What a library reads of a served file's metadata: nothing but the picture's own facts. */
 async function metadataOf(bytes: Buffer) {
   const m = await sharp(bytes).metadata();
-  return { format: m.format, width: m.width, height: m.height, exif: m.exif, xmp: m.xmp, iptc: m.iptc, icc: m.icc, comments: m.comments, orientation: m.orientation };
+  return {
+    format: m.format,
+    width: m.width,
+    height: m.height,
+    exif: m.exif,
+    xmp: m.xmp,
+    iptc: m.iptc,
+    icc: m.icc,
+    comments: m.comments,
+    orientation: m.orientation,
+  };
 }
 
 describe('photos of a listing', function () {
@@ -113,9 +156,13 @@ describe('photos of a listing', function () {
 
       const user = await createUser();
       const a = await signIn(user);
-      const res = await sendMultipart(a, '/listings/new', '/listings', listingForm({ photo_1_alt: 'Living room with two windows' }), [
-        { field: 'photo_1', data: original, filename: 'IMG_4711.JPG' },
-      ]);
+      const res = await sendMultipart(
+        a,
+        '/listings/new',
+        '/listings',
+        listingForm({ photo_1_alt: 'Living room with two windows' }),
+        [{ field: 'photo_1', data: original, filename: 'IMG_4711.JPG' }],
+      );
       expect(res.status, res.text.slice(0, 500)).to.equal(303);
       const listing = (await Listing.findOne({ where: { userId: user.id } }))!;
       expect(res.headers.location).to.equal(`/listings/${listing.id}`);
@@ -158,7 +205,9 @@ describe('photos of a listing', function () {
     const original = await pngWithText();
     expect(original.includes(Buffer.from(PNG_TEXT))).to.equal(true);
     const { listing, a } = await tenantAndListing();
-    const res = await addPhotos(a, listing.id, [{ data: original, filename: 'plan.png', contentType: 'image/png', alt: 'The balcony' }]);
+    const res = await addPhotos(a, listing.id, [
+      { data: original, filename: 'plan.png', contentType: 'image/png', alt: 'The balcony' },
+    ]);
     expect(res.status).to.equal(303);
     const page = await a.get(`/listings/${listing.id}`);
     for (const url of photoUrls(page.text)) {
@@ -173,23 +222,61 @@ describe('photos of a listing', function () {
   });
 
   describe('refused uploads keep the form, each with its own message next to its field', () => {
-    const cases: { name: string; file: () => Buffer | Promise<Buffer>; filename: string; contentType: string; message: string }[] = [
-      { name: 'a PDF renamed to .jpg', file: pdfBytes, filename: 'photo.jpg', contentType: 'image/jpeg', message: 'is not a JPEG, PNG, WebP or AVIF image' },
-      { name: 'a 20,000 × 20,000 pixel PNG', file: () => pixelBombPng(), filename: 'big.png', contentType: 'image/png', message: 'too many pixels' },
-      { name: 'an animated GIF', file: animatedGif, filename: 'fun.gif', contentType: 'image/gif', message: 'Animated images are not accepted' },
-      { name: 'an empty file', file: () => Buffer.alloc(0), filename: 'empty.jpg', contentType: 'image/jpeg', message: 'This file is empty' },
+    const cases: {
+      name: string;
+      file: () => Buffer | Promise<Buffer>;
+      filename: string;
+      contentType: string;
+      message: string;
+    }[] = [
       {
-        name: 'a file of 10 MB + 1 byte', file: async () => Buffer.concat([await plainJpeg(64, 64), Buffer.alloc(10 * 1024 * 1024 + 1)]).subarray(0, 10 * 1024 * 1024 + 1),
-        filename: 'huge.jpg', contentType: 'image/jpeg', message: 'This file is larger than 10 MB',
+        name: 'a PDF renamed to .jpg',
+        file: pdfBytes,
+        filename: 'photo.jpg',
+        contentType: 'image/jpeg',
+        message: 'is not a JPEG, PNG, WebP or AVIF image',
+      },
+      {
+        name: 'a 20,000 × 20,000 pixel PNG',
+        file: () => pixelBombPng(),
+        filename: 'big.png',
+        contentType: 'image/png',
+        message: 'too many pixels',
+      },
+      {
+        name: 'an animated GIF',
+        file: animatedGif,
+        filename: 'fun.gif',
+        contentType: 'image/gif',
+        message: 'Animated images are not accepted',
+      },
+      {
+        name: 'an empty file',
+        file: () => Buffer.alloc(0),
+        filename: 'empty.jpg',
+        contentType: 'image/jpeg',
+        message: 'This file is empty',
+      },
+      {
+        name: 'a file of 10 MB + 1 byte',
+        file: async () =>
+          Buffer.concat([await plainJpeg(64, 64), Buffer.alloc(10 * 1024 * 1024 + 1)]).subarray(0, 10 * 1024 * 1024 + 1),
+        filename: 'huge.jpg',
+        contentType: 'image/jpeg',
+        message: 'This file is larger than 10 MB',
       },
     ];
     for (const c of cases) {
       it(`refuses ${c.name} on the listing form`, async () => {
         const user = await createUser({ locale: 'en' });
         const a = await signIn(user);
-        const res = await sendMultipart(a, '/listings/new', '/listings', listingForm({ description: 'Kept text 7531', photo_1_alt: 'Kept alt 8642' }), [
-          { field: 'photo_1', data: await c.file(), filename: c.filename, contentType: c.contentType },
-        ]);
+        const res = await sendMultipart(
+          a,
+          '/listings/new',
+          '/listings',
+          listingForm({ description: 'Kept text 7531', photo_1_alt: 'Kept alt 8642' }),
+          [{ field: 'photo_1', data: await c.file(), filename: c.filename, contentType: c.contentType }],
+        );
         expect(res.status).to.equal(422);
         expect(res.text).to.include(c.message);
         expect(res.text).to.match(/id="field-photo_1-error"/);
@@ -203,12 +290,32 @@ describe('photos of a listing', function () {
     it('refuses a 9th photo with its own message', async () => {
       const { listing, a } = await tenantAndListing();
       const eight = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((s) => plainJpeg(120, 90, s)));
-      expect((await addPhotos(a, listing.id, eight.slice(0, 5).map((data) => ({ data })))).status).to.equal(303);
-      expect((await addPhotos(a, listing.id, eight.slice(5).map((data) => ({ data })))).status).to.equal(303);
+      expect(
+        (
+          await addPhotos(
+            a,
+            listing.id,
+            eight.slice(0, 5).map((data) => ({ data })),
+          )
+        ).status,
+      ).to.equal(303);
+      expect(
+        (
+          await addPhotos(
+            a,
+            listing.id,
+            eight.slice(5).map((data) => ({ data })),
+          )
+        ).status,
+      ).to.equal(303);
       expect(await ListingPhoto.count({ where: { listingId: listing.id } })).to.equal(8);
-      const ninth = await sendMultipart(a, `/listings/${listing.id}/edit`, `/listings/${listing.id}`, listingForm({ description: 'Still here 1234', photo_1_alt: 'Ninth' }), [
-        { field: 'photo_1', data: await plainJpeg(120, 90, 9), filename: 'nine.jpg' },
-      ]);
+      const ninth = await sendMultipart(
+        a,
+        `/listings/${listing.id}/edit`,
+        `/listings/${listing.id}`,
+        listingForm({ description: 'Still here 1234', photo_1_alt: 'Ninth' }),
+        [{ field: 'photo_1', data: await plainJpeg(120, 90, 9), filename: 'nine.jpg' }],
+      );
       expect(ninth.status).to.equal(422);
       expect(ninth.text).to.include('id="field-photos-error"');
       expect(ninth.text).to.match(/at most 8 photos|högst 8 bilder/);
@@ -229,15 +336,21 @@ describe('photos of a listing', function () {
     const user = await createUser();
     const a = await signIn(user);
     const page = await a.get('/listings/new');
-    const res = await a.post('/listings').type('form').send({ ...listingForm(), _csrf: csrfFrom(page.text) });
+    const res = await a
+      .post('/listings')
+      .type('form')
+      .send({ ...listingForm(), _csrf: csrfFrom(page.text) });
     expect(res.status).to.equal(303);
     expect(await Listing.count({ where: { userId: user.id } })).to.equal(1);
   });
 
-  it('answers 404 for a paused listing\'s photo to others, exactly as for the listing', async () => {
+  it("answers 404 for a paused listing's photo to others, exactly as for the listing", async () => {
     const { listing, a } = await tenantAndListing();
     await addPhotos(a, listing.id, [{ data: await plainJpeg() }]);
-    const [url, thumb] = [...photoUrls((await a.get(`/listings/${listing.id}`)).text), ...photoUrls((await a.get(`/listings/${listing.id}/photos`)).text)];
+    const [url, thumb] = [
+      ...photoUrls((await a.get(`/listings/${listing.id}`)).text),
+      ...photoUrls((await a.get(`/listings/${listing.id}/photos`)).text),
+    ];
     expect((await agent().get(url!)).status).to.equal(200);
     await listing.update({ status: 'paused' });
     const other = await signIn(await createUser());
@@ -252,25 +365,49 @@ describe('photos of a listing', function () {
 
   it('lets the tenant describe, reorder, choose the cover and delete photos', async () => {
     const { listing, a } = await tenantAndListing();
-    await addPhotos(a, listing.id, [{ data: await plainJpeg(200, 150, 1), alt: 'First' }, { data: await plainJpeg(200, 150, 2), alt: 'Second' }]);
+    await addPhotos(a, listing.id, [
+      { data: await plainJpeg(200, 150, 1), alt: 'First' },
+      { data: await plainJpeg(200, 150, 2), alt: 'Second' },
+    ]);
     const [first, second] = await ListingPhoto.findAll({ where: { listingId: listing.id }, order: [['position', 'ASC']] });
     expect(first!.isCover).to.equal(true);
     const page = await a.get(`/listings/${listing.id}/photos`);
     const token = csrfFrom(page.text);
-    expect((await a.post(`/listings/${listing.id}/photos/${second!.id}/cover`).type('form').send({ _csrf: token })).status).to.equal(303);
-    expect((await a.post(`/listings/${listing.id}/photos/${second!.id}/up`).type('form').send({ _csrf: token })).status).to.equal(303);
-    expect((await a.post(`/listings/${listing.id}/photos/${first!.id}/alt`).type('form').send({ _csrf: token, [`alt_${first!.id}`]: 'Kitchen' })).status).to.equal(303);
+    expect(
+      (await a.post(`/listings/${listing.id}/photos/${second!.id}/cover`).type('form').send({ _csrf: token })).status,
+    ).to.equal(303);
+    expect((await a.post(`/listings/${listing.id}/photos/${second!.id}/up`).type('form').send({ _csrf: token })).status).to.equal(
+      303,
+    );
+    expect(
+      (
+        await a
+          .post(`/listings/${listing.id}/photos/${first!.id}/alt`)
+          .type('form')
+          .send({ _csrf: token, [`alt_${first!.id}`]: 'Kitchen' })
+      ).status,
+    ).to.equal(303);
     const after = await ListingPhoto.findAll({ where: { listingId: listing.id }, order: [['position', 'ASC']] });
-    expect(after.map((p) => [p.altText, p.isCover])).to.deep.equal([['Second', true], ['Kitchen', false]]);
-    const empty = await a.post(`/listings/${listing.id}/photos/${first!.id}/alt`).type('form').send({ _csrf: token, [`alt_${first!.id}`]: '' });
+    expect(after.map((p) => [p.altText, p.isCover])).to.deep.equal([
+      ['Second', true],
+      ['Kitchen', false],
+    ]);
+    const empty = await a
+      .post(`/listings/${listing.id}/photos/${first!.id}/alt`)
+      .type('form')
+      .send({ _csrf: token, [`alt_${first!.id}`]: '' });
     expect(empty.status).to.equal(422);
-    expect((await a.post(`/listings/${listing.id}/photos/${second!.id}/delete`).type('form').send({ _csrf: token })).status).to.equal(303);
+    expect(
+      (await a.post(`/listings/${listing.id}/photos/${second!.id}/delete`).type('form').send({ _csrf: token })).status,
+    ).to.equal(303);
     const left = await ListingPhoto.findAll({ where: { listingId: listing.id } });
     expect(left.map((p) => [p.altText, p.isCover, p.position])).to.deep.equal([['Kitchen', true, 1]]);
     // Another tenant cannot touch them: the listing is active, so 403; a photo of another listing is 404.
     const other = await signIn(await createUser());
     const otherToken = csrfFrom((await other.get('/account')).text);
-    expect((await other.post(`/listings/${listing.id}/photos/${first!.id}/delete`).type('form').send({ _csrf: otherToken })).status).to.equal(403);
+    expect(
+      (await other.post(`/listings/${listing.id}/photos/${first!.id}/delete`).type('form').send({ _csrf: otherToken })).status,
+    ).to.equal(403);
   });
 
   it('lets moderators hide one photo with a reason the tenant sees, audited, and restore it', async () => {
@@ -283,18 +420,28 @@ describe('photos of a listing', function () {
     expect(adminPage.status).to.equal(200);
     expect(adminPage.text).to.include(`/admin/listings/${listing.id}/photos/${photo.id}/hide`);
     const token = csrfFrom(adminPage.text);
-    const noReason = await mod.agent.post(`/admin/listings/${listing.id}/photos/${photo.id}/hide`).type('form').send({ _csrf: token });
+    const noReason = await mod.agent
+      .post(`/admin/listings/${listing.id}/photos/${photo.id}/hide`)
+      .type('form')
+      .send({ _csrf: token });
     expect(noReason.status).to.equal(422);
-    const hide = await mod.agent.post(`/admin/listings/${listing.id}/photos/${photo.id}/hide`).type('form')
+    const hide = await mod.agent
+      .post(`/admin/listings/${listing.id}/photos/${photo.id}/hide`)
+      .type('form')
       .send({ _csrf: token, [`photo-${photo.id}-reason`]: 'A name plate is readable' });
     expect(hide.status).to.equal(303);
-    expect((await AuditLog.findAll({ where: { action: 'hide_photo' } })).map((r) => [r.targetId, r.reason])).to.deep.equal([[listing.id, 'A name plate is readable']]);
+    expect((await AuditLog.findAll({ where: { action: 'hide_photo' } })).map((r) => [r.targetId, r.reason])).to.deep.equal([
+      [listing.id, 'A name plate is readable'],
+    ]);
     expect((await agent().get(url)).status, 'others no longer see it').to.equal(404);
     expect((await agent().get(`/listings/${listing.id}`)).text).not.to.include(url);
     const own = await a.get(`/listings/${listing.id}`);
     expect(own.text).to.include('A name plate is readable');
     expect((await a.get(url)).status).to.equal(200);
-    const restore = await mod.agent.post(`/admin/listings/${listing.id}/photos/${photo.id}/restore`).type('form').send({ _csrf: token });
+    const restore = await mod.agent
+      .post(`/admin/listings/${listing.id}/photos/${photo.id}/restore`)
+      .type('form')
+      .send({ _csrf: token });
     expect(restore.status).to.equal(303);
     expect((await agent().get(url)).status).to.equal(200);
     expect(await AuditLog.count({ where: { action: 'restore_photo' } })).to.equal(1);
@@ -305,11 +452,14 @@ describe('photos of a listing', function () {
     const other = await signIn(await createUser());
     const page = await other.get(`/listings/${listing.id}`);
     expect(page.text).to.include('value="inappropriate_photo"');
-    const res = await other.post(`/listings/${listing.id}/report`).type('form').send({ _csrf: csrfFrom(page.text), reason: 'inappropriate_photo', details: '' });
+    const res = await other
+      .post(`/listings/${listing.id}/report`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), reason: 'inappropriate_photo', details: '' });
     expect(res.status).to.equal(303);
   });
 
-  it('puts the tenant\'s own photos in the export, as base64 of the served file', async () => {
+  it("puts the tenant's own photos in the export, as base64 of the served file", async () => {
     const { user, listing, a } = await tenantAndListing();
     await addPhotos(a, listing.id, [{ data: await plainJpeg(), alt: 'Bedroom' }]);
     // "My data" lists them too (right of access).
@@ -334,7 +484,7 @@ describe('photos of a listing', function () {
       return { user, listing, a, pieces };
     }
 
-    it('a purged tenant\'s photos are gone from the database files', async () => {
+    it("a purged tenant's photos are gone from the database files", async () => {
       const { user, pieces } = await withPhoto();
       await User.update({ lastLoginAt: new Date('2026-01-01T00:00:00Z') }, { where: { id: user.id } });
       const result = await purge('2026-06-01T00:00:00Z');
@@ -347,7 +497,9 @@ describe('photos of a listing', function () {
       const one = await withPhoto();
       const photo = (await ListingPhoto.findOne({ where: { listingId: one.listing.id } }))!;
       const token = csrfFrom((await one.a.get(`/listings/${one.listing.id}/photos`)).text);
-      expect((await one.a.post(`/listings/${one.listing.id}/photos/${photo.id}/delete`).type('form').send({ _csrf: token })).status).to.equal(303);
+      expect(
+        (await one.a.post(`/listings/${one.listing.id}/photos/${photo.id}/delete`).type('form').send({ _csrf: token })).status,
+      ).to.equal(303);
       for (const p of one.pieces) expect(await whereStored(p), 'one photo').to.deep.equal([]);
 
       const two = await withPhoto();
@@ -357,7 +509,9 @@ describe('photos of a listing', function () {
 
       const three = await withPhoto();
       const t3 = csrfFrom((await three.a.get('/account/delete')).text);
-      expect((await three.a.post('/account/delete').type('form').send({ _csrf: t3, password: DEFAULT_PASSWORD })).status).to.equal(303);
+      expect(
+        (await three.a.post('/account/delete').type('form').send({ _csrf: t3, password: DEFAULT_PASSWORD })).status,
+      ).to.equal(303);
       for (const p of three.pieces) expect(await whereStored(p), 'the account').to.deep.equal([]);
       expect(await ListingPhoto.count()).to.equal(0);
     });

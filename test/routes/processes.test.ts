@@ -15,7 +15,11 @@ import { freePort } from '../../bench/free-port';
 // A plain pg connection: a write Sequelize in this process does not see.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Client } = require('pg') as {
-  Client: new (o: { connectionString: string }) => { connect(): Promise<void>; query(sql: string, values?: unknown[]): Promise<unknown>; end(): Promise<void> };
+  Client: new (o: { connectionString: string }) => {
+    connect(): Promise<void>;
+    query(sql: string, values?: unknown[]): Promise<unknown>;
+    end(): Promise<void>;
+  };
 };
 
 // Two real app processes (server/index.ts, as `npm start` runs it) on the suite's one
@@ -37,28 +41,34 @@ async function start(tmpDir: string, name: string, entry = 'index.ts', extraEnv:
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.TEST_DATABASE_URL;
-  Object.assign(env, {
-    NODE_ENV: 'test',
-    PORT: String(port),
-    DATABASE_URL: process.env.TEST_DATABASE_URL,
-    SESSION_SECRET: 'processes-secret-processes-secret-123456',
-    DATA_DIR: path.join(tmpDir, name),
-    MAIL_OUTBOX_DIR: path.join(tmpDir, name, 'outbox'),
-    BASE_URL: url,
-    LOG_LEVEL: 'warn',
-    PURGE_ENABLED: 'false',
-    // The cheapest argon2id the config accepts (see test/helpers/context.ts).
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
-    PAGE_CACHE_SECONDS: '60',
-    SEARCH_PER_IP_PER_MINUTE: '5',
-    // Each test is its own visitor (X-Forwarded-For), so one test's limit does not
-    // spill into the next.
-    TRUST_PROXY: 'loopback',
-  }, extraEnv);
+  Object.assign(
+    env,
+    {
+      NODE_ENV: 'test',
+      PORT: String(port),
+      DATABASE_URL: process.env.TEST_DATABASE_URL,
+      SESSION_SECRET: 'processes-secret-processes-secret-123456',
+      DATA_DIR: path.join(tmpDir, name),
+      MAIL_OUTBOX_DIR: path.join(tmpDir, name, 'outbox'),
+      BASE_URL: url,
+      LOG_LEVEL: 'warn',
+      PURGE_ENABLED: 'false',
+      // The cheapest argon2id the config accepts (see test/helpers/context.ts).
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
+      PAGE_CACHE_SECONDS: '60',
+      SEARCH_PER_IP_PER_MINUTE: '5',
+      // Each test is its own visitor (X-Forwarded-For), so one test's limit does not
+      // spill into the next.
+      TRUST_PROXY: 'loopback',
+    },
+    extraEnv,
+  );
   let output = '';
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'server', entry)], {
-    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -117,13 +127,16 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
   async function signInOn(proc: Proc | undefined, username: string) {
     const tenant = request.agent(proc!.url);
     const login = await tenant.get('/login').set('X-Forwarded-For', visitor);
-    const res = await tenant.post('/login').set('X-Forwarded-For', visitor).type('form')
+    const res = await tenant
+      .post('/login')
+      .set('X-Forwarded-For', visitor)
+      .type('form')
       .send({ username, password: DEFAULT_PASSWORD, _csrf: csrfFrom(login.text) });
     expect(res.status, a!.output()).to.equal(303);
     return tenant;
   }
 
-  it('counts a visitor\'s searches on either process against one limit', async () => {
+  it("counts a visitor's searches on either process against one limit", async () => {
     await createListing();
     for (const proc of [a, b, a, b, a]) expect((await visit(proc, '/listings')).status).to.equal(200);
     // Five searches, spread over both: the sixth is refused, whichever process gets it.
@@ -136,7 +149,7 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
     expect((await visit(b, '/listings')).status).to.equal(200);
   });
 
-  it('shows a change made through one process at once on the other\'s cached page', async () => {
+  it("shows a change made through one process at once on the other's cached page", async () => {
     const owner = await createUser({ username: 'sanna_processes' });
     const listing = await createListing(owner, { district: 'kallio' });
     expect((await visit(b, '/listings')).text).to.contain(`href="/listings/${listing.id}"`);
@@ -150,7 +163,10 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
     // The owner pauses the listing through A; B's visitors see it gone at once.
     const tenant = await signInOn(a, owner.username);
     const page = await tenant.get(`/listings/${listing.id}`).set('X-Forwarded-For', visitor);
-    const paused = await tenant.post(`/listings/${listing.id}/pause`).set('X-Forwarded-For', visitor).type('form')
+    const paused = await tenant
+      .post(`/listings/${listing.id}/pause`)
+      .set('X-Forwarded-For', visitor)
+      .type('form')
       .send({ _csrf: csrfFrom(page.text) });
     expect(paused.status).to.equal(303);
     const search = await visit(b, '/listings');
@@ -159,24 +175,33 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
     expect((await visit(b, `/listings/${listing.id}`)).status).to.equal(404);
   });
 
-  it('drops a purged tenant\'s listing from both processes\' cached pages when the purge CLI runs', async () => {
+  it("drops a purged tenant's listing from both processes' cached pages when the purge CLI runs", async () => {
     const owner = await createUser({ username: 'sulo_processes', lastLoginAt: new Date('2025-01-01T00:00:00Z') });
     const listing = await createListing(owner, { district: 'kallio' });
     for (const proc of [a, b]) expect((await visit(proc, '/listings')).text).to.contain(`href="/listings/${listing.id}"`);
-    const purge = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'purge-cli.ts'), '--now', '2026-06-01T00:00:00Z'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH, TZ: 'UTC', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tmpDir,
-        MAIL_OUTBOX_DIR: path.join(tmpDir, 'outbox'), DATABASE_URL: process.env.TEST_DATABASE_URL,
-        SESSION_SECRET: 'processes-secret-processes-secret-123456',
+    const purge = spawnSync(
+      process.execPath,
+      ['--require', 'tsx/cjs', path.join(ROOT, 'jobs', 'purge-cli.ts'), '--now', '2026-06-01T00:00:00Z'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          TZ: 'UTC',
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          DATA_DIR: tmpDir,
+          MAIL_OUTBOX_DIR: path.join(tmpDir, 'outbox'),
+          DATABASE_URL: process.env.TEST_DATABASE_URL,
+          SESSION_SECRET: 'processes-secret-processes-secret-123456',
+        },
       },
-    });
+    );
     expect(purge.stdout.trim().split('\n').pop(), purge.stderr).to.equal('Deleted 1 account.');
     for (const proc of [a, b]) expect((await visit(proc, '/listings')).text).to.not.contain(`href="/listings/${listing.id}"`);
   });
 
-  it('keeps emptying the other process\'s cache after its listening connection was cut', async () => {
+  it("keeps emptying the other process's cache after its listening connection was cut", async () => {
     const { db } = context();
     const owner = await createUser({ username: 'sirkka_processes' });
     const listing = await createListing(owner, { district: 'kallio' });
@@ -199,7 +224,10 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
 
     const tenant = await signInOn(a, owner.username);
     const page = await tenant.get(`/listings/${listing.id}`).set('X-Forwarded-For', visitor);
-    await tenant.post(`/listings/${listing.id}/pause`).set('X-Forwarded-For', visitor).type('form')
+    await tenant
+      .post(`/listings/${listing.id}/pause`)
+      .set('X-Forwarded-For', visitor)
+      .type('form')
       .send({ _csrf: csrfFrom(page.text) });
     expect((await visit(b, '/listings')).text).to.not.contain(`href="/listings/${listing.id}"`);
   });
@@ -215,7 +243,9 @@ describe('two app processes on one PostgreSQL (PostgreSQL only: SQLite runs one 
       const look = () => request(board.app).get('/listings').set('Accept-Language', 'sv');
       expect((await look()).text).to.contain(`href="/listings/${listing.id}"`);
       // Cut this process's listening connection; it will not retry for a minute.
-      await db.sequelize.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'board-page-cache'`);
+      await db.sequelize.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'board-page-cache'`,
+      );
       const deadline = Date.now() + 10_000;
       while (bus.connected) {
         if (Date.now() > deadline) throw new Error('the bus did not notice');
@@ -265,7 +295,11 @@ describe('npm run start:cluster on SQLite', function () {
       cwd: ROOT,
       encoding: 'utf8',
       env: {
-        PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tmpDir, WORKERS: '2',
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATA_DIR: tmpDir,
+        WORKERS: '2',
         DATABASE_URL: `sqlite:${path.join(tmpDir, 'board.sqlite')}`,
       },
     });

@@ -24,7 +24,12 @@ const BUDGETS: Record<string, number> = {
   '/account/data': 18, // + interest marks, + the listing's photos, + alerts and saved searches
 };
 
-interface World { user: User; a: Agent; conversations: number[]; other: Listing }
+interface World {
+  user: User;
+  a: Agent;
+  conversations: number[];
+  other: Listing;
+}
 
 /** A tenant with `n` partners: each matches both ways, has a conversation and is a favourite. */
 async function world(n: number): Promise<World> {
@@ -35,7 +40,10 @@ async function world(n: number): Promise<World> {
     const partner = await createUser();
     const listing = await createListing(partner, { district: 'vallila', wantedDistricts: ['kallio'] });
     other ??= listing;
-    const { conversation } = await createConversation(listing, user, [{ from: user, body: 'Hej!' }, { from: partner, body: 'Hej själv!' }]);
+    const { conversation } = await createConversation(listing, user, [
+      { from: user, body: 'Hej!' },
+      { from: partner, body: 'Hej själv!' },
+    ]);
     conversations.push(conversation.id);
     await context().board.services.listings.favourite(user, listing);
   }
@@ -100,6 +108,9 @@ describe('query budgets of the signed-in pages', () => {
     const w = await world(1);
     const path = `/messages/${w.conversations[0]}`;
     const { queries } = await countQueries(() => w.a.get(path));
-    expect(queries.sql.some((q) => /^UPDATE .conversation_participants/i.test(q)), queries.sql.join('\n')).to.equal(true);
+    expect(
+      queries.sql.some((q) => /^UPDATE .conversation_participants/i.test(q)),
+      queries.sql.join('\n'),
+    ).to.equal(true);
   });
 });

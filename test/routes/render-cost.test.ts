@@ -9,7 +9,17 @@ import { agent, signIn } from '../helpers/http';
 // built on the way (each one captures a stack trace).
 
 type Counted = 'existsSync' | 'statSync' | 'lstatSync' | 'readFileSync' | 'readdirSync' | 'stat' | 'lstat' | 'readFile' | 'open';
-const COUNTED: Counted[] = ['existsSync', 'statSync', 'lstatSync', 'readFileSync', 'readdirSync', 'stat', 'lstat', 'readFile', 'open'];
+const COUNTED: Counted[] = [
+  'existsSync',
+  'statSync',
+  'lstatSync',
+  'readFileSync',
+  'readdirSync',
+  'stat',
+  'lstat',
+  'readFile',
+  'open',
+];
 
 async function countFsCalls(during: () => Promise<void>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -105,7 +115,8 @@ describe('the cost of rendering a page (outside development)', () => {
     const visitor = agent();
     const tenant = await signIn(owner);
     const pages = async () => {
-      for (const url of ['/', '/listings', `/listings/${listing.id}`, '/login']) expect((await visitor.get(url)).status, url).to.equal(200);
+      for (const url of ['/', '/listings', `/listings/${listing.id}`, '/login'])
+        expect((await visitor.get(url)).status, url).to.equal(200);
       for (const url of ['/listings', `/listings/${listing.id}`, '/account', '/messages', '/matches']) {
         expect((await tenant.get(url)).status, url).to.equal(200);
       }

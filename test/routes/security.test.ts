@@ -87,7 +87,10 @@ describe('security baseline', () => {
       const a = request.agent(board.app);
       const page = await a.get('/login');
       expect(String(page.headers['set-cookie'])).to.not.contain('Secure');
-      const res = await a.post('/login').type('form').send({ username: user.username, password: DEFAULT_PASSWORD, _csrf: csrfFrom(page.text) });
+      const res = await a
+        .post('/login')
+        .type('form')
+        .send({ username: user.username, password: DEFAULT_PASSWORD, _csrf: csrfFrom(page.text) });
       expect(res.status).to.equal(303);
       expect((await a.get('/account')).status).to.equal(200);
     } finally {
@@ -129,14 +132,20 @@ describe('security baseline', () => {
     const other = await csrfToken(a, '/account');
     const bytes = Buffer.from(other, 'base64url');
     bytes[0] ^= 1;
-    const forged = await a.post('/logout').type('form').send({ _csrf: bytes.toString('base64url') });
+    const forged = await a
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: bytes.toString('base64url') });
     expect(forged.status).to.equal(403);
   });
 
   it('answers a body over the size limit with 413, not 500', async () => {
     const a = agent();
     const token = await csrfToken(a, '/register');
-    const res = await a.post('/register').type('form').send({ _csrf: token, username: 'x'.repeat(300_000) });
+    const res = await a
+      .post('/register')
+      .type('form')
+      .send({ _csrf: token, username: 'x'.repeat(300_000) });
     expect(res.status).to.equal(413);
   });
 });
@@ -203,7 +212,11 @@ describe('sessions', () => {
 
 describe('GET /accessibility', () => {
   it('publishes the accessibility statement in all three languages with the feedback contact', async () => {
-    for (const [lang, title] of [['sv', 'Tillgänglighetsutlåtande'], ['fi', 'Saavutettavuusseloste'], ['en', 'Accessibility statement']]) {
+    for (const [lang, title] of [
+      ['sv', 'Tillgänglighetsutlåtande'],
+      ['fi', 'Saavutettavuusseloste'],
+      ['en', 'Accessibility statement'],
+    ]) {
       const a = agent();
       await a.get(`/language?lang=${lang}&return=/`);
       const res = await a.get('/accessibility');

@@ -10,26 +10,46 @@ import { agent, postForm, signIn, signInModerator, type Agent } from '../helpers
 // Three-way swaps on /matches, interest marks, the ring's shared conversation, and
 // closing a swap (agreed → summary → swapped), as tenants use them.
 
-interface Party { user: User; listing: Listing; agent: Agent }
+interface Party {
+  user: User;
+  listing: Listing;
+  agent: Agent;
+}
 
 /** Kallio → Vallila → Sörnäinen → Kallio: each wants the next one's district. */
 async function ring(): Promise<{ parties: [Party, Party, Party]; key: string }> {
-  const spec = [['kallio', '00530', 'vallila'], ['vallila', '00510', 'sornainen'], ['sornainen', '00500', 'kallio']] as const;
+  const spec = [
+    ['kallio', '00530', 'vallila'],
+    ['vallila', '00510', 'sornainen'],
+    ['sornainen', '00500', 'kallio'],
+  ] as const;
   const parties: Party[] = [];
   for (const [i, [district, postalCode, wants]] of spec.entries()) {
     const user = await createUser({ username: `ring_${'abc'[i]}_${Date.now() % 100000}`, notifyMessages: true });
-    const listing = await createListing(user, { district, postalCode, wantedDistricts: [wants], rooms: 2 + i, sizeM2: 40 + i * 10, rentEur: 700 + i * 50, description: `Secret description ${i}` });
+    const listing = await createListing(user, {
+      district,
+      postalCode,
+      wantedDistricts: [wants],
+      rooms: 2 + i,
+      sizeM2: 40 + i * 10,
+      rentEur: 700 + i * 50,
+      description: `Secret description ${i}`,
+    });
     parties.push({ user, listing, agent: await signIn(user) });
   }
   const ids = parties.map((p) => p.listing.id);
   return { parties: parties as [Party, Party, Party], key: `r:${ids[0]}-${ids[1]}-${ids[2]}` };
 }
 
-const mark = (p: Party, suggestion: string, interest: 'yes' | 'no') => postForm(p.agent, '/swaps/marks', { suggestion, interest }, undefined);
+const mark = (p: Party, suggestion: string, interest: 'yes' | 'no') =>
+  postForm(p.agent, '/swaps/marks', { suggestion, interest }, undefined);
 
 describe('three-way swaps and interest marks on /matches', () => {
   it('shows each ring with all three homes, the count, and how many said yes', async () => {
-    const { parties: [a, b, c], key } = await ring();
+    const {
+      parties: [a, b, c],
+      key,
+    } = await ring();
     const page = await a.agent.get('/matches');
     expect(page.status).to.equal(200);
     expect(page.text).to.contain('Byten med tre bostäder');
@@ -46,7 +66,10 @@ describe('three-way swaps and interest marks on /matches', () => {
   });
 
   it('hides a ring marked "not interested" from /matches, lists it on /matches/hidden, and brings it back with undo', async () => {
-    const { parties: [a], key } = await ring();
+    const {
+      parties: [a],
+      key,
+    } = await ring();
     const res = await mark(a, key, 'no');
     expect(res.status).to.equal(303);
     const page = await a.agent.get('/matches');
@@ -79,8 +102,11 @@ describe('three-way swaps and interest marks on /matches', () => {
     expect((await a.get('/matches/hidden')).text).to.contain(`/listings/${them.id}`);
   });
 
-  it('answers 404 to marks on suggestions that are not the tenant\'s, do not exist, are malformed, or whose listing is not active', async () => {
-    const { parties: [a, b], key } = await ring();
+  it("answers 404 to marks on suggestions that are not the tenant's, do not exist, are malformed, or whose listing is not active", async () => {
+    const {
+      parties: [a, b],
+      key,
+    } = await ring();
     const outsider = await createUser();
     await createListing(outsider, { district: 'eira', wantedDistricts: ['kallio'] });
     const o = await signIn(outsider);
@@ -101,7 +127,10 @@ describe('three-way swaps and interest marks on /matches', () => {
   });
 
   it('keeps at most 500 marks per tenant', async () => {
-    const { parties: [a], key } = await ring();
+    const {
+      parties: [a],
+      key,
+    } = await ring();
     const { sequelize } = context().db;
     const now = new Date();
     for (let i = 0; i < 500; i++) {
@@ -121,7 +150,10 @@ describe('three-way swaps and interest marks on /matches', () => {
 
 describe('the shared conversation of a three-way swap', () => {
   it('opens when the third tenant says yes, for the three of them only, with notices to both others', async () => {
-    const { parties: [a, b, c], key } = await ring();
+    const {
+      parties: [a, b, c],
+      key,
+    } = await ring();
     expect((await mark(a, key, 'yes')).headers.location).to.match(/^\/matches/);
     expect((await mark(b, key, 'yes')).headers.location).to.match(/^\/matches/);
     const third = await mark(c, key, 'yes');
@@ -162,15 +194,22 @@ describe('the shared conversation of a three-way swap', () => {
   });
 
   it('lets a tenant block one of the others and report a message there', async () => {
-    const { parties: [a, b, c], key } = await ring();
+    const {
+      parties: [a, b, c],
+      key,
+    } = await ring();
     await mark(a, key, 'yes');
     await mark(b, key, 'yes');
     const href = (await mark(c, key, 'yes')).headers.location!;
     await postForm(b.agent, href, { body: 'Message from B' });
     const conversationId = Number(href.split('/').pop());
-    const [msg] = await context().db.sequelize.query<{ id: number }>('SELECT id FROM messages WHERE conversation_id = :id',
-      { type: QueryTypes.SELECT, replacements: { id: conversationId } });
-    expect((await postForm(c.agent, `${href}/report`, { message_id: String(msg!.id), reason: 'offensive' })).status).to.equal(303);
+    const [msg] = await context().db.sequelize.query<{ id: number }>('SELECT id FROM messages WHERE conversation_id = :id', {
+      type: QueryTypes.SELECT,
+      replacements: { id: conversationId },
+    });
+    expect((await postForm(c.agent, `${href}/report`, { message_id: String(msg!.id), reason: 'offensive' })).status).to.equal(
+      303,
+    );
     expect((await postForm(c.agent, `${href}/block`, { user_id: String(b.user.id) })).status).to.equal(303);
     // B can no longer write there (C blocked B); A still can.
     expect((await postForm(b.agent, href, { body: 'Still there?' })).status).to.equal(403);
@@ -231,7 +270,9 @@ describe('closing a swap', () => {
     const search = await agent().get('/listings?district=kallio');
     expect(search.text).to.not.contain(`/listings/${a.listing.id}"`);
     expect((await b.agent.get('/matches')).text).to.contain('Inget trepartsbyte passar din bostad just nu.');
-    const [{ n }] = await context().db.sequelize.query<{ n: number }>('SELECT COUNT(*) AS n FROM match_rings', { type: QueryTypes.SELECT });
+    const [{ n }] = await context().db.sequelize.query<{ n: number }>('SELECT COUNT(*) AS n FROM match_rings', {
+      type: QueryTypes.SELECT,
+    });
     expect(Number(n)).to.equal(0);
     await postForm(b.agent, `${href}/swapped`, {});
     await postForm(c.agent, `${href}/swapped`, {});
@@ -264,8 +305,11 @@ describe('closing a swap', () => {
 });
 
 describe('marks go with the account', () => {
-  it('erasure deletes the tenant\'s marks and the marks on its listing, and the export lists its own marks', async () => {
-    const { parties: [a, b], key } = await ring();
+  it("erasure deletes the tenant's marks and the marks on its listing, and the export lists its own marks", async () => {
+    const {
+      parties: [a, b],
+      key,
+    } = await ring();
     await mark(a, key, 'yes');
     await mark(b, key, 'no');
     const exported = await a.agent.get('/account/export');

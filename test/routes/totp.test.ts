@@ -4,7 +4,7 @@ import { context } from '../helpers/context';
 import { createListing, createModerator, createUser } from '../helpers/factories';
 import { agent, csrfFrom, currentCode, passwordStep, sendCode, signIn, signInModerator, submit } from '../helpers/http';
 
-describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
+describe("GET|POST /login/totp (a moderator's second factor)", () => {
   it('asks a moderator for a code after the password, without signing them in yet', async () => {
     const mod = await createModerator();
     const a = await passwordStep(mod, agent(), '/admin/reports');
@@ -126,12 +126,15 @@ describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
     expect(res.headers.location).to.equal('/login');
     const a = agent();
     const page = await a.get('/login');
-    const post = await a.post('/login/totp').type('form').send({ totp: '123456', _csrf: csrfFrom(page.text) });
+    const post = await a
+      .post('/login/totp')
+      .type('form')
+      .send({ totp: '123456', _csrf: csrfFrom(page.text) });
     expect(post.status).to.equal(303);
     expect(post.headers.location).to.equal('/login');
   });
 
-  it('never shows the secret to someone who passed the password step: enrolment is with the CLI\'s secret', async () => {
+  it("never shows the secret to someone who passed the password step: enrolment is with the CLI's secret", async () => {
     const mod = await createModerator({ username: 'mod_new', confirmed: false });
     const a = await passwordStep(mod);
     const page = await a.get('/login/totp');
@@ -205,9 +208,15 @@ describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
     expect(admin.headers.location).to.equal('/account#password-title');
     expect((await a.get('/account')).text).to.contain('kortare än moderatorernas minst 15 tecken');
     const page = await a.get('/account');
-    const changed = await a.post('/account/password').type('form').send({
-      current_password: 'twelve chars', password: 'a much longer moderator passphrase', password_confirm: 'a much longer moderator passphrase', _csrf: csrfFrom(page.text),
-    });
+    const changed = await a
+      .post('/account/password')
+      .type('form')
+      .send({
+        current_password: 'twelve chars',
+        password: 'a much longer moderator passphrase',
+        password_confirm: 'a much longer moderator passphrase',
+        _csrf: csrfFrom(page.text),
+      });
     expect(changed.status).to.equal(303);
     expect((await a.get('/admin')).status).to.equal(200);
   });
@@ -216,7 +225,10 @@ describe('GET|POST /login/totp (a moderator\'s second factor)', () => {
     const mod = await createModerator();
     const a = await signInModerator(mod);
     const page = await a.get('/admin');
-    await a.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) });
+    await a
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect((await a.get('/admin')).headers.location).to.equal('/login?next=%2Fadmin');
   });
 });

@@ -24,9 +24,20 @@ describe('words and formats per language', () => {
     const form = await a.get(`/listings/${listing.id}/edit`);
     expect(form.text).to.contain('katutaso on 1. kerros');
     expect(form.text).to.match(/name="available_from" type="text" value="1\.3\.2027"/);
-    const saved = await submit(a, `/listings/${listing.id}`, {
-      district: 'kallio', postal_code: '00530', rooms: '2', size_m2: '48', rent_eur: '780', available_from: '15.4.2027', wanted_districts: 'vallila',
-    }, `/listings/${listing.id}/edit`);
+    const saved = await submit(
+      a,
+      `/listings/${listing.id}`,
+      {
+        district: 'kallio',
+        postal_code: '00530',
+        rooms: '2',
+        size_m2: '48',
+        rent_eur: '780',
+        available_from: '15.4.2027',
+        wanted_districts: 'vallila',
+      },
+      `/listings/${listing.id}/edit`,
+    );
     expect(saved.status).to.equal(303);
     await listing.reload();
     expect(listing.availableFrom).to.equal('2027-04-15');
@@ -39,17 +50,32 @@ describe('words and formats per language', () => {
   });
 
   it("sends Finnish mail from the board's Finnish name and Swedish mail from the Swedish one", async () => {
-    await submit(agent(), '/register', {
-      username: 'suomi_sanna', email: 'sanna@example.fi', phone: '', password: 'a long walk by the sea', password_confirm: 'a long walk by the sea',
-    }, '/register').catch(() => undefined);
+    await submit(
+      agent(),
+      '/register',
+      {
+        username: 'suomi_sanna',
+        email: 'sanna@example.fi',
+        phone: '',
+        password: 'a long walk by the sea',
+        password_confirm: 'a long walk by the sea',
+      },
+      '/register',
+    ).catch(() => undefined);
     const a = agent();
     const token = /name="_csrf" value="([^"]+)"/.exec((await a.get('/register').set('Accept-Language', 'fi')).text)![1];
     await a.post('/register').set('Accept-Language', 'fi').type('form').send({
-      _csrf: token, username: 'suomi_sanni', email: 'sanni@example.fi', password: 'a long walk by the sea', password_confirm: 'a long walk by the sea',
+      _csrf: token,
+      username: 'suomi_sanni',
+      email: 'sanni@example.fi',
+      password: 'a long walk by the sea',
+      password_confirm: 'a long walk by the sea',
     });
     expect(context().mailer.last('sanni@example.fi')!.fromName).to.equal('Asunnonvaihtopörssi');
     expect(context().mailer.last('sanna@example.fi')!.fromName).to.equal('Bostadsbytesbörsen');
-    expect(senderOf('Bostadsbytesbörsen <no-reply@board.example>', 'Asunnonvaihtopörssi'))
-      .to.deep.equal({ name: 'Asunnonvaihtopörssi', address: 'no-reply@board.example' });
+    expect(senderOf('Bostadsbytesbörsen <no-reply@board.example>', 'Asunnonvaihtopörssi')).to.deep.equal({
+      name: 'Asunnonvaihtopörssi',
+      address: 'no-reply@board.example',
+    });
   });
 });

@@ -30,11 +30,16 @@ describe('configuration', () => {
     const file = path.join(dir, 'guide.json');
     const lang = { paragraphs: ['Text'], links: [{ text: 'Apply', href: 'https://landlord.example/' }] };
     fs.writeFileSync(file, JSON.stringify({ sv: lang, fi: lang, en: lang }));
-    expect(loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file }).swapGuide!.fi.links[0].href).to.equal('https://landlord.example/');
+    expect(loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file }).swapGuide!.fi.links[0].href).to.equal(
+      'https://landlord.example/',
+    );
     expect(loadConfig({ DATA_DIR: dir }).swapGuide).to.equal(null);
     fs.writeFileSync(file, JSON.stringify({ sv: lang, fi: lang }));
     expect(() => loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file })).to.throw(ConfigError, /SWAP_GUIDE_FILE: en/);
-    fs.writeFileSync(file, JSON.stringify({ sv: lang, fi: lang, en: { paragraphs: ['x'], links: [{ text: 'x', href: 'javascript:alert(1)' }] } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ sv: lang, fi: lang, en: { paragraphs: ['x'], links: [{ text: 'x', href: 'javascript:alert(1)' }] } }),
+    );
     expect(() => loadConfig({ DATA_DIR: dir, SWAP_GUIDE_FILE: file })).to.throw(ConfigError, /href/);
   });
 
@@ -69,7 +74,10 @@ describe('configuration', () => {
   });
 
   it('refuses TRUST_PROXY=true, naming the hop count or subnet list to give instead', () => {
-    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' })).to.throw(ConfigError, /TRUST_PROXY.*(number of proxies|subnets)/s);
+    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' })).to.throw(
+      ConfigError,
+      /TRUST_PROXY.*(number of proxies|subnets)/s,
+    );
     expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '1' }).trustProxy).to.equal(1);
     expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).to.equal('10.0.0.0/8, loopback');
     expect(loadConfig({ DATA_DIR: dir }).trustProxy).to.equal(false);

@@ -39,7 +39,8 @@ describe('the database connection', () => {
       // What createDb does before Sequelize opens the file; then SQLite as it runs here.
       createPrivately(storage);
       const conn = new sqlite3.Database(storage);
-      const run = (sql: string) => new Promise<void>((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));
+      const run = (sql: string) =>
+        new Promise<void>((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));
       await run('PRAGMA journal_mode = WAL');
       await run('CREATE TABLE t (x TEXT)');
       await run("INSERT INTO t VALUES ('personal data')");
@@ -54,7 +55,13 @@ describe('the database connection', () => {
 
   it('enforces foreign keys: deleting a user deletes their rows', async () => {
     const user = await createUser();
-    await Token.create({ userId: user.id, purpose: 'verify_email', tokenHash: 'a'.repeat(64), expiresAt: new Date(), usedAt: null });
+    await Token.create({
+      userId: user.id,
+      purpose: 'verify_email',
+      tokenHash: 'a'.repeat(64),
+      expiresAt: new Date(),
+      usedAt: null,
+    });
     await user.destroy();
     expect(await Token.count()).to.equal(0);
   });
@@ -83,11 +90,16 @@ describe('the database connection', () => {
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 60; i++) {
       work.push(limit.consume(`key-${i % 4}`));
-      work.push(db.sequelize.transaction((transaction) =>
-        User.update({ showPhone: i % 2 === 0 }, { where: { id: users[i % 3].id }, transaction })));
+      work.push(
+        db.sequelize.transaction((transaction) =>
+          User.update({ showPhone: i % 2 === 0 }, { where: { id: users[i % 3].id }, transaction }),
+        ),
+      );
     }
     const results = await Promise.allSettled(work);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal([]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).to.deep.equal(
+      [],
+    );
     // Each of the four keys was counted fifteen times: no update was lost or rolled back.
     for (let k = 0; k < 4; k++) {
       const left = context().config.limits.messagesPerHour - 15;
@@ -96,7 +108,9 @@ describe('the database connection', () => {
     await limit.consume('key-0', context().config.limits.messagesPerHour - 15).catch(() => undefined);
     expect(await limit.isBlocked('key-0')).to.be.a('number');
     // And the database still takes writes afterwards.
-    await db.sequelize.transaction((transaction) => User.update({ showPhone: true }, { where: { id: users[0].id }, transaction }));
+    await db.sequelize.transaction((transaction) =>
+      User.update({ showPhone: true }, { where: { id: users[0].id }, transaction }),
+    );
   });
 
   describe('reads in parallel (SQLite read pool)', () => {
@@ -106,10 +120,12 @@ describe('the database connection', () => {
       const finished: string[] = [];
       // A deliberately slow read (counts to three million); one connection would run the
       // quick read only after it.
-      const slow = context().db.sequelize.query(
-        'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) AS n FROM c',
-        { type: QueryTypes.SELECT },
-      ).then(() => finished.push('slow'));
+      const slow = context()
+        .db.sequelize.query(
+          'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) AS n FROM c',
+          { type: QueryTypes.SELECT },
+        )
+        .then(() => finished.push('slow'));
       await new Promise((resolve) => setTimeout(resolve, 20));
       const quick = User.findByPk(user.id).then(() => finished.push('quick'));
       await Promise.all([slow, quick]);
@@ -119,10 +135,12 @@ describe('the database connection', () => {
     it('never serves a read that misses a write the same request made before it (read-your-writes)', async () => {
       const users = await Promise.all(Array.from({ length: 40 }, () => createUser()));
       // Many tenants at once, each reading right after its own write.
-      const seen = await Promise.all(users.map(async (user) => {
-        await User.update({ phone: `+35840${user.id}` }, { where: { id: user.id } });
-        return (await User.findByPk(user.id))?.phone;
-      }));
+      const seen = await Promise.all(
+        users.map(async (user) => {
+          await User.update({ phone: `+35840${user.id}` }, { where: { id: user.id } });
+          return (await User.findByPk(user.id))?.phone;
+        }),
+      );
       expect(seen).to.deep.equal(users.map((u) => `+35840${u.id}`));
       // Sequential form, where the answer is exact.
       for (const user of users) {

@@ -5,7 +5,13 @@ import { LOCALES_DIR } from '../../server/paths';
 // docs/glossary.md: one word per idea and language. These are the words it rules out.
 const NOT: Record<'sv' | 'fi' | 'en', RegExp[]> = {
   sv: [/(?<!\p{L})ägar(e|en|ens|na)(?!\p{L})/iu, /passform/i],
-  fi: [/(?<!\p{L})asuk(as|kaa|kaan|kaalle|kaat|kaiden|kaille|kaita)(?!\p{L})/iu, /käyttäjänim/i, /(?<!\p{L})omistaj/iu, /(?<!\p{L})ilmoittaja/iu, /^Oltava$/],
+  fi: [
+    /(?<!\p{L})asuk(as|kaa|kaan|kaalle|kaat|kaiden|kaille|kaita)(?!\p{L})/iu,
+    /käyttäjänim/i,
+    /(?<!\p{L})omistaj/iu,
+    /(?<!\p{L})ilmoittaja/iu,
+    /^Oltava$/,
+  ],
   en: [/\bowners?\b/i, /\bfit \{\{score\}\} %/],
 };
 

@@ -11,9 +11,11 @@ function flatKeys(obj: object, prefix = ''): string[] {
 }
 
 function listFiles(dir: string, ext: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name), ext) : e.name.endsWith(ext) ? [path.join(dir, e.name)] : [],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name), ext) : e.name.endsWith(ext) ? [path.join(dir, e.name)] : [],
+    );
 }
 
 describe('translations', () => {
@@ -52,7 +54,13 @@ describe('translations', () => {
         const [, ns, key] = m;
         if (key.endsWith('.')) continue; // a key built at run time, e.g. 'common:language.' + l
         for (const lng of LOCALES) {
-          const lookup = (k: string) => k.split('.').reduce<unknown>((o, part) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[part] : undefined), resources[lng][ns]);
+          const lookup = (k: string) =>
+            k
+              .split('.')
+              .reduce<unknown>(
+                (o, part) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[part] : undefined),
+                resources[lng][ns],
+              );
           // A count key is found as its plural forms (key_one, key_other), as i18next looks it up.
           const found = lookup(key) !== undefined || (lookup(`${key}_one`) !== undefined && lookup(`${key}_other`) !== undefined);
           if (!found) missing.push(`${path.relative(VIEWS_DIR, file)}: ${lng} ${ns}:${key}`);
@@ -66,7 +74,8 @@ describe('translations', () => {
     const offenders: string[] = [];
     for (const file of listFiles(VIEWS_DIR, '.ejs')) {
       if (file.includes(`${path.sep}emails${path.sep}`)) continue; // plain text built from t() only, checked below
-      const source = fs.readFileSync(file, 'utf8')
+      const source = fs
+        .readFileSync(file, 'utf8')
         .replace(/<%[#=_-]?[\s\S]*?[_-]?%>/g, ' ')
         .replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ')
         .replace(/<!--[\s\S]*?-->/g, ' ')

@@ -9,7 +9,7 @@ import { createListing, createUser } from '../helpers/factories';
 
 const q: Query = (sql) => context().db.sequelize.query(sql, { type: QueryTypes.SELECT }) as never;
 
-describe('the fault test\'s invariants', () => {
+describe("the fault test's invariants", () => {
   async function soundBoard() {
     const { listings, messages } = context().board.services;
     const a = await createUser();

@@ -43,23 +43,55 @@ describe('the shipped district list', () => {
 
 describe('parseSearchQuery', () => {
   it('reads every filter', () => {
-    expect(parseSearchQuery({
-      district: ['kallio', 'eira', 'kallio'], rooms_min: '2', rooms_max: '4', size_min: '50', rent_max: '1200',
-      lift: '1', balcony: 'on', sauna: '0', sort: 'size', page: '3',
-    })).to.deep.equal({
-      districts: ['kallio', 'eira'], roomsMin: 2, roomsMax: 4, sizeMin: 50, rentMax: 1200,
-      lift: true, balcony: true, sauna: false, sort: 'size', page: 3,
+    expect(
+      parseSearchQuery({
+        district: ['kallio', 'eira', 'kallio'],
+        rooms_min: '2',
+        rooms_max: '4',
+        size_min: '50',
+        rent_max: '1200',
+        lift: '1',
+        balcony: 'on',
+        sauna: '0',
+        sort: 'size',
+        page: '3',
+      }),
+    ).to.deep.equal({
+      districts: ['kallio', 'eira'],
+      roomsMin: 2,
+      roomsMax: 4,
+      sizeMin: 50,
+      rentMax: 1200,
+      lift: true,
+      balcony: true,
+      sauna: false,
+      sort: 'size',
+      page: 3,
     });
   });
 
   it('ignores whatever it cannot read', () => {
     const f = parseSearchQuery({
-      'district[]': 'x', district: 'atlantis', rooms_min: 'abc', rooms_max: '99', size_min: '-1', rent_max: '1e9',
-      sort: 'DROP', page: '-5',
+      'district[]': 'x',
+      district: 'atlantis',
+      rooms_min: 'abc',
+      rooms_max: '99',
+      size_min: '-1',
+      rent_max: '1e9',
+      sort: 'DROP',
+      page: '-5',
     });
     expect(f).to.deep.equal({
-      districts: [], roomsMin: undefined, roomsMax: undefined, sizeMin: undefined, rentMax: undefined,
-      lift: false, balcony: false, sauna: false, sort: 'newest', page: 1,
+      districts: [],
+      roomsMin: undefined,
+      roomsMax: undefined,
+      sizeMin: undefined,
+      rentMax: undefined,
+      lift: false,
+      balcony: false,
+      sauna: false,
+      sort: 'newest',
+      page: 1,
     });
     expect(parseSearchQuery(undefined).page).to.equal(1);
     expect(parseSearchQuery({ page: ['2', '3'] }).page).to.equal(1);

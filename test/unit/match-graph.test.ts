@@ -28,12 +28,26 @@ function randomInput(r: Random): ListingInput {
   const n = r.int(0, 3);
   while (wanted.size < n) wanted.add(r.pick(DISTRICTS));
   return {
-    district: r.pick(DISTRICTS), postalCode: '00530', rooms, sizeM2: size, rentEur: size * r.int(13, 20), floor: 2,
-    hasLift: r.chance(0.5), hasBalcony: r.chance(0.5), hasSauna: r.chance(0.3), buildingType: 'block', availableFrom: null,
-    description: 'A flat', wantedDistricts: [...wanted],
-    wantedRoomsMin: r.chance(0.6) ? r.int(1, 4) : null, wantedSizeMin: r.chance(0.5) ? r.int(20, 90) : null,
+    district: r.pick(DISTRICTS),
+    postalCode: '00530',
+    rooms,
+    sizeM2: size,
+    rentEur: size * r.int(13, 20),
+    floor: 2,
+    hasLift: r.chance(0.5),
+    hasBalcony: r.chance(0.5),
+    hasSauna: r.chance(0.3),
+    buildingType: 'block',
+    availableFrom: null,
+    description: 'A flat',
+    wantedDistricts: [...wanted],
+    wantedRoomsMin: r.chance(0.6) ? r.int(1, 4) : null,
+    wantedSizeMin: r.chance(0.5) ? r.int(20, 90) : null,
     wantedRentMax: r.chance(0.6) ? r.int(400, 1500) : null,
-    wantedLift: r.chance(0.2), wantedBalcony: r.chance(0.2), wantedSauna: r.chance(0.1), wantedDescription: '',
+    wantedLift: r.chance(0.2),
+    wantedBalcony: r.chance(0.2),
+    wantedSauna: r.chance(0.1),
+    wantedDescription: '',
   };
 }
 
@@ -58,10 +72,15 @@ async function expectGraphMatchesRecomputation(step: string): Promise<void> {
   for (const { id } of active) {
     const me = (await listings.findById(id))!;
     const shape = (list: Awaited<ReturnType<typeof listings.matches>>) => ({
-      total: list.total, items: list.items.map((m) => [m.listing.id, m.score, m.fitsMe, m.fitsThem, m.mutual]),
+      total: list.total,
+      items: list.items.map((m) => [m.listing.id, m.score, m.fitsMe, m.fitsThem, m.mutual]),
     });
-    expect(shape(await listings.matches(me, 5)), `matches of ${id} after ${step}`).to.deep.equal(shape(await listings.liveMatches(me, 5)));
-    expect(shape(await listings.wantsMine(me, 5)), `wantsMine of ${id} after ${step}`).to.deep.equal(shape(await listings.liveWantsMine(me, 5)));
+    expect(shape(await listings.matches(me, 5)), `matches of ${id} after ${step}`).to.deep.equal(
+      shape(await listings.liveMatches(me, 5)),
+    );
+    expect(shape(await listings.wantsMine(me, 5)), `wantsMine of ${id} after ${step}`).to.deep.equal(
+      shape(await listings.liveWantsMine(me, 5)),
+    );
   }
 }
 
@@ -119,7 +138,8 @@ describe('the match graph', function () {
         }
         case 'erase': {
           const listing = pick();
-          if (listing) await context().db.sequelize.transaction((transaction) => deleteAccounts([listing.userId], { transaction }));
+          if (listing)
+            await context().db.sequelize.transaction((transaction) => deleteAccounts([listing.userId], { transaction }));
           break;
         }
         case 'create': {
@@ -147,8 +167,28 @@ describe('the match graph', function () {
 
   it('reads a page of matches for an active listing from the graph, not from the listings', async () => {
     const { listings } = context().board.services;
-    const a = await listings.create(await createUser(), { ...randomInput(prng(1)), district: 'kallio', wantedDistricts: ['vallila'], wantedRoomsMin: null, wantedSizeMin: null, wantedRentMax: null, wantedLift: false, wantedBalcony: false, wantedSauna: false });
-    const b = await listings.create(await createUser(), { ...randomInput(prng(2)), district: 'vallila', wantedDistricts: ['kallio'], wantedRoomsMin: null, wantedSizeMin: null, wantedRentMax: null, wantedLift: false, wantedBalcony: false, wantedSauna: false });
+    const a = await listings.create(await createUser(), {
+      ...randomInput(prng(1)),
+      district: 'kallio',
+      wantedDistricts: ['vallila'],
+      wantedRoomsMin: null,
+      wantedSizeMin: null,
+      wantedRentMax: null,
+      wantedLift: false,
+      wantedBalcony: false,
+      wantedSauna: false,
+    });
+    const b = await listings.create(await createUser(), {
+      ...randomInput(prng(2)),
+      district: 'vallila',
+      wantedDistricts: ['kallio'],
+      wantedRoomsMin: null,
+      wantedSizeMin: null,
+      wantedRentMax: null,
+      wantedLift: false,
+      wantedBalcony: false,
+      wantedSauna: false,
+    });
     const me = (await listings.findById(a.id))!;
     expect((await listings.matches(me)).items.map((m) => m.listing.id)).to.deep.equal([b.id]);
     // Emptying the graph behind the service's back shows the page reads the edges.

@@ -14,14 +14,28 @@ async function reload(listing: Listing): Promise<Listing> {
 
 /** My listing: a 2-room, 48 m², 780 € flat in Kallio without extras, wanting Vallila. */
 async function me(opts: ListingOptions = {}): Promise<Listing> {
-  return reload(await createListing(undefined, {
-    district: 'kallio', rooms: 2, sizeM2: 48, rentEur: 780, wantedDistricts: ['vallila'], ...opts,
-  }));
+  return reload(
+    await createListing(undefined, {
+      district: 'kallio',
+      rooms: 2,
+      sizeM2: 48,
+      rentEur: 780,
+      wantedDistricts: ['vallila'],
+      ...opts,
+    }),
+  );
 }
 
 /** Another tenant's listing: by default a flat in Vallila whose owner wants Kallio. */
 async function them(opts: ListingOptions = {}): Promise<Listing> {
-  return createListing(undefined, { district: 'vallila', rooms: 2, sizeM2: 48, rentEur: 780, wantedDistricts: ['kallio'], ...opts });
+  return createListing(undefined, {
+    district: 'vallila',
+    rooms: 2,
+    sizeM2: 48,
+    rentEur: 780,
+    wantedDistricts: ['kallio'],
+    ...opts,
+  });
 }
 
 async function matchIds(mine: Listing): Promise<number[]> {
@@ -88,7 +102,14 @@ describe('matching', () => {
 
   it('treats empty wishes as no requirement', async () => {
     const mine = await me({ wantedRoomsMin: null, wantedSizeMin: null, wantedRentMax: null });
-    const huge = await them({ rooms: 8, sizeM2: 300, rentEur: 10_000, wantedRoomsMin: null, wantedSizeMin: null, wantedRentMax: null });
+    const huge = await them({
+      rooms: 8,
+      sizeM2: 300,
+      rentEur: 10_000,
+      wantedRoomsMin: null,
+      wantedSizeMin: null,
+      wantedRentMax: null,
+    });
     expect(await matchIds(mine)).to.deep.equal([huge.id]);
   });
 
@@ -122,7 +143,15 @@ describe('matching', () => {
   it('puts the best fit first, then the newest', async () => {
     const mine = await me({ wantedRoomsMin: 2, wantedSizeMin: 40, wantedRentMax: 1000 });
     const exact = await them({ rooms: 2, sizeM2: 40, rentEur: 1000, createdAt: new Date('2026-11-01T00:00:00Z') });
-    const roomy = await them({ rooms: 4, sizeM2: 70, rentEur: 700, hasBalcony: true, hasSauna: true, hasLift: true, createdAt: new Date('2026-10-01T00:00:00Z') });
+    const roomy = await them({
+      rooms: 4,
+      sizeM2: 70,
+      rentEur: 700,
+      hasBalcony: true,
+      hasSauna: true,
+      hasLift: true,
+      createdAt: new Date('2026-10-01T00:00:00Z'),
+    });
     const middle = await them({ rooms: 3, sizeM2: 50, rentEur: 900, createdAt: new Date('2026-09-01T00:00:00Z') });
     const middleTwin = await them({ rooms: 3, sizeM2: 50, rentEur: 900, createdAt: new Date('2026-09-02T00:00:00Z') });
     const result = await service().matches(mine);

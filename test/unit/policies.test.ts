@@ -68,8 +68,20 @@ const rows: Row[] = [
   ['a moderator cannot save a paused listing', mod, 'listing.favourite', listing('paused'), no('not_active')],
   ['another tenant reports an active listing', other, 'listing.report', listing('active'), ok],
   ['the owner does not report their own', tenant, 'listing.report', listing('active'), no('own_listing')],
-  ['a saved listing comes off the list whatever its state', other, 'listing.unfavourite', { listing: listing('hidden'), saved: true }, ok],
-  ['an unsaved hidden listing is not found', other, 'listing.unfavourite', { listing: listing('hidden'), saved: false }, no('not_visible')],
+  [
+    'a saved listing comes off the list whatever its state',
+    other,
+    'listing.unfavourite',
+    { listing: listing('hidden'), saved: true },
+    ok,
+  ],
+  [
+    'an unsaved hidden listing is not found',
+    other,
+    'listing.unfavourite',
+    { listing: listing('hidden'), saved: false },
+    no('not_visible'),
+  ],
 
   // listings: who sees what on one (the privacy table)
   ['a visitor does not see the username', anon, 'listing.seeUsername', listing('active'), no('not_signed_in')],
@@ -96,7 +108,13 @@ const rows: Row[] = [
   ['not even a moderator', mod, 'conversation.view', conversation, no('not_participant')],
   ['a visitor is asked to sign in', anon, 'conversation.view', conversation, no('not_signed_in')],
   ['a participant replies', tenant, 'conversation.reply', conversation, ok],
-  ['an unverified participant is told to verify', person(2, { isVerified: false }), 'conversation.reply', conversation, no('not_verified')],
+  [
+    'an unverified participant is told to verify',
+    person(2, { isVerified: false }),
+    'conversation.reply',
+    conversation,
+    no('not_verified'),
+  ],
   ['a non-participant cannot reply', person(7), 'conversation.reply', conversation, no('not_participant')],
 
   // moderators
@@ -122,9 +140,27 @@ const rows: Row[] = [
   ['the owner manages the photos of an active listing', tenant, 'photo.manage', listing('active'), ok],
   ['not of a removed one', tenant, 'photo.manage', listing('removed'), no('wrong_state')],
   ['another tenant manages no photos', other, 'photo.manage', listing('active'), no('not_owner')],
-  ['everyone sees a visible photo of an active listing', anon, 'photo.view', { listing: listing('active'), photo: { status: 'visible' } }, ok],
-  ['a visitor does not see a paused listing\'s photo', anon, 'photo.view', { listing: listing('paused'), photo: { status: 'visible' } }, no('not_visible')],
-  ['another tenant does not see a hidden photo', other, 'photo.view', { listing: listing('active'), photo: { status: 'hidden' } }, no('not_visible')],
+  [
+    'everyone sees a visible photo of an active listing',
+    anon,
+    'photo.view',
+    { listing: listing('active'), photo: { status: 'visible' } },
+    ok,
+  ],
+  [
+    "a visitor does not see a paused listing's photo",
+    anon,
+    'photo.view',
+    { listing: listing('paused'), photo: { status: 'visible' } },
+    no('not_visible'),
+  ],
+  [
+    'another tenant does not see a hidden photo',
+    other,
+    'photo.view',
+    { listing: listing('active'), photo: { status: 'hidden' } },
+    no('not_visible'),
+  ],
   ['the owner sees their hidden photo', tenant, 'photo.view', { listing: listing('active'), photo: { status: 'hidden' } }, ok],
   ['a moderator sees a hidden photo', mod, 'photo.view', { listing: listing('paused'), photo: { status: 'hidden' } }, ok],
   ['a moderator hides a visible photo', mod, 'admin.photo.hide', { status: 'visible' }, ok],
@@ -156,7 +192,9 @@ describe('policies', () => {
   });
 
   it('answers 404 for what the actor may not see and 403 with the reason otherwise', () => {
-    expect(() => authorize(other, 'listing.pause', listing('paused'))).to.throw().with.property('status', 404);
+    expect(() => authorize(other, 'listing.pause', listing('paused')))
+      .to.throw()
+      .with.property('status', 404);
     const refused = (() => {
       try {
         authorize(other, 'listing.pause', listing('active'));
@@ -168,7 +206,9 @@ describe('policies', () => {
     expect(refused?.status).to.equal(403);
     expect(refused?.details.reason).to.equal('not_owner');
     // `hide` answers 404 whatever the reason (another tenant's conversation).
-    expect(() => authorize(person(7), 'conversation.view', conversation, { hide: true })).to.throw().with.property('status', 404);
+    expect(() => authorize(person(7), 'conversation.view', conversation, { hide: true }))
+      .to.throw()
+      .with.property('status', 404);
   });
 
   it('refuses to guess at an action it does not know', () => {
@@ -179,7 +219,10 @@ describe('policies', () => {
     const resources = loadResources();
     for (const lang of ['sv', 'fi', 'en']) {
       const reasons = (resources[lang].policies as { reasons: Record<string, string> }).reasons;
-      expect(REASONS.filter((r) => typeof reasons[r] !== 'string' || reasons[r] === ''), lang).to.deep.equal([]);
+      expect(
+        REASONS.filter((r) => typeof reasons[r] !== 'string' || reasons[r] === ''),
+        lang,
+      ).to.deep.equal([]);
     }
   });
 });

@@ -15,7 +15,15 @@ import type { Listing, User } from '../../server/types/records';
 // table of docs/product.md as rows. Records are plain objects with the fields read.
 
 const person = (id: number, o: Partial<Record<'isAdmin' | 'isVerified' | 'isSuspended' | 'secondFactorPassed', boolean>> = {}) =>
-  ({ id, username: `u${id}`, isAdmin: false, isVerified: true, isSuspended: false, secondFactorPassed: false, ...o }) as unknown as User;
+  ({
+    id,
+    username: `u${id}`,
+    isAdmin: false,
+    isVerified: true,
+    isSuspended: false,
+    secondFactorPassed: false,
+    ...o,
+  }) as unknown as User;
 
 const owner = person(1);
 const tenant = person(2);
@@ -24,11 +32,33 @@ const modNoCode = person(10, { isAdmin: true });
 
 function listing(o: Partial<Record<string, unknown>> = {}, showPhone = false): Listing {
   return {
-    id: 7, userId: owner.id, status: 'active', district: 'kallio', postalCode: '00530', rooms: 2, sizeM2: 48, rentEur: 700,
-    floor: 3, hasLift: true, hasBalcony: false, hasSauna: false, buildingType: 'block', availableFrom: null, description: 'Sunny',
-    wantedDistricts: [], wantedRoomsMin: 3, wantedSizeMin: 60, wantedRentMax: 900, wantedLift: false, wantedBalcony: false,
-    wantedSauna: false, wantedDescription: '', createdAt: new Date(0), updatedAt: new Date(0),
-    hiddenReason: 'Asks for money', reviewRequestedAt: new Date(0),
+    id: 7,
+    userId: owner.id,
+    status: 'active',
+    district: 'kallio',
+    postalCode: '00530',
+    rooms: 2,
+    sizeM2: 48,
+    rentEur: 700,
+    floor: 3,
+    hasLift: true,
+    hasBalcony: false,
+    hasSauna: false,
+    buildingType: 'block',
+    availableFrom: null,
+    description: 'Sunny',
+    wantedDistricts: [],
+    wantedRoomsMin: 3,
+    wantedSizeMin: 60,
+    wantedRentMax: 900,
+    wantedLift: false,
+    wantedBalcony: false,
+    wantedSauna: false,
+    wantedDescription: '',
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    hiddenReason: 'Asks for money',
+    reviewRequestedAt: new Date(0),
     owner: { id: owner.id, username: 'maija', phone: '+358401112222', showPhone },
     ...o,
   } as unknown as Listing;
@@ -36,7 +66,13 @@ function listing(o: Partial<Record<string, unknown>> = {}, showPhone = false): L
 
 describe('presentListing: who sees what on a listing', () => {
   type Viewer = [string, User | undefined];
-  const viewers: Viewer[] = [['the owner', owner], ['another tenant', tenant], ['a visitor', undefined], ['a moderator', mod], ['a moderator without the code', modNoCode]];
+  const viewers: Viewer[] = [
+    ['the owner', owner],
+    ['another tenant', tenant],
+    ['a visitor', undefined],
+    ['a moderator', mod],
+    ['a moderator without the code', modNoCode],
+  ];
   // [viewer, phone shown by owner?] → [username, phone, moderation reason]
   const table: Record<string, [boolean, boolean, boolean, boolean]> = {
     //                              username, phone if shown, phone if kept, moderation reason
@@ -81,7 +117,12 @@ describe('presentMatchList', () => {
     } as unknown as MatchList;
     const view = presentMatchList(list, mine, tenant, 'en');
     expect(view.total).to.equal(2);
-    expect(view.items[0].headroom).to.deep.equal({ extraRooms: 1, extraM2: 11, underRentEur: 222, features: ['has_lift', 'has_balcony'] });
+    expect(view.items[0].headroom).to.deep.equal({
+      extraRooms: 1,
+      extraM2: 11,
+      underRentEur: 222,
+      features: ['has_lift', 'has_balcony'],
+    });
     expect(view.items[1].headroom).to.equal(null);
     // The card is presented for the viewer: a signed-in tenant sees the username.
     expect(view.items[0].listing.username).to.equal('maija');
@@ -110,14 +151,18 @@ describe('presentSearchPage', () => {
 describe('pagination', () => {
   it('search: previous, first, the pages around this one, a gap, the last, next', () => {
     const p = searchPagination(6, 20, (n) => `/listings?page=${n}`);
-    const shown = p.links.map((l) => (l.gap ? '…' : l.rel ?? (l.current ? `[${l.short}]` : l.short)));
+    const shown = p.links.map((l) => (l.gap ? '…' : (l.rel ?? (l.current ? `[${l.short}]` : l.short))));
     expect(shown).to.deep.equal(['prev', '1', '…', '4', '5', '[6]', '7', '8', '…', '20', 'next']);
     expect(p.links.find((l) => l.current)!.href).to.equal(null);
     expect(searchPagination(1, 1, String).links).to.deep.equal([]);
   });
 
   it('admin: every page up to 12, then the first, the last and three either side', () => {
-    expect(adminPagination('/admin/users', {}, 1, 3).links.map((l) => l.href)).to.deep.equal([null, '/admin/users?page=2', '/admin/users?page=3']);
+    expect(adminPagination('/admin/users', {}, 1, 3).links.map((l) => l.href)).to.deep.equal([
+      null,
+      '/admin/users?page=2',
+      '/admin/users?page=3',
+    ]);
     const many = adminPagination('/admin/users', { q: 'ma' }, 10, 20).links;
     expect(many.map((l) => (l.gap ? '…' : l.params!.n))).to.deep.equal([1, '…', 7, 8, 9, 10, 11, 12, 13, '…', 20]);
     expect(many[0].href).to.equal('/admin/users?q=ma');
@@ -131,10 +176,24 @@ describe('pagination', () => {
 });
 
 describe('presentThread', () => {
-  const conversation = { id: 5, participantIds: [owner.id, tenant.id], listingId: 7, startedById: 2, lastSenderId: 2, lastMessageAt: new Date(0) };
+  const conversation = {
+    id: 5,
+    participantIds: [owner.id, tenant.id],
+    listingId: 7,
+    startedById: 2,
+    lastSenderId: 2,
+    lastMessageAt: new Date(0),
+  };
   const page = (o: Partial<ThreadPage> = {}): ThreadPage => ({
-    messages: [{ id: 11, senderId: 2, body: 'Hej', createdAt: new Date(0) }, { id: 12, senderId: 1, body: 'Hi', createdAt: new Date(1) }] as ThreadPage['messages'],
-    hasOlder: false, other: { id: 1, username: 'maija', getsNotices: true }, listing: null, iBlocked: false, reportedIds: new Set([12]),
+    messages: [
+      { id: 11, senderId: 2, body: 'Hej', createdAt: new Date(0) },
+      { id: 12, senderId: 1, body: 'Hi', createdAt: new Date(1) },
+    ] as ThreadPage['messages'],
+    hasOlder: false,
+    other: { id: 1, username: 'maija', getsNotices: true },
+    listing: null,
+    iBlocked: false,
+    reportedIds: new Set([12]),
     ...o,
   });
   const names = (c: string) => c;
@@ -142,7 +201,10 @@ describe('presentThread', () => {
   it('offers the reply form to a verified participant', () => {
     const view = presentThread(page(), tenant, conversation, undefined, names);
     expect(view).to.include({ canReply: true, replyRefusal: null, olderHref: null, newerHref: null });
-    expect(view.messages.map((m) => [m.mine, m.reported])).to.deep.equal([[true, false], [false, true]]);
+    expect(view.messages.map((m) => [m.mine, m.reported])).to.deep.equal([
+      [true, false],
+      [false, true],
+    ]);
   });
 
   it('tells an unverified participant why there is no form', () => {
@@ -163,10 +225,20 @@ describe('presentThread', () => {
 });
 
 describe('presentInboxRow', () => {
-  const row = (o: Partial<InboxRow> = {}) => ({
-    conversationId: 5, otherId: 1, otherUsername: 'maija', listingId: 7, listingDistrict: 'kallio', listingRooms: 2,
-    listingStatus: 'paused', lastMessageAt: '2026-11-28 04:00:00.000 +00:00', unreadCount: '2', lastSenderId: 1, ...o,
-  }) as unknown as InboxRow;
+  const row = (o: Partial<InboxRow> = {}) =>
+    ({
+      conversationId: 5,
+      otherId: 1,
+      otherUsername: 'maija',
+      listingId: 7,
+      listingDistrict: 'kallio',
+      listingRooms: 2,
+      listingStatus: 'paused',
+      lastMessageAt: '2026-11-28 04:00:00.000 +00:00',
+      unreadCount: '2',
+      lastSenderId: 1,
+      ...o,
+    }) as unknown as InboxRow;
 
   it('awaits my reply when the other tenant had the last word, and links only an active listing', () => {
     const view = presentInboxRow(row(), 2, (c) => c.toUpperCase());
@@ -183,31 +255,65 @@ describe('presentInboxRow', () => {
 describe('presentMyData', () => {
   it('names districts, counts messages, says who is gone and what each report was about', () => {
     const data = {
-      account: { username: 'maija' }, purgeDate: null,
+      account: { username: 'maija' },
+      purgeDate: null,
       listing: { district: 'kallio', wanted: { districts: ['toolo', 'vallila'] } },
-      favourites: [{ listingId: 3, district: 'toolo' }], blocks: [],
+      favourites: [{ listingId: 3, district: 'toolo' }],
+      blocks: [],
       conversations: [
-        { id: 1, otherParticipant: 'otto', otherRemoved: false, listing: { id: 3, district: 'toolo', rooms: 2 }, lastMessageAt: new Date(0), messages: [{}, {}] },
+        {
+          id: 1,
+          otherParticipant: 'otto',
+          otherRemoved: false,
+          listing: { id: 3, district: 'toolo', rooms: 2 },
+          lastMessageAt: new Date(0),
+          messages: [{}, {}],
+        },
         { id: 2, otherParticipant: 'x', otherRemoved: true, listing: null, lastMessageAt: new Date(0), messages: [{}] },
       ],
       reportsFiled: [
         { kind: 'listing', listingId: 3, messageId: null, reason: 'fake', status: 'open', details: '', createdAt: new Date(0) },
         { kind: 'message', listingId: null, messageId: 9, reason: 'other', status: 'open', details: '', createdAt: new Date(0) },
-        { kind: 'message', listingId: null, messageId: null, reason: 'other', status: 'open', details: '', createdAt: new Date(0) },
+        {
+          kind: 'message',
+          listingId: null,
+          messageId: null,
+          reason: 'other',
+          status: 'open',
+          details: '',
+          createdAt: new Date(0),
+        },
       ],
-      pendingEmails: [], activeSessions: [],
+      pendingEmails: [],
+      activeSessions: [],
       alerts: {
-        newSwaps: true, lastSentAt: null, told: { pairs: 2, rings: 1 },
-        savedSearches: [{ id: 5, name: '', alert: true, createdAt: new Date(0), filters: { districts: ['kallio'], lift: false, balcony: false, sauna: false } }],
+        newSwaps: true,
+        lastSentAt: null,
+        told: { pairs: 2, rings: 1 },
+        savedSearches: [
+          {
+            id: 5,
+            name: '',
+            alert: true,
+            createdAt: new Date(0),
+            filters: { districts: ['kallio'], lift: false, balcony: false, sauna: false },
+          },
+        ],
       },
     } as unknown as MyData;
-    const view = presentMyData(data, (c) => c.toUpperCase(), (f) => `in ${f.districts.join(', ')}`);
+    const view = presentMyData(
+      data,
+      (c) => c.toUpperCase(),
+      (f) => `in ${f.districts.join(', ')}`,
+    );
     expect(view.alerts.savedSearches).to.deep.equal([{ name: '', summary: 'in kallio', alert: true, createdAt: new Date(0) }]);
     expect(view.listing!.districtName).to.equal('KALLIO');
     expect(view.listing!.wanted.districtNames).to.deep.equal(['TOOLO', 'VALLILA']);
     expect(view.favourites[0].districtName).to.equal('TOOLO');
-    expect(view.conversations.map((c) => [c.otherName, c.messageCount, c.listing?.districtName ?? null]))
-      .to.deep.equal([['otto', 2, 'TOOLO'], [null, 1, null]]);
+    expect(view.conversations.map((c) => [c.otherName, c.messageCount, c.listing?.districtName ?? null])).to.deep.equal([
+      ['otto', 2, 'TOOLO'],
+      [null, 1, null],
+    ]);
     expect(view.reportsFiled.map((r) => r.about)).to.deep.equal([
       { key: 'data:reports.item_listing', params: { id: 3 } },
       { key: 'data:reports.item_message', params: {} },

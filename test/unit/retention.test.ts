@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import {
-  addMonthsClamped, isPassive, isWarningDue, passiveBounds, purgeDeadline, warningBounds,
+  addMonthsClamped,
+  isPassive,
+  isWarningDue,
+  passiveBounds,
+  purgeDeadline,
+  warningBounds,
 } from '../../server/services/retention';
 
 const d = (iso: string) => new Date(iso);

@@ -8,7 +8,11 @@ import { deleteAccounts } from '../../server/services/account-deletion';
 import type { ListingInput } from '../../server/services/listings';
 import { loadActiveFacts } from '../../server/services/match-graph';
 import {
-  computeRings, countRingsForListing, rebuildRings, refreshListingRings, ringsForListing,
+  computeRings,
+  countRingsForListing,
+  rebuildRings,
+  refreshListingRings,
+  ringsForListing,
 } from '../../server/services/rings';
 import { context } from '../helpers/context';
 import { createModerator, createUser } from '../helpers/factories';
@@ -17,12 +21,30 @@ import { createModerator, createUser } from '../helpers/factories';
 // B's and A's meets C's. Rings must follow every kind of listing change at once.
 
 const open = {
-  postalCode: '00530', rooms: 2, sizeM2: 50, rentEur: 800, floor: 2, hasLift: false, hasBalcony: false, hasSauna: false,
-  buildingType: 'block' as const, availableFrom: null, description: 'A flat', wantedRoomsMin: null, wantedSizeMin: null,
-  wantedRentMax: null, wantedLift: false, wantedBalcony: false, wantedSauna: false, wantedDescription: '',
+  postalCode: '00530',
+  rooms: 2,
+  sizeM2: 50,
+  rentEur: 800,
+  floor: 2,
+  hasLift: false,
+  hasBalcony: false,
+  hasSauna: false,
+  buildingType: 'block' as const,
+  availableFrom: null,
+  description: 'A flat',
+  wantedRoomsMin: null,
+  wantedSizeMin: null,
+  wantedRentMax: null,
+  wantedLift: false,
+  wantedBalcony: false,
+  wantedSauna: false,
+  wantedDescription: '',
 };
 const flat = (district: string, wanted: string[], more: Partial<ListingInput> = {}): ListingInput => ({
-  ...open, district, wantedDistricts: wanted, ...more,
+  ...open,
+  district,
+  wantedDistricts: wanted,
+  ...more,
 });
 
 async function storedRings(): Promise<string[]> {
@@ -76,9 +98,9 @@ describe('three-way swaps (server/services/rings.ts)', function () {
   });
 
   for (const [edge, breaker] of [
-    ['A → B (B does not meet A\'s wishes)', 0],
-    ['B → C (C does not meet B\'s wishes)', 1],
-    ['C → A (A does not meet C\'s wishes)', 2],
+    ["A → B (B does not meet A's wishes)", 0],
+    ["B → C (C does not meet B's wishes)", 1],
+    ["C → A (A does not meet C's wishes)", 2],
   ] as const) {
     it(`finds no ring without the edge ${edge}`, async () => {
       const { listings } = context().board.services;
@@ -111,12 +133,24 @@ describe('three-way swaps (server/services/rings.ts)', function () {
         const moderator = await createModerator();
         const { sequelize } = context().db;
         switch (step) {
-          case 'pause': await listings.pause(target); break;
-          case 'hide': await moderation.hideListing(moderator, target, 'Spam'); break;
-          case 'remove': await moderation.removeListing(moderator, target, 'Gone'); break;
-          case 'delete': await listings.remove(target); break;
-          case 'suspend': await moderation.suspendUser(moderator, owner, 'Abuse'); break;
-          case 'erase': await sequelize.transaction((transaction) => deleteAccounts([owner.id], { transaction })); break;
+          case 'pause':
+            await listings.pause(target);
+            break;
+          case 'hide':
+            await moderation.hideListing(moderator, target, 'Spam');
+            break;
+          case 'remove':
+            await moderation.removeListing(moderator, target, 'Gone');
+            break;
+          case 'delete':
+            await listings.remove(target);
+            break;
+          case 'suspend':
+            await moderation.suspendUser(moderator, owner, 'Abuse');
+            break;
+          case 'erase':
+            await sequelize.transaction((transaction) => deleteAccounts([owner.id], { transaction }));
+            break;
           case 'purge': {
             // Passive for more than three months: the purge job deletes the account.
             await owner.update({ lastLoginAt: new Date('2020-01-01T00:00:00Z') });
@@ -163,8 +197,11 @@ describe('three-way swaps (server/services/rings.ts)', function () {
       const n = r.int(1, 2);
       while (wanted.size < n) wanted.add(r.pick(districts));
       return flat(r.pick(districts), [...wanted], {
-        rooms, sizeM2: rooms * r.int(20, 28), rentEur: r.int(500, 1100),
-        wantedRoomsMin: r.chance(0.4) ? r.int(1, 3) : null, wantedRentMax: r.chance(0.4) ? r.int(600, 1200) : null,
+        rooms,
+        sizeM2: rooms * r.int(20, 28),
+        rentEur: r.int(500, 1100),
+        wantedRoomsMin: r.chance(0.4) ? r.int(1, 3) : null,
+        wantedRentMax: r.chance(0.4) ? r.int(600, 1200) : null,
       });
     };
     const moderator = await createModerator();
@@ -186,12 +223,24 @@ describe('three-way swaps (server/services/rings.ts)', function () {
       };
       let t: Listing | undefined;
       switch (step) {
-        case 'edit': if ((t = pick())) await listings.update(t, randomInput()); break;
-        case 'pause': if ((t = pick('active'))) await listings.pause(t); break;
-        case 'resume': if ((t = pick('paused'))) await listings.resume(t); break;
-        case 'hide': if ((t = pick('active'))) await moderation.hideListing(moderator, t, 'Spam'); break;
-        case 'restore': if ((t = pick('hidden'))) await moderation.restoreListing(moderator, t, 'OK'); break;
-        case 'delete': if ((t = pick())) await listings.remove(t); break;
+        case 'edit':
+          if ((t = pick())) await listings.update(t, randomInput());
+          break;
+        case 'pause':
+          if ((t = pick('active'))) await listings.pause(t);
+          break;
+        case 'resume':
+          if ((t = pick('paused'))) await listings.resume(t);
+          break;
+        case 'hide':
+          if ((t = pick('active'))) await moderation.hideListing(moderator, t, 'Spam');
+          break;
+        case 'restore':
+          if ((t = pick('hidden'))) await moderation.restoreListing(moderator, t, 'OK');
+          break;
+        case 'delete':
+          if ((t = pick())) await listings.remove(t);
+          break;
         case 'suspend': {
           const l = pick('active');
           const owner = l && owners.find((o) => o.id === l.userId);
@@ -203,7 +252,9 @@ describe('three-way swaps (server/services/rings.ts)', function () {
           if (l) await context().db.sequelize.transaction((transaction) => deleteAccounts([l.userId], { transaction }));
           break;
         }
-        case 'create': await listings.create(await createUser(), randomInput()); break;
+        case 'create':
+          await listings.create(await createUser(), randomInput());
+          break;
       }
       expect(await storedRings(), `after ${step} (round ${round})`).to.deep.equal(await recomputedRings());
     }

@@ -15,7 +15,8 @@ export function auditHandlers(ctx: RouteContext) {
   async function list(req: Request, res: Response) {
     const page = pageNumber(req.query.page);
     const filter: AuditFilter = {};
-    if (typeof req.query.action === 'string' && ACTIONS.includes(req.query.action)) filter.action = req.query.action as AuditFilter['action'];
+    if (typeof req.query.action === 'string' && ACTIONS.includes(req.query.action))
+      filter.action = req.query.action as AuditFilter['action'];
     if (typeof req.query.type === 'string' && (AUDIT_TARGET_TYPES as readonly string[]).includes(req.query.type)) {
       filter.targetType = req.query.type as AuditFilter['targetType'];
       const id = parseId(req.query.id);

@@ -15,7 +15,11 @@ import { moderator, returnTo } from './helpers';
 // Hiding needs a reason: the owner is shown it. Restoring or removing may say why.
 const ACTIONS = {
   hide: { schema: z.object({ reason: requiredText(500) }), rule: 'admin.listing.hide', flash: 'admin:flash.listing_hidden' },
-  restore: { schema: z.object({ reason: text(1000).default('') }), rule: 'admin.listing.restore', flash: 'admin:flash.listing_restored' },
+  restore: {
+    schema: z.object({ reason: text(1000).default('') }),
+    rule: 'admin.listing.restore',
+    flash: 'admin:flash.listing_restored',
+  },
   // Removing is final, so it needs a reason too (and a confirmation page before it).
   remove: { schema: z.object({ reason: requiredText(500) }), rule: 'admin.listing.remove', flash: 'admin:flash.listing_removed' },
 } as const;
@@ -46,7 +50,12 @@ export function adminListingHandlers(ctx: RouteContext) {
     });
   }
 
-  async function render(req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
+  async function render(
+    req: Request,
+    res: Response,
+    status = 200,
+    form: { values?: Record<string, unknown>; errors?: FieldErrors } = {},
+  ) {
     const listing = req.loaded.listing!;
     const reports = await moderation.openReportsAbout(listing.id);
     res.status(status).render('admin/listing', {
@@ -78,7 +87,13 @@ export function adminListingHandlers(ctx: RouteContext) {
       const parsed = parseForm(action.schema, req.body);
       if (!parsed.ok) {
         if (verb === 'remove') {
-          return res.status(422).render('admin/listing-remove', { listing: presentAdminListing(listing), values: keepInput(req.body), errors: parsed.fields });
+          return res
+            .status(422)
+            .render('admin/listing-remove', {
+              listing: presentAdminListing(listing),
+              values: keepInput(req.body),
+              errors: parsed.fields,
+            });
         }
         return render(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
       }

@@ -21,7 +21,11 @@ export function adminPhotoHandlers(ctx: RouteContext) {
   const { moderation, photos } = ctx.services;
 
   /** The listing's admin page again, with the failed photo form's reason and error. */
-  async function renderListing(req: Request, res: Response, photoForm: { photoId: number; values: Record<string, unknown>; errors: FieldErrors }) {
+  async function renderListing(
+    req: Request,
+    res: Response,
+    photoForm: { photoId: number; values: Record<string, unknown>; errors: FieldErrors },
+  ) {
     const listing = req.loaded.listing!;
     const reports = await moderation.openReportsAbout(listing.id);
     res.status(422).render('admin/listing', {
@@ -43,7 +47,11 @@ export function adminPhotoHandlers(ctx: RouteContext) {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const parsed = parseForm(action.schema, { reason: body[`photo-${photo.id}-reason`] ?? body.reason });
       if (!parsed.ok) {
-        return renderListing(req, res, { photoId: photo.id, values: { reason: keepInput(req.body)[`photo-${photo.id}-reason`] ?? '' }, errors: parsed.fields });
+        return renderListing(req, res, {
+          photoId: photo.id,
+          values: { reason: keepInput(req.body)[`photo-${photo.id}-reason`] ?? '' },
+          errors: parsed.fields,
+        });
       }
       authorize(moderator(req), action.rule, photo);
       try {

@@ -27,11 +27,20 @@ export function reportHandlers(ctx: RouteContext) {
   async function list(req: Request, res: Response) {
     const page = pageNumber(req.query.page);
     const { rows, count, pages } = await moderation.openReports(page);
-    res.render('admin/reports', { reports: rows.map(presentReport), count, pagination: adminPagination('/admin/reports', {}, page, pages) });
+    res.render('admin/reports', {
+      reports: rows.map(presentReport),
+      count,
+      pagination: adminPagination('/admin/reports', {}, page, pages),
+    });
   }
 
   // The report, and for a message report the message in context: opening it is audited.
-  async function render(req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
+  async function render(
+    req: Request,
+    res: Response,
+    status = 200,
+    form: { values?: Record<string, unknown>; errors?: FieldErrors } = {},
+  ) {
     const report = req.loaded.report!;
     const context = await moderation.reportedMessageInContext(moderator(req), report);
     const listing = report.kind === 'listing' && report.listingId ? await moderation.findListing(report.listingId) : null;

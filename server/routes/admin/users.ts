@@ -32,14 +32,25 @@ export function adminUserHandlers(ctx: RouteContext) {
     const page = pageNumber(req.query.page);
     const { rows, count, pages } = await moderation.searchUsers(q, page);
     res.render('admin/users', {
-      users: rows.map(presentAdminUserRow), count, q, pagination: adminPagination('/admin/users', q ? { q } : {}, page, pages),
+      users: rows.map(presentAdminUserRow),
+      count,
+      q,
+      pagination: adminPagination('/admin/users', q ? { q } : {}, page, pages),
     });
   }
 
-  async function render(req: Request, res: Response, status = 200, form: { values?: Record<string, unknown>; errors?: FieldErrors } = {}) {
+  async function render(
+    req: Request,
+    res: Response,
+    status = 200,
+    form: { values?: Record<string, unknown>; errors?: FieldErrors } = {},
+  ) {
     const user = req.loaded.user!;
     res.status(status).render('admin/user', {
-      user: presentAdminUser(user), isSelf: user.id === moderator(req).id, values: form.values ?? {}, errors: form.errors ?? {},
+      user: presentAdminUser(user),
+      isSelf: user.id === moderator(req).id,
+      values: form.values ?? {},
+      errors: form.errors ?? {},
     });
   }
 
@@ -55,7 +66,13 @@ export function adminUserHandlers(ctx: RouteContext) {
     const parsed = parseForm(suspendSchema, req.body);
     if (!parsed.ok) return render(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
     authorize(moderator(req), 'admin.user.suspend', user);
-    await act(req, res, user, () => moderation.suspendUser(moderator(req), user, parsed.data.reason), 'admin:flash.user_suspended');
+    await act(
+      req,
+      res,
+      user,
+      () => moderation.suspendUser(moderator(req), user, parsed.data.reason),
+      'admin:flash.user_suspended',
+    );
   }
 
   // POST /admin/users/:id/unsuspend (reason)
@@ -64,7 +81,13 @@ export function adminUserHandlers(ctx: RouteContext) {
     const parsed = parseForm(unsuspendSchema, req.body);
     if (!parsed.ok) return render(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
     authorize(moderator(req), 'admin.user.unsuspend', user);
-    await act(req, res, user, () => moderation.unsuspendUser(moderator(req), user, parsed.data.reason), 'admin:flash.user_unsuspended');
+    await act(
+      req,
+      res,
+      user,
+      () => moderation.unsuspendUser(moderator(req), user, parsed.data.reason),
+      'admin:flash.user_unsuspended',
+    );
   }
 
   async function act(req: Request, res: Response, user: User, run: () => Promise<void>, flash: string) {
