@@ -152,7 +152,7 @@ const listingFormSchema = (locale: Locale) =>
     });
   });
 
-/** Reads the listing form (SPEC §13 field names) into what the service stores. */
+/** Reads the listing form (its field names: docs/product.md, "Names that stay stable") into what the service stores. */
 export function parseListingForm(body: unknown, locale: Locale = 'sv'): ParseResult<ListingInput> {
   const parsed = parseForm(listingFormSchema(locale), body);
   if (!parsed.ok) return parsed;
@@ -281,7 +281,7 @@ export function searchFormState(query: unknown): { values: Record<string, string
 }
 
 /**
- * The search query string (SPEC §13: district (repeatable), rooms_min, rooms_max,
+ * The search query string (docs/product.md, "Names that stay stable": district (repeatable), rooms_min, rooms_max,
  * size_min, rent_max, lift, balcony, sauna, sort, page). Never throws: unknown districts,
  * numbers out of range, a strange sort or page are left out as if not given.
  */
