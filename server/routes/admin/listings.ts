@@ -87,13 +87,11 @@ export function adminListingHandlers(ctx: RouteContext) {
       const parsed = parseForm(action.schema, req.body);
       if (!parsed.ok) {
         if (verb === 'remove') {
-          return res
-            .status(422)
-            .render('admin/listing-remove', {
-              listing: presentAdminListing(listing),
-              values: keepInput(req.body),
-              errors: parsed.fields,
-            });
+          return res.status(422).render('admin/listing-remove', {
+            listing: presentAdminListing(listing),
+            values: keepInput(req.body),
+            errors: parsed.fields,
+          });
         }
         return render(req, res, 422, { values: keepInput(req.body), errors: parsed.fields });
       }
