@@ -53,28 +53,35 @@ export interface EnqueueOptions {
   transaction?: Transaction;
 }
 
-/** Writes a rendered mail into the queue; never touches the network. */
-export async function enqueueMail(mail: OutgoingMail, opts: EnqueueOptions): Promise<void> {
-  await QueuedMail.create(
-    {
-      userId: opts.userId,
-      purpose: opts.purpose,
-      recipient: mail.to,
-      subject: mail.subject,
-      textBody: mail.text,
-      htmlBody: null,
-      headers: mail.headers ? JSON.stringify(mail.headers) : null,
-      fromName: mail.fromName ?? null,
-      nextAttemptAt: opts.now,
-      createdAt: opts.now,
-    },
-    { transaction: opts.transaction },
-  );
+/** The queue row for one rendered mail, due at once. */
+function queuedRow(mail: OutgoingMail, userId: number, opts: Omit<EnqueueOptions, 'userId'>) {
+  return {
+    userId,
+    purpose: opts.purpose,
+    recipient: mail.to,
+    subject: mail.subject,
+    textBody: mail.text,
+    htmlBody: null,
+    headers: mail.headers ? JSON.stringify(mail.headers) : null,
+    fromName: mail.fromName ?? null,
+    nextAttemptAt: opts.now,
+    createdAt: opts.now,
+  };
+}
+
+/** Wakes the worker once the rows are visible: after the caller's commit, or now. */
+function nudgeWorker(transaction?: Transaction): void {
   const nudge = () => {
     events.emit('queued');
   };
-  if (opts.transaction) opts.transaction.afterCommit(nudge);
+  if (transaction) transaction.afterCommit(nudge);
   else nudge();
+}
+
+/** Writes a rendered mail into the queue; never touches the network. */
+export async function enqueueMail(mail: OutgoingMail, opts: EnqueueOptions): Promise<void> {
+  await QueuedMail.create(queuedRow(mail, opts.userId, opts), { transaction: opts.transaction });
+  nudgeWorker(opts.transaction);
 }
 
 /** Writes many rendered mails into the queue in one statement (the daily alert job); never touches the network. */
@@ -84,25 +91,10 @@ export async function enqueueMails(
 ): Promise<void> {
   if (mails.length === 0) return;
   await QueuedMail.bulkCreate(
-    mails.map(({ mail, userId }) => ({
-      userId,
-      purpose: opts.purpose,
-      recipient: mail.to,
-      subject: mail.subject,
-      textBody: mail.text,
-      htmlBody: null,
-      headers: mail.headers ? JSON.stringify(mail.headers) : null,
-      fromName: mail.fromName ?? null,
-      nextAttemptAt: opts.now,
-      createdAt: opts.now,
-    })),
+    mails.map(({ mail, userId }) => queuedRow(mail, userId, opts)),
     { transaction: opts.transaction },
   );
-  const nudge = () => {
-    events.emit('queued');
-  };
-  if (opts.transaction) opts.transaction.afterCommit(nudge);
-  else nudge();
+  nudgeWorker(opts.transaction);
 }
 
 export interface DeliverOptions {
