@@ -38,6 +38,8 @@ async function main(): Promise<number> {
       'accept-encoding': { type: 'string', default: 'gzip, deflate, br' },
       'from-source': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      // Keep the SQLite board in this folder and reuse it on the next run (profiling).
+      data: { type: 'string' },
     },
   });
   const fromSource = values['from-source'];
@@ -127,6 +129,7 @@ async function main(): Promise<number> {
     },
     acceptEncoding: values['accept-encoding'],
     fromSource,
+    dataDir: values.data,
   });
   console.log(`\nDatabase: ${result.database}; seeded in ${result.seedSeconds.toFixed(0)} s`);
   for (const run of result.runs) console.log('\n' + formatWebTable(result, run));

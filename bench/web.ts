@@ -40,6 +40,11 @@ export interface WebBenchOptions {
   acceptEncoding?: string;
   /** Start the server from the TypeScript sources (tests) instead of dist/ (the real figures). */
   fromSource?: boolean;
+  /**
+   * Keep the SQLite board in this folder and seed it only when it holds none yet (the
+   * figures of a reused board include the messages earlier runs sent). For profiling.
+   */
+  dataDir?: string;
   out?: (line: string) => void;
 }
 
@@ -339,7 +344,9 @@ async function startServers(count: number, env: NodeJS.ProcessEnv, fromSource: b
     // The same malloc setting npm start uses (see README, Memory): without it glibc keeps
     // every sign-in's 19 MiB argon2 block and the RSS figure measures that.
     const serverEnv = { MALLOC_MMAP_THRESHOLD_: '1048576', ...env, PORT: String(port) };
-    procs.push(spawn(process.execPath, entry, { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] }));
+    // BENCH_SERVER_NODE_ARGS: extra node flags for the server only (e.g. --cpu-prof).
+    const nodeArgs = (env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    procs.push(spawn(process.execPath, [...nodeArgs, ...entry], { env: serverEnv, stdio: ['ignore', 'inherit', 'inherit'] }));
     bases.push(`http://127.0.0.1:${port}`);
   }
   let peak = 0;
@@ -464,7 +471,10 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
   if (!opts.databaseUrl && processCounts.some((n) => n > 1)) {
     throw new Error('bench: several app processes need PostgreSQL (--database postgres://…)');
   }
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-bench-'));
+  const keep = opts.dataDir && !opts.databaseUrl ? path.resolve(opts.dataDir) : undefined;
+  if (keep) fs.mkdirSync(keep, { recursive: true });
+  const tmp = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-bench-'));
+  const seededMarker = path.join(tmp, 'seeded.json');
   const databaseUrl = opts.databaseUrl ?? `sqlite:${path.join(tmp, 'bench.sqlite')}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -489,22 +499,29 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
     let crowd: Crowd;
     let seeded;
     try {
+      // keep is SQLite only: PostgreSQL's database is always emptied.
       if (db.dialect === 'postgres') await db.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
       await migrate(db);
-      out(`Seeding ${opts.tenants} tenants, ${opts.listings} listings, ${opts.messages} messages on ${db.dialect}…`);
-      seeded = await runSeed(
-        // force: the database was emptied just above, and the server under test runs as production.
-        {
-          tenants: opts.tenants,
-          listings: opts.listings,
-          messages: opts.messages,
-          seed: 42,
-          benchConversations: opts.conversations,
-          force: true,
-        },
-        { db, config, log: (line) => out(`  ${line}`) },
-      );
-      out(`  seeded in ${(seeded.ms / 1000).toFixed(1)} s`);
+      if (keep && fs.existsSync(seededMarker)) {
+        seeded = JSON.parse(fs.readFileSync(seededMarker, 'utf8')) as Awaited<ReturnType<typeof runSeed>>;
+        out(`Reusing the board seeded in ${tmp}`);
+      } else {
+        out(`Seeding ${opts.tenants} tenants, ${opts.listings} listings, ${opts.messages} messages on ${db.dialect}…`);
+        seeded = await runSeed(
+          // force: the database was emptied just above, and the server under test runs as production.
+          {
+            tenants: opts.tenants,
+            listings: opts.listings,
+            messages: opts.messages,
+            seed: 42,
+            benchConversations: opts.conversations,
+            force: true,
+          },
+          { db, config, log: (line) => out(`  ${line}`) },
+        );
+        out(`  seeded in ${(seeded.ms / 1000).toFixed(1)} s`);
+        if (keep) fs.writeFileSync(seededMarker, JSON.stringify(seeded));
+      }
       crowd = await pickCrowd(db, crowdSize);
     } finally {
       await db.close();
@@ -567,7 +584,7 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
       runs,
     };
   } finally {
-    if (!opts.databaseUrl) fs.rmSync(tmp, { recursive: true, force: true });
+    if (!opts.databaseUrl && !keep) fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
