@@ -166,6 +166,9 @@ function routeReadsToPool(sequelize: Sequelize, storage: string, size: number): 
 // gets a thread to finish on, and all of them time out together. SQLite has a single
 // writer anyway, so this process queues its own transactions and only contends with
 // other processes (the CLIs) through busy_timeout.
+/** Each SQLite Sequelize's queue of write transactions (see queueTransactions), for the bulk writer. */
+export const writeTurns = new WeakMap<Sequelize, () => Promise<() => void>>();
+
 function queueTransactions(sequelize: Sequelize): void {
   type TxFn = (t: Transaction) => Promise<unknown>;
   const original = sequelize.transaction.bind(sequelize) as (options?: unknown, fn?: TxFn) => Promise<unknown>;
@@ -180,6 +183,7 @@ function queueTransactions(sequelize: Sequelize): void {
     tail = tail.then(() => done);
     return turn;
   };
+  writeTurns.set(sequelize, takeTurn);
   (sequelize as unknown as { transaction: unknown }).transaction = async (optionsOrFn?: unknown, maybeFn?: TxFn) => {
     const fn = typeof optionsOrFn === 'function' ? (optionsOrFn as TxFn) : maybeFn;
     const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
