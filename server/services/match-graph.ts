@@ -61,8 +61,9 @@ export async function refreshListingEdges(
   transaction: Transaction,
 ): Promise<EdgeChanges> {
   const changes = await rewriteEdges(sequelize, listingId, transaction);
-  // The rings through the listing follow its edges, in the same transaction.
-  await refreshListingRings(listingId, transaction);
+  // The rings through the listing follow its edges, in the same transaction; what
+  // changed tells it which of its steps can have anything to do.
+  await refreshListingRings(listingId, transaction, { edges: changes });
   return changes;
 }
 
