@@ -11,7 +11,8 @@ import { refreshListingRings, RING_LIMITS } from '../server/services/rings';
 
 // npm run bench -- listing-change [--tenants N] [--listings N] [--changes N]
 // What one listing change costs the match graph: a tenant edits their listing (here: the
-// rent goes up by one euro, which changes every fit into their home), and in the same
+// rent goes up by one euro, which can change fits into their home and end pairs with
+// those whose maximum rent it passes), and in the same
 // transaction its pairs (match_edges) and its three-way swaps (match_rings) are brought
 // up to date — what every create, edit, pause, resume, hide and restore does. Measured
 // on a freshly seeded SQLite board, each change its own committed transaction, the

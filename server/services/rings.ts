@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Listing } from '../../models/listing';
 import { fitScore, flatMeetsWishes, type MatchFacts } from './fit';
-import { loadActiveFacts } from './match-graph';
+import { loadActiveFacts, type EdgeChanges } from './match-graph';
 
 // Three-way swaps (table match_rings), built on the match graph. A ring A → B → C → A is
 // three edges of match_edges: B's flat meets A's wishes (A → B), C's meets B's (B → C)
@@ -22,8 +22,9 @@ import { loadActiveFacts } from './match-graph';
 //
 // What a refresh of X does, in X's transaction, right after its edges were rewritten:
 // 1. deletes the rings through X that lost an edge (a member that is no longer active has
-//    no edges, so its rings go at once);
-// 2. recomputes the score of the rings through X that remain (X's fits may have changed);
+//    no edges, so its rings go at once) — only when one of X's edges went;
+// 2. recomputes the score of the rings through X that remain — only when one of X's
+//    fits changed;
 // 3. inserts the rings its search finds that are not stored yet (created_at = now).
 // Rings that do not contain X cannot change: their three edges are untouched. Rings
 // through X found earlier by another member's search stay while they exist, so what is
@@ -91,23 +92,44 @@ const RING_SCORE = `(((${EDGE('listing_a', 'listing_b')}) + (${EDGE('listing_b',
  * Brings the rings through one listing up to date. Called by refreshListingEdges (so in
  * the same transaction as every listing change, after the edges), and so wherever the
  * match graph changes. See the top of this file for the bound on its work.
+ *
+ * `edges` is what that refresh just did to the listing's edges. Steps 1 and 2 only undo
+ * what a change of X's own edges can do to the stored rings through X — every other
+ * edge of such a ring belongs to another member, whose own refresh dealt with it — so
+ * with no edge of X gone, step 1 has nothing to delete, and with no fit of X changed,
+ * step 2 nothing to rescore; the result is the same as running them. Without `edges`
+ * (a caller that changed the graph some other way) every step runs.
  */
 export async function refreshListingRings(
   listingId: number,
   transaction: Transaction,
-  opts: { now?: Date; limits?: RingLimits } = {},
+  opts: { now?: Date; limits?: RingLimits; edges?: EdgeChanges } = {},
 ): Promise<void> {
   const sequelize = sequelizeOf();
   const limits = opts.limits ?? RING_LIMITS;
   const replacements = { id: listingId, k: limits.edges, keep: limits.keep, now: opts.now ?? new Date() };
-  for (const column of ['listing_a', 'listing_b', 'listing_c']) {
-    await sequelize.query(`DELETE FROM match_rings WHERE ${column} = :id AND NOT (${HAS_ALL_EDGES})`, {
-      replacements,
-      transaction,
-    });
+  const edges = opts.edges;
+  if (edges && !edges.active) {
+    // No edges left: every ring through X has lost one, and the search finds nothing.
+    for (const column of ['listing_a', 'listing_b', 'listing_c']) {
+      await sequelize.query(`DELETE FROM match_rings WHERE ${column} = :id`, { replacements, transaction });
+    }
+    return;
+  }
+  if (!edges || edges.removed > 0) {
+    for (const column of ['listing_a', 'listing_b', 'listing_c']) {
+      await sequelize.query(`DELETE FROM match_rings WHERE ${column} = :id AND NOT (${HAS_ALL_EDGES})`, {
+        replacements,
+        transaction,
+      });
+    }
   }
   const mine = 'listing_a = :id OR listing_b = :id OR listing_c = :id';
-  await sequelize.query(`UPDATE match_rings SET score = ${RING_SCORE} WHERE ${mine}`, { replacements, transaction });
+  if (!edges || edges.refitted > 0) {
+    await sequelize.query(`UPDATE match_rings SET score = ${RING_SCORE} WHERE ${mine}`, { replacements, transaction });
+  }
+  // A ring needs an edge out of X and one into it.
+  if (edges && (edges.out === 0 || edges.in === 0)) return;
   // The search: X's best homes (y) × X's best wanters (z), closed by an edge y → z.
   await sequelize.query(
     `INSERT INTO match_rings (listing_a, listing_b, listing_c, score, created_at)

@@ -5,7 +5,7 @@ import { Listing } from '../../models/listing';
 import type { User } from '../../models/user';
 import { deleteAccounts } from '../../server/services/account-deletion';
 import type { ListingInput } from '../../server/services/listings';
-import { computeEdges, loadActiveFacts, rebuildMatchGraph } from '../../server/services/match-graph';
+import { computeEdges, loadActiveFacts, rebuildMatchGraph, refreshListingEdges } from '../../server/services/match-graph';
 import { context } from '../helpers/context';
 import { createModerator, createUser } from '../helpers/factories';
 
@@ -162,6 +162,30 @@ describe('the match graph', function () {
     expect(before.length, 'the random listings match each other').to.be.greaterThan(5);
     await context().db.sequelize.query('DELETE FROM match_edges');
     expect(await rebuildMatchGraph(context().db.sequelize)).to.equal(before.length);
+    expect(await storedEdges()).to.deep.equal(before);
+  });
+
+  it('writes only the edges a change adds, removes or re-scores', async () => {
+    const { listings } = context().board.services;
+    const { sequelize } = context().db;
+    const wish = { wantedRoomsMin: null, wantedSizeMin: null, wantedLift: false, wantedBalcony: false, wantedSauna: false };
+    const base = { ...randomInput(prng(3)), ...wish, district: 'kallio', rentEur: 800, wantedDistricts: ['vallila'] };
+    const mine = await listings.create(await createUser(), { ...base, wantedRentMax: null });
+    // Two tenants in Vallila want Kallio: one can pay 1,000 €, the other exactly 800 €.
+    const other = { ...base, district: 'vallila', wantedDistricts: ['kallio'] };
+    await listings.create(await createUser(), { ...other, wantedRentMax: 1000 });
+    await listings.create(await createUser(), { ...other, wantedRentMax: 800 });
+    const refresh = () => sequelize.transaction((t) => refreshListingEdges(sequelize, mine.id, t));
+    const before = await storedEdges();
+    expect(await refresh(), 'nothing changed').to.include({ added: 0, removed: 0, refitted: 0, out: 2, in: 2 });
+    expect(await storedEdges()).to.deep.equal(before);
+    // 20 € more: one fit into my home falls (the 1,000 € wish has less headroom) and the
+    // 800 € wish is no longer met.
+    await sequelize.query('UPDATE listings SET rent_eur = 820 WHERE id = :id', { replacements: { id: mine.id } });
+    expect(await refresh()).to.include({ added: 0, removed: 1, refitted: 1, out: 2, in: 1 });
+    expect(await storedEdges()).to.deep.equal(await recomputedEdges());
+    await sequelize.query('UPDATE listings SET rent_eur = 800 WHERE id = :id', { replacements: { id: mine.id } });
+    expect(await refresh()).to.include({ added: 1, removed: 0, refitted: 1, out: 2, in: 2 });
     expect(await storedEdges()).to.deep.equal(before);
   });
 
