@@ -38,7 +38,7 @@ async function main(): Promise<number> {
       'accept-encoding': { type: 'string', default: 'gzip, deflate, br' },
       'from-source': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
-      // Keep the SQLite board in this folder and reuse it on the next run (profiling).
+      // Keep the seeded board (SQLite's file, or a marker for PostgreSQL's) in this folder and reuse it on the next run.
       data: { type: 'string' },
     },
   });

@@ -41,8 +41,9 @@ export interface WebBenchOptions {
   /** Start the server from the TypeScript sources (tests) instead of dist/ (the real figures). */
   fromSource?: boolean;
   /**
-   * Keep the SQLite board in this folder and seed it only when it holds none yet (the
-   * figures of a reused board include the messages earlier runs sent). For profiling.
+   * Keep the seeded board in this folder (SQLite's file; for PostgreSQL a marker that the
+   * database holds one) and seed only when there is none yet: the full size takes minutes
+   * to seed. A reused board's figures include the messages earlier runs sent.
    */
   dataDir?: string;
   out?: (line: string) => void;
@@ -471,11 +472,12 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
   if (!opts.databaseUrl && processCounts.some((n) => n > 1)) {
     throw new Error('bench: several app processes need PostgreSQL (--database postgres://…)');
   }
-  const keep = opts.dataDir && !opts.databaseUrl ? path.resolve(opts.dataDir) : undefined;
+  const keep = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
   if (keep) fs.mkdirSync(keep, { recursive: true });
   const tmp = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bostadsbyte-bench-'));
   const seededMarker = path.join(tmp, 'seeded.json');
   const databaseUrl = opts.databaseUrl ?? `sqlite:${path.join(tmp, 'bench.sqlite')}`;
+  if (keep && opts.databaseUrl) fs.writeFileSync(path.join(tmp, 'database.txt'), opts.databaseUrl);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -499,10 +501,12 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
     let crowd: Crowd;
     let seeded;
     try {
-      // keep is SQLite only: PostgreSQL's database is always emptied.
-      if (db.dialect === 'postgres') await db.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+      // With --data, a board seeded by an earlier run (its marker file in that folder) is
+      // reused as it is, PostgreSQL's too; otherwise PostgreSQL's database is emptied.
+      const reuse = !!keep && fs.existsSync(seededMarker);
+      if (db.dialect === 'postgres' && !reuse) await db.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
       await migrate(db);
-      if (keep && fs.existsSync(seededMarker)) {
+      if (reuse) {
         seeded = JSON.parse(fs.readFileSync(seededMarker, 'utf8')) as Awaited<ReturnType<typeof runSeed>>;
         out(`Reusing the board seeded in ${tmp}`);
       } else {
