@@ -6,7 +6,8 @@ import {
   candidateFlat,
   candidateWish,
   fitScore,
-  flatMeetsWishes,
+  meetsInDistrict,
+  packFacts,
   fitSql,
   myFlat,
   myFlatFitsThem,
@@ -219,21 +220,18 @@ function toFacts(rows: Record<string, unknown>[], wanted: { listing_id: number; 
 
 /** Every edge of the given active listings, in (wanter, home) order, scored in memory. */
 export function* computeEdges(listings: MatchFacts[]): Generator<[wanter: number, home: number, fit: number]> {
-  const byDistrict = new Map<string, MatchFacts[]>();
-  for (const l of listings) {
-    let list = byDistrict.get(l.district);
-    if (!list) byDistrict.set(l.district, (list = []));
-    list.push(l);
-  }
-  for (const wanter of listings) {
-    const homes: MatchFacts[] = [];
-    for (const district of wanter.wantedDistricts) {
-      for (const home of byDistrict.get(district) ?? []) {
-        if (home.id !== wanter.id && flatMeetsWishes(home, wanter)) homes.push(home);
+  const packed = packFacts(listings);
+  const homes: number[] = [];
+  for (let w = 0; w < listings.length; w++) {
+    homes.length = 0;
+    for (const district of packed.wantedList[w]!) {
+      for (const h of packed.byDistrict[district]!) {
+        if (h !== w && meetsInDistrict(packed, h, w)) homes.push(h);
       }
     }
-    homes.sort((a, b) => a.id - b.id);
-    for (const home of homes) yield [wanter.id, home.id, fitScore(home, wanter)];
+    homes.sort((a, b) => listings[a]!.id - listings[b]!.id);
+    const wanter = listings[w]!;
+    for (const h of homes) yield [wanter.id, listings[h]!.id, fitScore(listings[h]!, wanter)];
   }
 }
 

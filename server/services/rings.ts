@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Listing } from '../../models/listing';
-import { fitScore, flatMeetsWishes, type MatchFacts } from './fit';
+import { fitScore, meets, meetsInDistrict, packFacts, type MatchFacts } from './fit';
 import { loadActiveFacts, type EdgeChanges } from './match-graph';
 
 // Three-way swaps (table match_rings), built on the match graph. A ring A → B → C → A is
@@ -246,55 +246,56 @@ export function computeRings(
     return list;
   };
 
-  const byId = new Map<number, MatchFacts>();
-  const byDistrict = new Map<string, MatchFacts[]>();
-  for (const l of listings) {
-    byId.set(l.id, l);
-    let list = byDistrict.get(l.district);
-    if (!list) byDistrict.set(l.district, (list = []));
-    list.push(l);
-  }
+  // Listings by their position in `listings`, their wishes packed for fast checks (fit.ts).
+  const packed = packFacts(listings);
+  const indexById = new Map<number, number>();
+  listings.forEach((l, i) => indexById.set(l.id, i));
   // One pass over every edge (as computeEdges finds them): each wanter's best homes, and
   // each home's best wanters, kept short by pruning whenever a list doubles the bound.
-  const bestOut = new Map<number, number[]>();
-  const bestIn = new Map<number, number[]>();
-  for (const wanter of listings) {
+  const bestOut: (number[] | undefined)[] = new Array(listings.length);
+  const bestIn: (number[] | undefined)[] = new Array(listings.length);
+  for (let w = 0; w < listings.length; w++) {
+    const wanter = listings[w]!;
     const out: number[] = [];
-    for (const district of wanter.wantedDistricts) {
-      for (const home of byDistrict.get(district) ?? []) {
-        if (home.id === wanter.id || !flatMeetsWishes(home, wanter)) continue;
+    for (const district of packed.wantedList[w]!) {
+      for (const h of packed.byDistrict[district]!) {
+        if (h === w || !meetsInDistrict(packed, h, w)) continue;
+        const home = listings[h]!;
         const fit = fitScore(home, wanter);
         out.push(encode(fit, home.id));
-        let inn = bestIn.get(home.id);
-        if (!inn) bestIn.set(home.id, (inn = []));
+        let inn = bestIn[h];
+        if (!inn) bestIn[h] = inn = [];
         inn.push(encode(fit, wanter.id));
         if (inn.length >= 2 * k) topDesc(inn);
       }
     }
-    if (out.length > 0) bestOut.set(wanter.id, topDesc(out));
+    if (out.length > 0) bestOut[w] = topDesc(out);
   }
 
   const rings = new Map<string, { ids: [number, number, number]; score: number }>();
   const found: { y: number; z: number; score: number }[] = [];
-  for (const x of listings) {
-    const out = bestOut.get(x.id);
-    const inn = bestIn.get(x.id);
+  for (let x = 0; x < listings.length; x++) {
+    const out = bestOut[x];
+    const inn = bestIn[x];
     if (!out || !inn) continue;
     topDesc(inn);
+    const wanters = inn.map((i) => indexById.get(idOf(i))!);
     found.length = 0;
     for (const o of out) {
-      const y = byId.get(idOf(o))!;
-      for (const i of inn) {
-        const zId = idOf(i);
-        if (zId === y.id) continue;
-        const z = byId.get(zId)!;
-        if (!flatMeetsWishes(z, y)) continue;
-        found.push({ y: y.id, z: zId, score: Math.floor((fitOf(o) + fitScore(z, y) + fitOf(i) + 1) / 3) });
+      const y = indexById.get(idOf(o))!;
+      for (let j = 0; j < inn.length; j++) {
+        const z = wanters[j]!;
+        if (z === y || !meets(packed, z, y)) continue;
+        found.push({
+          y: listings[y]!.id,
+          z: listings[z]!.id,
+          score: Math.floor((fitOf(o) + fitScore(listings[z]!, listings[y]!) + fitOf(inn[j]!) + 1) / 3),
+        });
       }
     }
     found.sort((p, q) => q.score - p.score || p.y - q.y || p.z - q.z);
     for (const f of found.slice(0, limits.keep)) {
-      const ids = rotate(x.id, f.y, f.z);
+      const ids = rotate(listings[x]!.id, f.y, f.z);
       const key = `${ids[0]},${ids[1]},${ids[2]}`;
       if (!rings.has(key)) rings.set(key, { ids, score: f.score });
     }
