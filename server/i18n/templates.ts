@@ -126,11 +126,16 @@ export function fastTranslate(i18next: i18n, locale: string, fixed: TFunction): 
   // Typed loosely: i18next's types want a numeric count, but a string one is valid (a value, no plural).
   const exists = i18next.exists.bind(i18next) as (key: string, options: object) => boolean;
 
-  const pluralForm = (count: number): string => {
+  const formOf = (count: number): string => {
     let form = count === 0 ? 'zero' : ''; // 0 looks for key_zero first, whatever the language
     for (const rule of rules) form += `/${rule.select(count)}`;
     return form;
   };
+  // Intl's select() is the costly part of a plural call; counts are mostly small whole
+  // numbers, so their forms are kept.
+  const smallForms: string[] = [];
+  const pluralForm = (count: number): string =>
+    Number.isInteger(count) && count >= 0 && count < 1000 ? (smallForms[count] ??= formOf(count)) : formOf(count);
 
   const load = (key: string, count: string | number | undefined): Template | null | undefined => {
     const lookup = count === undefined ? {} : { count };
