@@ -12,6 +12,20 @@ import ejs, { type TemplateFunction } from 'ejs';
 type Data = Record<string, unknown>;
 type Callback = (err: Error | null, html?: string) => void;
 
+// EJS's escape for <%= %> (utils.escapeXML), the same characters and entities, but a
+// string with nothing to escape (nearly every value on a page) is returned as it is
+// instead of going through replace() with a callback: a tenth of a list page's render.
+const SPECIAL = /[&<>'"]/;
+const SPECIALS = /[&<>'"]/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const entity = (c: string): string => ENTITIES[c];
+
+export function escapeHtml(markup: unknown): string {
+  if (markup == undefined) return '';
+  const text = typeof markup === 'string' ? markup : String(markup);
+  return SPECIAL.test(text) ? text.replace(SPECIALS, entity) : text;
+}
+
 export function createViewEngine(opts: { cache: boolean }): (file: string, data: object, callback: Callback) => void {
   const compiled = new Map<string, TemplateFunction>();
   const resolved = new Map<string, string>();
@@ -19,7 +33,7 @@ export function createViewEngine(opts: { cache: boolean }): (file: string, data:
   const compile = (file: string): TemplateFunction => {
     let fn = opts.cache ? compiled.get(file) : undefined;
     if (!fn) {
-      fn = ejs.compile(fs.readFileSync(file, 'utf8'), { filename: file }) as TemplateFunction;
+      fn = ejs.compile(fs.readFileSync(file, 'utf8'), { filename: file, escape: escapeHtml }) as TemplateFunction;
       if (opts.cache) compiled.set(file, fn);
     }
     return fn;

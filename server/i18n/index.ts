@@ -3,6 +3,7 @@ import path from 'node:path';
 import i18next, { type i18n, type TFunction } from 'i18next';
 import { LOCALES, type Locale } from '../../models/user';
 import { LOCALES_DIR } from '../paths';
+import { fastOptions, fastTranslate } from './templates';
 
 export { LOCALES, type Locale };
 export const DEFAULT_LOCALE: Locale = 'sv';
@@ -33,8 +34,12 @@ export function loadResources(dir = LOCALES_DIR): Record<string, Record<string, 
 let instance: i18n | undefined;
 
 export function getI18n(): i18n {
-  if (instance) return instance;
-  const resources = loadResources();
+  instance ??= createI18n(loadResources());
+  return instance;
+}
+
+// The app's i18next setup, for the given texts (tests build one with texts of their own).
+export function createI18n(resources: Record<string, Record<string, object>>): i18n {
   const created = i18next.createInstance();
   // With initAsync: false and the resources given inline, init() has finished when it
   // returns; the promise it also returns carries nothing more.
@@ -47,39 +52,35 @@ export function getI18n(): i18n {
     ns: Object.keys(resources[DEFAULT_LOCALE]),
     defaultNS: 'common',
     // EJS escapes on output (<%= %>); escaping here as well would double-escape.
+    // server/i18n/templates.ts relies on this and on the default {{ }} delimiters.
     interpolation: { escapeValue: false },
     returnNull: false,
   });
-  instance = created;
   return created;
 }
 
 // One translator per language for the life of the process. The locale files never
 // change at run time, so a key asked for without options (most of a page's text) is
-// looked up in i18next once and then served from a map; calls with options
-// (interpolation, plurals, returnObjects) always go to i18next.
+// looked up in i18next once and then served from a map, and a key asked for with plain
+// values (t('listings:show.title', { rooms, size, district }), plurals by count) has its
+// text chosen by i18next once per plural form and the values put in by
+// fastTranslate() (./templates.ts). Other calls (returnObjects, context, defaultValue …)
+// go to i18next.
 const translators = new Map<Locale, TFunction>();
-
-function withParams(fixed: TFunction, key: string, json: string): string {
-  let params: Record<string, unknown> = {};
-  try {
-    params = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    // an unreadable parameter list still shows the message itself
-  }
-  return (fixed as unknown as (k: string, p: object) => string)(key, params);
-}
 
 export function translator(locale: Locale): TFunction {
   let t = translators.get(locale);
   if (!t) {
     const fixed = getI18n().getFixedT(locale);
+    const slow = fixed as unknown as (...a: unknown[]) => unknown;
+    const withValues = fastTranslate(getI18n(), locale, fixed);
     const plain = new Map<string, unknown>();
     t = ((key: unknown, ...rest: unknown[]) => {
-      if (rest.length > 0 || typeof key !== 'string') return (fixed as unknown as (...a: unknown[]) => unknown)(key, ...rest);
+      if (typeof key !== 'string') return slow(key, ...rest);
+      if (rest.length > 0) return rest.length === 1 && fastOptions(rest[0]) ? withValues(key, rest[0]) : slow(key, ...rest);
       // A field error with its values (validation/index.ts fieldError): "key|{json}".
       const bar = key.indexOf('|{');
-      if (bar > 0) return withParams(fixed, key.slice(0, bar), key.slice(bar + 1));
+      if (bar > 0) return withParams(key.slice(0, bar), key.slice(bar + 1));
       let text = plain.get(key);
       if (text === undefined) {
         text = fixed(key);
@@ -87,6 +88,15 @@ export function translator(locale: Locale): TFunction {
       }
       return text;
     }) as unknown as TFunction;
+    const withParams = (key: string, json: string): unknown => {
+      let params: unknown = {};
+      try {
+        params = JSON.parse(json);
+      } catch {
+        // an unreadable parameter list still shows the message itself
+      }
+      return fastOptions(params) ? withValues(key, params) : slow(key, params);
+    };
     translators.set(locale, t);
   }
   return t;
