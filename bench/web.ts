@@ -504,7 +504,8 @@ export async function runWebBench(opts: WebBenchOptions): Promise<WebBenchResult
       // With --data, a board seeded by an earlier run (its marker file in that folder) is
       // reused as it is, PostgreSQL's too; otherwise PostgreSQL's database is emptied.
       const reuse = !!keep && fs.existsSync(seededMarker);
-      if (db.dialect === 'postgres' && !reuse) await db.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+      if (db.dialect === 'postgres' && !reuse)
+        await db.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
       await migrate(db);
       if (reuse) {
         seeded = JSON.parse(fs.readFileSync(seededMarker, 'utf8')) as Awaited<ReturnType<typeof runSeed>>;

