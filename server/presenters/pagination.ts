@@ -1,6 +1,6 @@
-// The one pagination presenter: page links for search, the inbox and the moderators'
-// lists, all drawn by views/partials/pagination.ejs. Each link carries its i18n key so
-// every list keeps its own words ("Older conversations", "Page 3").
+// The one pagination presenter: page links for search, the sections of /matches, the
+// inbox and the moderators' lists, all drawn by views/partials/pagination.ejs. Each link
+// carries its i18n key so every list keeps its own words ("Older conversations", "Page 3").
 
 export interface PageLink {
   /** Where the link goes; null for the page being shown. */
@@ -47,6 +47,14 @@ export function searchPagination(page: number, pages: number, href: (n: number) 
   if (page < pages)
     links.push({ href: href(page + 1), current: false, gap: false, rel: 'next', key: 'listings:pagination.next' });
   return { labelKey: 'listings:pagination.label', links };
+}
+
+/**
+ * One of several lists on a page (the sections of /matches): search's links under the
+ * section's own label, so a screen reader tells the sections' page links apart.
+ */
+export function sectionPagination(labelKey: string, page: number, pages: number, href: (n: number) => string): Pagination {
+  return { ...searchPagination(page, pages, href), labelKey };
 }
 
 /** The moderators' lists: every page number, or with more than 12 pages the first, the last and three either side. */

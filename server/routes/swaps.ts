@@ -5,7 +5,9 @@ import { presentListing, type ListingView } from '../presenters/listing';
 import { districtName } from '../services/districts';
 import type { Listing, User } from '../types/records';
 import type { RouteContext } from './context';
-import { countRingsForListing, ringsForListing } from '../services/rings';
+import type { Page } from '../services/paging';
+import { RINGS_PAGE_SIZE, type Ring } from '../services/rings';
+import { matchesQuery, parseMatchPages } from '../validation/matches';
 import { MARKS_MAX, pairKey, parseSuggestion, ringKey, type Suggestion } from '../services/swaps';
 
 // Swaps that happen (three-way swaps, interest marks, closing a swap); the URLs are in
@@ -25,8 +27,6 @@ function parseId(value: unknown): number | null {
   return typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : null;
 }
 
-export const RING_LIMIT = 50;
-
 export interface RingView {
   key: string;
   score: number;
@@ -42,20 +42,34 @@ export interface MarkView {
   conversationId: number | null;
 }
 
-/** The "Swaps with three homes" section of /matches: the best rings (hidden ones left out) and their count. */
-export async function ringsSection(
-  ctx: RouteContext,
+export interface RingsSection {
+  total: number;
+  page: number;
+  pages: number;
+  /** How many rings come before this page (the rings are numbered across pages). */
+  first: number;
+  items: RingView[];
+}
+
+/** The other homes of these rings, whose cards the page needs. */
+export function ringCardIds(rings: Ring[]): number[] {
+  return rings.flatMap((r) => r.listingIds.slice(1));
+}
+
+/**
+ * The "Swaps with three homes" section of /matches: one page of the rings (hidden ones
+ * left out, services/rings.ts ringsPageForListing) with the cards of their homes, loaded
+ * by the caller together with the page's other cards.
+ */
+export function ringsSection(
+  rings: Page<Ring>,
+  cards: Map<number, Listing>,
   user: User,
   mine: Listing,
   locale: Locale,
-): Promise<{ total: number; items: RingView[] }> {
-  const [rings, total] = await Promise.all([
-    ringsForListing(mine.id, { limit: RING_LIMIT, excludeHiddenBy: user.id }),
-    countRingsForListing(mine.id, { excludeHiddenBy: user.id }),
-  ]);
-  const cards = await ctx.services.listings.cards([...new Set(rings.flatMap((r) => r.listingIds.slice(1)))]);
+): RingsSection {
   const items: RingView[] = [];
-  for (const r of rings) {
+  for (const r of rings.rows) {
     const next = cards.get(r.listingIds[1]);
     const prev = cards.get(r.listingIds[2]);
     if (!next || !prev) continue;
@@ -65,7 +79,7 @@ export async function ringsSection(
       homes: [presentListing(mine, user, locale), presentListing(next, user, locale), presentListing(prev, user, locale)],
     });
   }
-  return { total, items };
+  return { total: rings.total, page: rings.page, pages: rings.pages, first: (rings.page - 1) * RINGS_PAGE_SIZE, items };
 }
 
 function rotateToMin(ids: [number, number, number]): [number, number, number] {
@@ -97,6 +111,16 @@ export function pairKeyFor(mineId: number, otherId: number): string {
 }
 
 /**
+ * /matches on the pages the marks form was sent from (its `pages` field, "mutual=2&rings=3"),
+ * so a tenant marking a suggestion on page 2 comes back to page 2. Only the three page
+ * parameters are kept, each read as /matches reads it.
+ */
+function matchesBack(body: Record<string, unknown>): string {
+  const sent = new URLSearchParams(typeof body.pages === 'string' ? body.pages.slice(0, 100) : '');
+  return `/matches${matchesQuery(parseMatchPages(sent))}`;
+}
+
+/**
  * Interest marks, hidden suggestions and closing a swap. The conversation steps run
  * after the messages handlers' `load` (participants only; everyone else the same 404),
  * which puts the conversation on req.loaded.
@@ -105,7 +129,7 @@ export function swapHandlers(ctx: RouteContext) {
   const { swaps, messages, listings } = ctx.services;
 
   const back = (body: Record<string, unknown>, s: Suggestion) =>
-    body.return === 'hidden' ? '/matches/hidden' : `/matches#s-${s.key.replace(/[:]/g, '-')}`;
+    body.return === 'hidden' ? '/matches/hidden' : `${matchesBack(body)}#s-${s.key.replace(/[:]/g, '-')}`;
 
   /** POST /swaps/marks — Interested / Not interested on a suggestion of my own active listing. */
   async function mark(req: Request, res: Response) {
@@ -126,7 +150,7 @@ export function swapHandlers(ctx: RouteContext) {
       throw err;
     }
     req.flash('success', body.interest === 'yes' ? 'swaps:flash.interested' : 'swaps:flash.hidden');
-    res.redirect(303, body.interest === 'yes' ? back(body, s) : '/matches');
+    res.redirect(303, body.interest === 'yes' ? back(body, s) : matchesBack(body));
   }
 
   /** POST /swaps/marks/undo — take my mark back. */

@@ -8,6 +8,7 @@ import type { AppDeps } from '../context';
 import { Conflict } from '../errors';
 import { candidateFlat, candidateWish, fitSql, myFlat, myFlatFitsThem, myWish, theirFlatFitsMe, type Sql } from './fit';
 import { refreshListingEdges } from './match-graph';
+import { pageOf, type Page } from './paging';
 import { createPhotoService } from './photos';
 
 // Listings (docs/product.md#listings, #search, #matching-and-headroom): a tenant's one listing, search, mutual matching, favourites and
@@ -16,8 +17,14 @@ import { createPhotoService } from './photos';
 // listing_wanted_districts (district, listing_id)), so it stays fast with 50,000 rows.
 
 export const PAGE_SIZE = 20;
-/** At most this many matches (and "who wants my home") are shown; the total is counted. */
+/** At most this many matches (or "who wants my home") are read by `matches` / `wantsMine`. */
 export const MATCH_LIMIT = 50;
+/**
+ * The pages of /matches (views/listings/matches.ejs): mutual matches and "who wants my
+ * home", best first, this many cards a page; the page links lead to the rest.
+ */
+export const MATCHES_PAGE_SIZE = 20;
+export const WANTS_PAGE_SIZE = 20;
 export const FAVOURITES_LIMIT = 200;
 
 export interface ListingInput {
@@ -80,6 +87,20 @@ export interface ScoredListing {
 export interface MatchList {
   items: ScoredListing[];
   total: number;
+}
+
+/** One page of a list on /matches: `page` is the one shown (a page past the last shows the last). */
+export interface MatchPage extends MatchList {
+  page: number;
+  pages: number;
+}
+
+/** Which page of each list on /matches to read. */
+export interface MatchPages {
+  mutualPage?: number;
+  wantsPage?: number;
+  /** Leaves out of the mutual list the pairs this tenant marked "not interested". */
+  hiddenBy?: number;
 }
 
 const SORT_ORDER: Record<SearchSort, Order> = {
@@ -163,12 +184,13 @@ export function createListingService(deps: AppDeps) {
    * has no edges in the match graph, yet its owner still sees what would match) and by
    * the tests as the reference the graph must agree with.
    */
-  async function scoredList(
+  function scoredRows(
     me: Listing,
     where: Sql[],
     select: { score: Sql; fitsMe: Sql | null; fitsThem: Sql; mutual: Sql | null },
-    limit: number,
-  ): Promise<MatchList> {
+    page: number,
+    size: number,
+  ): Promise<Page<MatchRow>> {
     const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
     const replacements = {
       myDistrict: me.district,
@@ -177,35 +199,36 @@ export function createListingService(deps: AppDeps) {
       active: LISTING_STATUS.ACTIVE,
       yes: true,
       no: false,
-      limit,
     };
     const whereSql = ['l.status = :active', 'l.id <> :myId', ...where].join('\n  AND ');
-    const rows = await sequelize.query<MatchRow>(
-      `SELECT l.id AS id, ${select.score} AS score, ${select.fitsMe ?? 'NULL'} AS fits_me, ${select.fitsThem} AS fits_them,
-        ${select.mutual ?? 'NULL'} AS mutual
-       FROM listings l
-       WHERE ${whereSql}
-       ORDER BY score DESC, l.created_at DESC, l.id DESC
-       LIMIT :limit`,
-      { type: QueryTypes.SELECT, replacements },
+    return pageOf(
+      page,
+      size,
+      (limit, offset) =>
+        sequelize.query<MatchRow>(
+          `SELECT l.id AS id, ${select.score} AS score, ${select.fitsMe ?? 'NULL'} AS fits_me, ${select.fitsThem} AS fits_them,
+            ${select.mutual ?? 'NULL'} AS mutual
+           FROM listings l
+           WHERE ${whereSql}
+           ORDER BY score DESC, l.created_at DESC, l.id DESC
+           LIMIT :limit OFFSET :offset`,
+          { type: QueryTypes.SELECT, replacements: { ...replacements, limit, offset } },
+        ),
+      async () => {
+        const [row] = await sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`, {
+          type: QueryTypes.SELECT,
+          replacements,
+        });
+        return Number(row?.n ?? 0);
+      },
     );
-    // The total needs a COUNT only when the list was cut at the limit.
-    let total = rows.length;
-    if (rows.length >= limit) {
-      const countRows = await sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`, {
-        type: QueryTypes.SELECT,
-        replacements,
-      });
-      total = Number(countRows[0]?.n ?? 0);
-    }
-    return toMatchList(rows, total);
   }
 
-  function liveMatches(me: Listing, limit: number): Promise<MatchList> {
+  function liveMatchRows(me: Listing, page: number, size: number): Promise<Page<MatchRow>> {
     const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
     const fitsMe = fitSql(candidateFlat(), myWish(me));
     const fitsThem = fitSql(myFlat(me), candidateWish());
-    return scoredList(
+    return scoredRows(
       me,
       [...theirFlatFitsMe(me, myDistricts), ...myFlatFitsThem(me)],
       {
@@ -214,21 +237,29 @@ export function createListingService(deps: AppDeps) {
         fitsThem,
         mutual: '1',
       },
-      limit,
+      page,
+      size,
     );
   }
 
-  function liveWantsMine(me: Listing, limit: number): Promise<MatchList> {
+  function liveWantsRows(me: Listing, page: number, size: number): Promise<Page<MatchRow>> {
     const myDistricts = (me.wantedDistricts ?? []).map((w) => w.district);
     const fitsThem = fitSql(myFlat(me), candidateWish());
     const mutual = `(CASE WHEN ${theirFlatFitsMe(me, myDistricts).join(' AND ')} THEN 1 ELSE 0 END)`;
-    return scoredList(me, myFlatFitsThem(me), { score: fitsThem, fitsMe: null, fitsThem, mutual }, limit);
+    return scoredRows(me, myFlatFitsThem(me), { score: fitsThem, fitsMe: null, fitsThem, mutual }, page, size);
   }
 
-  /** Counts the rows of a list only when the page was cut at the limit. */
-  async function countIfCut(rows: unknown[], limit: number, sql: string, id: number | Record<string, unknown>): Promise<number> {
-    if (rows.length < limit) return rows.length;
-    const replacements = typeof id === 'number' ? { id } : id;
+  async function liveMatches(me: Listing, limit: number): Promise<MatchList> {
+    const { rows, total } = await liveMatchRows(me, 1, limit);
+    return toMatchList(rows, total);
+  }
+
+  async function liveWantsMine(me: Listing, limit: number): Promise<MatchList> {
+    const { rows, total } = await liveWantsRows(me, 1, limit);
+    return toMatchList(rows, total);
+  }
+
+  async function countOf(sql: string, replacements: Record<string, unknown>): Promise<number> {
     const [row] = await sequelize.query<{ n: number | string }>(sql, { type: QueryTypes.SELECT, replacements });
     return Number(row?.n ?? 0);
   }
@@ -239,43 +270,50 @@ export function createListingService(deps: AppDeps) {
       AND m.listing_b = (CASE WHEN o.wanter_id < o.home_id THEN o.home_id ELSE o.wanter_id END))`;
 
   /** My outgoing edges whose reverse edge exists: the mutual matches, one page. */
-  async function mutualRows(id: number, limit: number, hiddenBy?: number): Promise<{ rows: MatchRow[]; total: number }> {
+  function mutualRows(id: number, page: number, size: number, hiddenBy?: number): Promise<Page<MatchRow>> {
     const hidden = hiddenBy === undefined ? '' : ` AND ${NOT_HIDDEN}`;
-    const replacements = { id, limit, hiddenBy: hiddenBy ?? 0, no: false };
-    const rows = await sequelize.query<MatchRow>(
-      `SELECT o.home_id AS id, ((o.fit + i.fit + 1) / 2) AS score, o.fit AS fits_me, i.fit AS fits_them, 1 AS mutual
-       FROM match_edges o
-       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id
-       JOIN listings l ON l.id = o.home_id
-       WHERE o.wanter_id = :id${hidden}
-       ORDER BY score DESC, l.created_at DESC, l.id DESC
-       LIMIT :limit`,
-      { type: QueryTypes.SELECT, replacements },
+    const replacements = { id, hiddenBy: hiddenBy ?? 0, no: false };
+    return pageOf(
+      page,
+      size,
+      (limit, offset) =>
+        sequelize.query<MatchRow>(
+          `SELECT o.home_id AS id, ((o.fit + i.fit + 1) / 2) AS score, o.fit AS fits_me, i.fit AS fits_them, 1 AS mutual
+           FROM match_edges o
+           JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id
+           JOIN listings l ON l.id = o.home_id
+           WHERE o.wanter_id = :id${hidden}
+           ORDER BY score DESC, l.created_at DESC, l.id DESC
+           LIMIT :limit OFFSET :offset`,
+          { type: QueryTypes.SELECT, replacements: { ...replacements, limit, offset } },
+        ),
+      () =>
+        countOf(
+          `SELECT COUNT(*) AS n FROM match_edges o
+           JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id${hidden}`,
+          replacements,
+        ),
     );
-    const total = await countIfCut(
-      rows,
-      limit,
-      `SELECT COUNT(*) AS n FROM match_edges o
-       JOIN match_edges i ON i.wanter_id = o.home_id AND i.home_id = o.wanter_id WHERE o.wanter_id = :id${hidden}`,
-      replacements,
-    );
-    return { rows, total };
   }
 
   /** The edges into my listing, best fit first: who wants my home, one page. */
-  async function wantsMineRows(id: number, limit: number): Promise<{ rows: MatchRow[]; total: number }> {
-    const rows = await sequelize.query<MatchRow>(
-      `SELECT e.wanter_id AS id, e.fit AS score, NULL AS fits_me, e.fit AS fits_them,
-         (CASE WHEN EXISTS (SELECT 1 FROM match_edges r WHERE r.wanter_id = :id AND r.home_id = e.wanter_id) THEN 1 ELSE 0 END) AS mutual
-       FROM match_edges e
-       JOIN listings l ON l.id = e.wanter_id
-       WHERE e.home_id = :id
-       ORDER BY e.fit DESC, l.created_at DESC, l.id DESC
-       LIMIT :limit`,
-      { type: QueryTypes.SELECT, replacements: { id, limit } },
+  function wantsMineRows(id: number, page: number, size: number): Promise<Page<MatchRow>> {
+    return pageOf(
+      page,
+      size,
+      (limit, offset) =>
+        sequelize.query<MatchRow>(
+          `SELECT e.wanter_id AS id, e.fit AS score, NULL AS fits_me, e.fit AS fits_them,
+             (CASE WHEN EXISTS (SELECT 1 FROM match_edges r WHERE r.wanter_id = :id AND r.home_id = e.wanter_id) THEN 1 ELSE 0 END) AS mutual
+           FROM match_edges e
+           JOIN listings l ON l.id = e.wanter_id
+           WHERE e.home_id = :id
+           ORDER BY e.fit DESC, l.created_at DESC, l.id DESC
+           LIMIT :limit OFFSET :offset`,
+          { type: QueryTypes.SELECT, replacements: { id, limit, offset } },
+        ),
+      () => countOf('SELECT COUNT(*) AS n FROM match_edges WHERE home_id = :id', { id }),
     );
-    const total = await countIfCut(rows, limit, 'SELECT COUNT(*) AS n FROM match_edges WHERE home_id = :id', id);
-    return { rows, total };
   }
 
   async function inTransaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T> {
@@ -426,36 +464,46 @@ export function createListingService(deps: AppDeps) {
      */
     async matches(me: Listing, limit = MATCH_LIMIT): Promise<MatchList> {
       if (me.status !== LISTING_STATUS.ACTIVE) return liveMatches(me, limit);
-      const { rows, total } = await mutualRows(me.id, limit);
+      const { rows, total } = await mutualRows(me.id, 1, limit);
       return toMatchList(rows, total);
     },
 
     /** "Who wants my home": active listings (not mine) whose wishes my flat meets — the edges into mine. */
     async wantsMine(me: Listing, limit = MATCH_LIMIT): Promise<MatchList> {
       if (me.status !== LISTING_STATUS.ACTIVE) return liveWantsMine(me, limit);
-      const { rows, total } = await wantsMineRows(me.id, limit);
+      const { rows, total } = await wantsMineRows(me.id, 1, limit);
       return toMatchList(rows, total);
     },
 
     /**
-     * Both lists of the matches page, with the cards of both loaded together (one query
-     * for the listings and one for their wanted districts, however long the lists).
+     * One page of each list of the matches page (MATCHES_PAGE_SIZE, WANTS_PAGE_SIZE), with
+     * the cards of both loaded together — and those of `alsoCards` (the homes of the
+     * three-way swaps shown beside them, which may still be being read), returned in
+     * `cards`: one query for the listings, one for their wanted districts and one for
+     * their photos, whatever is on the page.
      */
     async matchLists(
       me: Listing,
-      limit = MATCH_LIMIT,
-      opts: { hiddenBy?: number } = {},
-    ): Promise<{ matches: MatchList; wantsMine: MatchList }> {
-      if (me.status !== LISTING_STATUS.ACTIVE) {
-        const [matches, wantsMine] = await Promise.all([liveMatches(me, limit), liveWantsMine(me, limit)]);
-        return { matches, wantsMine };
-      }
-      const [mutual, wants] = await Promise.all([mutualRows(me.id, limit, opts.hiddenBy), wantsMineRows(me.id, limit)]);
-      const cards = await loadCards([...new Set([...mutual.rows, ...wants.rows].map((r) => Number(r.id)))]);
-      return {
-        matches: await toMatchList(mutual.rows, mutual.total, cards),
-        wantsMine: await toMatchList(wants.rows, wants.total, cards),
-      };
+      pages: MatchPages = {},
+      alsoCards: number[] | Promise<number[]> = [],
+    ): Promise<{ matches: MatchPage; wantsMine: MatchPage; cards: Map<number, Listing> }> {
+      const active = me.status === LISTING_STATUS.ACTIVE;
+      const mutualPage = pages.mutualPage ?? 1;
+      const wantsPage = pages.wantsPage ?? 1;
+      const [mutual, wants, also] = await Promise.all([
+        active
+          ? mutualRows(me.id, mutualPage, MATCHES_PAGE_SIZE, pages.hiddenBy)
+          : liveMatchRows(me, mutualPage, MATCHES_PAGE_SIZE),
+        active ? wantsMineRows(me.id, wantsPage, WANTS_PAGE_SIZE) : liveWantsRows(me, wantsPage, WANTS_PAGE_SIZE),
+        alsoCards,
+      ]);
+      const cards = await loadCards([...new Set([...[...mutual.rows, ...wants.rows].map((r) => Number(r.id)), ...also])]);
+      const pageOfList = async (p: Page<MatchRow>): Promise<MatchPage> => ({
+        ...(await toMatchList(p.rows, p.total, cards)),
+        page: p.page,
+        pages: p.pages,
+      });
+      return { matches: await pageOfList(mutual), wantsMine: await pageOfList(wants), cards };
     },
 
     /** Listings with owner and wanted districts for cards, by id (three-way swaps). */

@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Listing } from '../../models/listing';
 import { fitScore, meets, meetsInDistrict, packFacts, type MatchFacts } from './fit';
 import { loadActiveFacts, type EdgeChanges } from './match-graph';
+import { pageOf, type Page } from './paging';
 
 // Three-way swaps (table match_rings), built on the match graph. A ring A → B → C → A is
 // three edges of match_edges: B's flat meets A's wishes (A → B), C's meets B's (B → C)
@@ -15,10 +16,10 @@ import { loadActiveFacts, type EdgeChanges } from './match-graph';
 // data's density (~450 edges each way) 200,000 per change, and millions of rings. So a
 // refresh of X looks at X's RING_LIMITS.edges best homes × its RING_LIMITS.edges best
 // wanters (by fit, then id: at most 2,500 probes) and keeps the RING_LIMITS.keep best
-// rings it finds. Why that is enough: a page shows 50 rings, and a ring's score is
-// two-thirds X's own two edges, so the best rings through X are built from X's best
-// edges; and with fewer than 50 edges each way (any realistic board: a wish must be met
-// in full) the search is exact — every ring is found.
+// rings it finds. Why that is enough: /matches shows the best rings first, RINGS_PAGE_SIZE
+// a page, and a ring's score is two-thirds X's own two edges, so the best rings through X
+// are built from X's best edges; and with fewer than 50 edges each way (any realistic
+// board: a wish must be met in full) the search is exact — every ring is found.
 //
 // What a refresh of X does, in X's transaction, right after its edges were rewritten:
 // 1. deletes the rings through X that lost an edge (a member that is no longer active has
@@ -32,6 +33,8 @@ import { loadActiveFacts, type EdgeChanges } from './match-graph';
 // from its last change (or the last rebuild).
 
 export const RING_LIMITS = Object.freeze({ edges: 50, keep: 50 });
+/** Three-way swaps a page on /matches (views/swaps/_rings.ejs): each is three home cards. */
+export const RINGS_PAGE_SIZE = 10;
 export interface RingLimits {
   edges: number;
   keep: number;
@@ -163,14 +166,23 @@ export async function deleteListingRings(listingIds: number[], transaction: Tran
   }
 }
 
-/** The SQL for one listing's rings, best first (each position read from its own index). */
+/**
+ * The SQL for one listing's rings, best first (each position read from its own index).
+ * A later page needs each position's first `offset + limit` rings (:upto), as any of them
+ * may be among the rows skipped.
+ */
 function ringsSql(extraWhere = ''): string {
   const branch = (column: string) =>
     `SELECT * FROM (SELECT id, listing_a, listing_b, listing_c, score, created_at FROM match_rings
-       WHERE ${column} = :id${extraWhere} ORDER BY score DESC, id LIMIT :limit) r_${column}`;
+       WHERE ${column} = :id${extraWhere} ORDER BY score DESC, id LIMIT :upto) r_${column}`;
   return `SELECT * FROM (${branch('listing_a')} UNION ALL ${branch('listing_b')} UNION ALL ${branch('listing_c')}) r
-    ORDER BY score DESC, id LIMIT :limit`;
+    ORDER BY score DESC, id LIMIT :limit OFFSET :offset`;
 }
+
+// The rings a tenant marked "not interested" (swap_marks) are left out of their lists.
+const NOT_HIDDEN = ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
+      WHERE m.user_id = :userId AND m.interested = :no AND m.listing_a = match_rings.listing_a
+        AND m.listing_b = match_rings.listing_b AND m.listing_c = match_rings.listing_c)`;
 
 /**
  * The rings through a listing, best first (then oldest first), each rotated to start at
@@ -179,31 +191,39 @@ function ringsSql(extraWhere = ''): string {
  */
 export async function ringsForListing(
   listingId: number,
-  opts: { limit?: number; excludeHiddenBy?: number; transaction?: Transaction } = {},
+  opts: { limit?: number; offset?: number; excludeHiddenBy?: number; transaction?: Transaction } = {},
 ): Promise<Ring[]> {
   const limit = opts.limit ?? 50;
-  const hidden =
-    opts.excludeHiddenBy === undefined
-      ? ''
-      : ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
-      WHERE m.user_id = :userId AND m.interested = :no AND m.listing_a = match_rings.listing_a
-        AND m.listing_b = match_rings.listing_b AND m.listing_c = match_rings.listing_c)`;
+  const offset = opts.offset ?? 0;
+  const hidden = opts.excludeHiddenBy === undefined ? '' : NOT_HIDDEN;
   const rows = await sequelizeOf().query<RingRow>(ringsSql(hidden), {
     type: QueryTypes.SELECT,
-    replacements: { id: listingId, limit, userId: opts.excludeHiddenBy ?? 0, no: false },
+    replacements: { id: listingId, limit, offset, upto: offset + limit, userId: opts.excludeHiddenBy ?? 0, no: false },
     transaction: opts.transaction,
   });
   return rows.map((r) => toRing(r, listingId));
 }
 
+/**
+ * One page of the rings through a listing for /matches (RINGS_PAGE_SIZE, best first),
+ * counted only when the page is full or a later one is asked for (services/paging.ts).
+ */
+export function ringsPageForListing(
+  listingId: number,
+  page: number,
+  opts: { excludeHiddenBy?: number; size?: number } = {},
+): Promise<Page<Ring>> {
+  return pageOf(
+    page,
+    opts.size ?? RINGS_PAGE_SIZE,
+    (limit, offset) => ringsForListing(listingId, { limit, offset, excludeHiddenBy: opts.excludeHiddenBy }),
+    () => countRingsForListing(listingId, { excludeHiddenBy: opts.excludeHiddenBy }),
+  );
+}
+
 /** How many rings go through a listing (the count beside the list). */
 export async function countRingsForListing(listingId: number, opts: { excludeHiddenBy?: number } = {}): Promise<number> {
-  const hidden =
-    opts.excludeHiddenBy === undefined
-      ? ''
-      : ` AND NOT EXISTS (SELECT 1 FROM swap_marks m
-      WHERE m.user_id = :userId AND m.interested = :no AND m.listing_a = match_rings.listing_a
-        AND m.listing_b = match_rings.listing_b AND m.listing_c = match_rings.listing_c)`;
+  const hidden = opts.excludeHiddenBy === undefined ? '' : NOT_HIDDEN;
   // One statement: the three positions' counts, each from its own index.
   const count = (column: string) => `(SELECT COUNT(*) FROM match_rings WHERE ${column} = :id${hidden})`;
   const [row] = await sequelizeOf().query<{ n: number | string }>(

@@ -3,7 +3,8 @@ import { presentInboxRow, presentThread, type ThreadPage } from '../../server/pr
 import { presentListing } from '../../server/presenters/listing';
 import { presentMatchList } from '../../server/presenters/matches';
 import { presentMyData } from '../../server/presenters/my-data';
-import { adminPagination, inboxPagination, searchPagination } from '../../server/presenters/pagination';
+import { adminPagination, inboxPagination, searchPagination, sectionPagination } from '../../server/presenters/pagination';
+import { matchesQuery, parseMatchPages } from '../../server/validation/matches';
 import { presentSearchPage } from '../../server/presenters/search';
 import type { InboxRow } from '../../server/services/messages';
 import type { MyData } from '../../server/services/data-export';
@@ -167,6 +168,21 @@ describe('pagination', () => {
     expect(many.map((l) => (l.gap ? '…' : l.params!.n))).to.deep.equal([1, '…', 7, 8, 9, 10, 11, 12, 13, '…', 20]);
     expect(many[0].href).to.equal('/admin/users?q=ma');
     expect(adminPagination('/admin/users', {}, 1, 1).links).to.deep.equal([]);
+  });
+
+  it("a section of /matches: search's links under its own label, keeping the other sections", () => {
+    const href = (n: number) => `/matches${matchesQuery({ mutual: 2, rings: n, wants: 1 })}#rings-title`;
+    const p = sectionPagination('swaps:rings.pages', 1, 3, href);
+    expect(p.labelKey).to.equal('swaps:rings.pages');
+    expect(p.links.map((l) => l.href)).to.deep.equal([
+      null,
+      '/matches?mutual=2&rings=2#rings-title',
+      '/matches?mutual=2&rings=3#rings-title',
+      '/matches?mutual=2&rings=2#rings-title',
+    ]);
+    expect(matchesQuery({ mutual: 1, rings: 1, wants: 1 })).to.equal('');
+    expect(parseMatchPages({ mutual: '0', rings: 'x', wants: ['2', '3'] })).to.deep.equal({ mutual: 1, rings: 1, wants: 1 });
+    expect(parseMatchPages(new URLSearchParams('wants=4&rings=1234567'))).to.deep.equal({ mutual: 1, rings: 1, wants: 4 });
   });
 
   it('inbox: newer and older around this page, as far as there is one', () => {
