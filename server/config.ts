@@ -34,7 +34,9 @@ const EnvSchema = z.object({
   PURGE_ENABLED: bool(true),
   PURGE_RETENTION_MONTHS: int(3, 1),
   PURGE_WARNING_DAYS: int(14, 1),
-  PURGE_BATCH_SIZE: int(1000, 1),
+  // 1,500: at 1,000,000 accounts the longest batch took 0.46 s (target < 1 s) and the job ran
+  // at 54 % of one hand-written DELETE; 1,000 gave 48 % (README, Purge).
+  PURGE_BATCH_SIZE: int(1500, 1),
   ALERTS_SCHEDULE: z.string().min(9).default('0 7 * * *'),
   ALERTS_TIMEZONE: z.string().default('Europe/Helsinki'),
   ALERTS_ENABLED: bool(true),

@@ -39,8 +39,20 @@ const PER_ACCOUNT: readonly LimitName[] = ['loginAccount', 'mail', 'newConversat
  * with the account (purge and erasure).
  */
 export function accountLimitKeys(config: Pick<Config, 'sessionSecret'>, userId: number): string[] {
+  return accountsLimitKeys(config, [userId]);
+}
+
+/**
+ * The same for many accounts at once (a purge batch). Every limit of one account shares
+ * the one HMAC of `user:<id>`, so it is computed once per account and the secret once per
+ * call: a purge of 150,000 accounts spent ~3 s of CPU hashing the same values seven times.
+ */
+export function accountsLimitKeys(config: Pick<Config, 'sessionSecret'>, userIds: readonly number[]): string[] {
   const secret = keySecret(config);
-  return PER_ACCOUNT.map((name) => `${name}:${hashKeyWith(secret, `user:${userId}`)}`);
+  return userIds.flatMap((userId) => {
+    const hash = hashKeyWith(secret, `user:${userId}`);
+    return PER_ACCOUNT.map((name) => `${name}:${hash}`);
+  });
 }
 
 /** Removes counters whose window has passed (the scheduler runs this). Returns the count. */
