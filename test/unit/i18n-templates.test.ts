@@ -98,7 +98,7 @@ describe('translations with values (the fast path)', function () {
       for (const [key, nameSet] of keys) {
         const values = Object.fromEntries([...nameSet].map((n) => [n, 'x']));
         for (const count of [0, 1, 2, 1.5]) {
-          const exists = i18n.exists(key, { lng, count, returnObjects: false } as object);
+          const exists = i18n.exists(key, { lng, count, returnObjects: false } as Parameters<typeof i18n.exists>[1]);
           const before = renders.length;
           t(key, { ...values, count });
           if (exists) expect(renders.slice(before), `${lng} ${key} count ${count}`).to.deep.equal([]);
