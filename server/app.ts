@@ -1,5 +1,5 @@
 import compression from 'compression';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import { createAssets } from './assets';
 import { configurePassport } from './auth/passport';
 import type { AppDeps } from './context';
@@ -36,6 +36,35 @@ export interface BoardApp {
   health: DatabaseHealth;
   /** Stops timers and hooks the app started (session sweeper, page cache); the database is the caller's. */
   close(): void;
+  /**
+   * Resolves when no request is being handled. A request whose client went away keeps
+   * running to its answer (a registration still hashes and inserts); shutdown waits for
+   * it before closing the database, which `server.close()` alone does not, since the
+   * connection is already gone.
+   */
+  settled(): Promise<void>;
+}
+
+/** Counts the requests whose answer has not been ended yet. */
+function trackRequests() {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const middleware: RequestHandler = (_req, res, next) => {
+    running += 1;
+    let counted = true;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      if (counted) {
+        counted = false;
+        running -= 1;
+        if (running === 0) for (const resolve of waiting.splice(0)) resolve();
+      }
+      return end(...args);
+    }) as typeof res.end;
+    next();
+  };
+  const settled = () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)));
+  return { middleware, settled };
 }
 
 // Builds the whole app from its dependencies and never listens: server/index.ts does
@@ -48,6 +77,8 @@ export function createApp(deps: AppDeps): BoardApp {
   const passport = configurePassport(services.accounts);
   const health = deps.health ?? createDatabaseHealth(deps.db, logger, config.database.storage);
 
+  const requests = trackRequests();
+  app.use(requests.middleware);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   // Templates are compiled, and their includes found, once outside development.
@@ -128,6 +159,7 @@ export function createApp(deps: AppDeps): BoardApp {
     services,
     sessionStore,
     health,
+    settled: requests.settled,
     close: () => {
       sessionStore.stopExpiringSessions();
       pageCache.close();

@@ -75,9 +75,10 @@ async function main(): Promise<void> {
   const mailWorker = startMailWorker({ mailer, logger, clock: deps.clock });
   logger.info({ port: config.port, dialect: db.dialect, mail: config.smtpUrl ? 'smtp' : 'outbox' }, 'board listening');
 
-  // SIGTERM: stop accepting connections, let requests in flight finish (up to
-  // SHUTDOWN_TIMEOUT_SECONDS, then their connections are closed), let a running purge
-  // batch commit, stop the mail worker after its current pass, close the database, exit 0.
+  // SIGTERM: stop accepting connections, let requests in flight finish, also those whose
+  // client has gone (up to SHUTDOWN_TIMEOUT_SECONDS, then their connections are closed),
+  // let a running purge batch commit, stop the mail worker after its current pass, close
+  // the database, exit 0.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -94,7 +95,10 @@ async function main(): Promise<void> {
     const timedOut = new Promise<boolean>((resolve) => {
       limit = setTimeout(() => resolve(true), config.shutdownTimeoutMs);
     });
-    const [late] = await Promise.all([Promise.race([drained.then(() => false), timedOut]), stopScheduler()]);
+    // Drained connections are not enough: a request whose client went away is still being
+    // handled, and the database must stay open until it has answered.
+    const finished = Promise.all([drained, board.settled()]).then(() => false);
+    const [late] = await Promise.all([Promise.race([finished, timedOut]), stopScheduler()]);
     clearTimeout(limit);
     if (late) {
       logger.warn('requests still running at the shutdown limit: closing their connections');

@@ -197,6 +197,37 @@ describe('the server process', function () {
       expect(await count(file, "SELECT count(*) AS n FROM users WHERE username = 'late_lotta'")).to.equal(1);
     });
 
+    it('finishes a registration whose browser went away before closing the database', async () => {
+      const dir = tmp();
+      // A slow password hash keeps the registration running after its connection is gone.
+      const server = await startServer(sqliteEnv(dir, await freePort(), { ARGON2_TIME_COST: '400' }));
+      const { cookie, token } = await registrationForm(server.url);
+      const body = new URLSearchParams({
+        username: 'gone_greta',
+        email: 'greta@example.fi',
+        phone: '',
+        password: 'a long and unusual passphrase 8',
+        password_confirm: 'a long and unusual passphrase 8',
+        _csrf: token,
+      }).toString();
+      const socket = net.connect(server.port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.on('error', () => undefined);
+      socket.write(
+        `POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      await new Promise((r) => setTimeout(r, 150));
+      // The tenant closes the tab while the password is being hashed, then the server stops.
+      socket.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).to.equal(0);
+      expect(server.stdout()).to.not.contain('request failed');
+      const file = path.join(dir, 'board.sqlite');
+      expect(await count(file, "SELECT count(*) AS n FROM users WHERE username = 'gone_greta'")).to.equal(1);
+    });
+
     it('closes a request that does not finish within SHUTDOWN_TIMEOUT_SECONDS and still exits 0', async () => {
       const dir = tmp();
       const server = await startServer(sqliteEnv(dir, await freePort(), { SHUTDOWN_TIMEOUT_SECONDS: '1' }));
