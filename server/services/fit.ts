@@ -279,11 +279,29 @@ export function meets(p: PackedFacts, home: number, wanter: number): boolean {
  * meets() for a home already known to be in one of the wanter's districts (the full
  * passes walk the wanted districts' listings): the district bit need not be read.
  */
-export function meetsInDistrict(p: PackedFacts, home: number, wanter: number): boolean {
+function meetsInDistrict(p: PackedFacts, home: number, wanter: number): boolean {
   return (
     p.rooms[home]! >= p.minRooms[wanter]! &&
     p.size[home]! >= p.minSize[wanter]! &&
     p.rent[home]! <= p.maxRent[wanter]! &&
     (p.features[home]! & p.wantedFeatures[wanter]!) === p.wantedFeatures[wanter]!
   );
+}
+
+/**
+ * Every wanter (its position in the packed listings) with the positions of the listings
+ * whose flat meets its wishes, found by walking its wanted districts: the one pass both
+ * full rebuilds make. The homes array is reused; read it before taking the next wanter.
+ */
+export function* homesByWanter(p: PackedFacts): Generator<[wanter: number, homes: number[]]> {
+  const homes: number[] = [];
+  for (let w = 0; w < p.facts.length; w++) {
+    homes.length = 0;
+    for (const district of p.wantedList[w]!) {
+      for (const h of p.byDistrict[district]!) {
+        if (h !== w && meetsInDistrict(p, h, w)) homes.push(h);
+      }
+    }
+    yield [w, homes];
+  }
 }

@@ -6,7 +6,7 @@ import {
   candidateFlat,
   candidateWish,
   fitScore,
-  meetsInDistrict,
+  homesByWanter,
   packFacts,
   fitSql,
   myFlat,
@@ -171,13 +171,13 @@ export async function refreshOwnerEdges(sequelize: Sequelize, userId: number, tr
   for (const l of listings) await refreshListingEdges(sequelize, l.id, transaction);
 }
 
-/** Active listings with what the rules read, for the in-memory rebuild. */
 const ACTIVE_FACTS_SQL = `SELECT id, district, rooms, size_m2, rent_eur, has_lift, has_balcony, has_sauna, wanted_rooms_min,
      wanted_size_min, wanted_rent_max, wanted_lift, wanted_balcony, wanted_sauna
    FROM listings WHERE status = :active ORDER BY id`;
 const ACTIVE_WANTED_SQL = `SELECT w.listing_id, w.district FROM listing_wanted_districts w
    JOIN listings l ON l.id = w.listing_id WHERE l.status = :active`;
 
+/** Active listings with what the rules read, for the in-memory rebuild. */
 export async function loadActiveFacts(sequelize: Sequelize, transaction: Transaction): Promise<MatchFacts[]> {
   const replacements = { active: LISTING_STATUS.ACTIVE };
   const rows = await sequelize.query<Record<string, unknown>>(ACTIVE_FACTS_SQL, {
@@ -224,15 +224,7 @@ function toFacts(rows: Record<string, unknown>[], wanted: { listing_id: number; 
 
 /** Every edge of the given active listings, in (wanter, home) order, scored in memory. */
 export function* computeEdges(listings: MatchFacts[]): Generator<[wanter: number, home: number, fit: number]> {
-  const packed = packFacts(listings);
-  const homes: number[] = [];
-  for (let w = 0; w < listings.length; w++) {
-    homes.length = 0;
-    for (const district of packed.wantedList[w]!) {
-      for (const h of packed.byDistrict[district]!) {
-        if (h !== w && meetsInDistrict(packed, h, w)) homes.push(h);
-      }
-    }
+  for (const [w, homes] of homesByWanter(packFacts(listings))) {
     homes.sort((a, b) => listings[a]!.id - listings[b]!.id);
     const wanter = listings[w]!;
     for (const h of homes) yield [wanter.id, listings[h]!.id, fitScore(listings[h]!, wanter)];
@@ -293,34 +285,33 @@ export async function rebuildMatchGraph(sequelize: Sequelize): Promise<number> {
     let count = 0;
     // PostgreSQL takes a chunk as three arrays (unnest): one short statement with three
     // parameters instead of SQL text with thousands of tuples to parse (1.3–2× faster for
-    // a million rows, measured under load).
+    // a million rows, measured under load). SQLite here is only an in-memory database
+    // (a file goes through the bulk writer above), written as VALUES text.
+    const chunk = sqlite ? REBUILD_CHUNK : PG_CHUNK;
     let wanters: number[] = [];
     let homes: number[] = [];
     let fits: number[] = [];
-    let values: string[] = [];
     const flush = async () => {
-      if (sqlite && values.length > 0) {
-        await sequelize.query(`INSERT INTO match_edges (wanter_id, home_id, fit) VALUES ${values.join(',')}`, { transaction });
-      } else if (!sqlite && wanters.length > 0) {
+      if (wanters.length === 0) return;
+      if (sqlite) {
+        const values = wanters.map((w, i) => `(${w},${homes[i]},${fits[i]})`).join(',');
+        await sequelize.query(`INSERT INTO match_edges (wanter_id, home_id, fit) VALUES ${values}`, { transaction });
+      } else {
         await sequelize.query(
           'INSERT INTO match_edges (wanter_id, home_id, fit) SELECT * FROM unnest($1::int[], $2::int[], $3::smallint[])',
           { bind: [wanters, homes, fits], transaction },
         );
       }
-      values = [];
       wanters = [];
       homes = [];
       fits = [];
     };
     for (const [wanter, home, fit] of computeEdges(listings)) {
-      if (sqlite) values.push(`(${wanter},${home},${fit})`);
-      else {
-        wanters.push(wanter);
-        homes.push(home);
-        fits.push(fit);
-      }
+      wanters.push(wanter);
+      homes.push(home);
+      fits.push(fit);
       count += 1;
-      if (values.length >= REBUILD_CHUNK || wanters.length >= PG_CHUNK) await flush();
+      if (wanters.length >= chunk) await flush();
     }
     await flush();
     await sequelize.query('CREATE INDEX match_edges_home_fit ON match_edges (home_id, fit)', { transaction });

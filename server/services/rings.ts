@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Listing } from '../../models/listing';
-import { fitScore, meets, meetsInDistrict, packFacts, type MatchFacts } from './fit';
+import { fitScore, homesByWanter, meets, packFacts, type MatchFacts } from './fit';
 import { loadActiveFacts, type EdgeChanges } from './match-graph';
 import { pageOf, type Page } from './paging';
 
@@ -274,20 +274,17 @@ export function computeRings(
   // each home's best wanters, kept short by pruning whenever a list doubles the bound.
   const bestOut: (number[] | undefined)[] = new Array(listings.length);
   const bestIn: (number[] | undefined)[] = new Array(listings.length);
-  for (let w = 0; w < listings.length; w++) {
+  for (const [w, homes] of homesByWanter(packed)) {
     const wanter = listings[w]!;
     const out: number[] = [];
-    for (const district of packed.wantedList[w]!) {
-      for (const h of packed.byDistrict[district]!) {
-        if (h === w || !meetsInDistrict(packed, h, w)) continue;
-        const home = listings[h]!;
-        const fit = fitScore(home, wanter);
-        out.push(encode(fit, home.id));
-        let inn = bestIn[h];
-        if (!inn) bestIn[h] = inn = [];
-        inn.push(encode(fit, wanter.id));
-        if (inn.length >= 2 * k) topDesc(inn);
-      }
+    for (const h of homes) {
+      const home = listings[h]!;
+      const fit = fitScore(home, wanter);
+      out.push(encode(fit, home.id));
+      let inn = bestIn[h];
+      if (!inn) bestIn[h] = inn = [];
+      inn.push(encode(fit, wanter.id));
+      if (inn.length >= 2 * k) topDesc(inn);
     }
     if (out.length > 0) bestOut[w] = topDesc(out);
   }
