@@ -214,13 +214,7 @@ export function createListingService(deps: AppDeps) {
            LIMIT :limit OFFSET :offset`,
           { type: QueryTypes.SELECT, replacements: { ...replacements, limit, offset } },
         ),
-      async () => {
-        const [row] = await sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`, {
-          type: QueryTypes.SELECT,
-          replacements,
-        });
-        return Number(row?.n ?? 0);
-      },
+      () => countOf(`SELECT COUNT(*) AS n FROM listings l WHERE ${whereSql}`, replacements),
     );
   }
 
@@ -259,6 +253,7 @@ export function createListingService(deps: AppDeps) {
     return toMatchList(rows, total);
   }
 
+  /** The n of a `SELECT COUNT(*) AS n` statement. */
   async function countOf(sql: string, replacements: Record<string, unknown>): Promise<number> {
     const [row] = await sequelize.query<{ n: number | string }>(sql, { type: QueryTypes.SELECT, replacements });
     return Number(row?.n ?? 0);
