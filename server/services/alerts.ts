@@ -21,16 +21,7 @@ export const SAVED_SEARCH_LIMIT = 5;
 export const SAVED_SEARCH_NAME_MAX = 80;
 
 /** The filters of a saved search: the search page's, without sort and page. */
-export interface SavedFilters {
-  districts: string[];
-  roomsMin?: number;
-  roomsMax?: number;
-  sizeMin?: number;
-  rentMax?: number;
-  lift: boolean;
-  balcony: boolean;
-  sauna: boolean;
-}
+export type SavedFilters = Omit<SearchFilters, 'sort' | 'page'>;
 
 export function savedFiltersOf(f: SearchFilters): SavedFilters {
   const out: SavedFilters = { districts: [...new Set(f.districts)].sort(), lift: f.lift, balcony: f.balcony, sauna: f.sauna };
